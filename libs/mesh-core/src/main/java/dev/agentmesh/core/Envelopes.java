@@ -1,0 +1,59 @@
+package dev.agentmesh.core;
+
+import dev.agentmesh.common.Cost;
+import dev.agentmesh.common.Envelope;
+
+import java.time.Clock;
+import java.util.UUID;
+
+/** Builds envelopes for one agent instance. */
+public final class Envelopes {
+
+    private final String agentRole;
+    private final String agentInstance;
+    private final Clock clock;
+
+    public Envelopes(String agentRole, String agentInstance, Clock clock) {
+        this.agentRole = agentRole;
+        this.agentInstance = agentInstance;
+        this.clock = clock;
+    }
+
+    public Envelopes(String agentRole, String agentInstance) {
+        this(agentRole, agentInstance, Clock.systemUTC());
+    }
+
+    /** A new event of this agent's, caused by {@code cause} and acting under the same grant. */
+    public Envelope causedBy(Envelope cause, long computeMs) {
+        return Envelope.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setRunId(cause.getRunId())
+                .setCausationId(cause.getEventId())
+                .setAgentRole(agentRole)
+                .setAgentInstance(agentInstance)
+                .setGrantId(cause.getGrantId())
+                .setDelegationDepth(cause.getDelegationDepth())
+                .setAttempt(cause.getAttempt())
+                .setCost(new Cost(computeMs, 0L))
+                .setOccurredAt(clock.instant())
+                .setTraceParent(cause.getTraceParent())
+                .build();
+    }
+
+    /** The first event of a run. */
+    public Envelope origin(String runId, String grantIdOrNull) {
+        return Envelope.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setRunId(runId)
+                .setCausationId(null)
+                .setAgentRole(agentRole)
+                .setAgentInstance(agentInstance)
+                .setGrantId(grantIdOrNull)
+                .setDelegationDepth(0)
+                .setAttempt(1)
+                .setCost(new Cost(0L, 0L))
+                .setOccurredAt(clock.instant())
+                .setTraceParent(null)
+                .build();
+    }
+}

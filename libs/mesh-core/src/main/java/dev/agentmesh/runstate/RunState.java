@@ -1,0 +1,34 @@
+package dev.agentmesh.runstate;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.SortedSet;
+
+/**
+ * Everything known about a run, derived from its events alone. Collections are sorted so that the
+ * same set of events always gives the same value, whatever order they arrived in.
+ */
+public record RunState(
+        String runId,
+        RunStatus status,
+        String pipeline,
+        String requestedBy,
+        String source,
+        String contract,
+        List<String> plannedStages,
+        Instant triggeredAt,
+        Instant lastEventAt,
+        SortedMap<String, StageState> stages,
+        long computeMs,
+        long tokens,
+        SortedSet<String> eventIds) {
+
+    public long eventCount() {
+        return eventIds.size();
+    }
+
+    public boolean triggered() {
+        return pipeline != null;
+    }
+}

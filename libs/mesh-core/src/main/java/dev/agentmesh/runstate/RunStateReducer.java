@@ -1,0 +1,149 @@
+package dev.agentmesh.runstate;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.run.StageCompleted;
+import dev.agentmesh.run.StageFailed;
+import dev.agentmesh.run.StageStarted;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Folds run events into {@link RunState}. The fold is idempotent (an event id applies once) and
+ * order-independent (every rule is a max, min, sum or a total tie-break), so at-least-once delivery,
+ * re-drives and replays all give the same state. Shared by run-state and the replay tool.
+ */
+public final class RunStateReducer {
+
+    private RunStateReducer() {
+    }
+
+    public static RunState empty(String runId) {
+        return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(), null, null,
+                Collections.unmodifiableSortedMap(new TreeMap<>()), 0, 0,
+                Collections.unmodifiableSortedSet(new TreeSet<>()));
+    }
+
+    public static RunState apply(RunState state, RunEvent event) {
+        Envelope envelope = event.getEnvelope();
+        if (state == null) {
+            state = empty(envelope.getRunId());
+        }
+        if (!state.runId().equals(envelope.getRunId())) {
+            throw new IllegalArgumentException("event " + envelope.getEventId() + " belongs to run "
+                    + envelope.getRunId() + ", not " + state.runId());
+        }
+        if (state.eventIds().contains(envelope.getEventId())) {
+            return state;
+        }
+        TreeSet<String> eventIds = new TreeSet<>(state.eventIds());
+        eventIds.add(envelope.getEventId());
+        TreeMap<String, StageState> stages = new TreeMap<>(state.stages());
+        Instant at = envelope.getOccurredAt();
+        Instant lastEventAt = max(state.lastEventAt(), at);
+
+        String pipeline = state.pipeline();
+        String requestedBy = state.requestedBy();
+        String source = state.source();
+        String contract = state.contract();
+        List<String> planned = state.plannedStages();
+        Instant triggeredAt = state.triggeredAt();
+
+        Object payload = event.getPayload();
+        if (payload instanceof RunTriggered t) {
+            // A second trigger for the same run id (a re-publish) keeps the earliest one.
+            if (triggeredAt == null || at.isBefore(triggeredAt)) {
+                pipeline = t.getPipeline();
+                requestedBy = t.getRequestedBy();
+                source = t.getSourceKind() + ":" + t.getSourceLocation();
+                contract = t.getContract();
+                planned = List.copyOf(t.getPlannedStages());
+                triggeredAt = at;
+            }
+        } else if (payload instanceof StageStarted s) {
+            merge(stages, observation(s.getStage(), StageState.Status.STARTED, envelope, Map.of(), Map.of(), null));
+        } else if (payload instanceof StageCompleted c) {
+            merge(stages, observation(c.getStage(), StageState.Status.COMPLETED, envelope, c.getCounts(), c.getAudit(), null));
+        } else if (payload instanceof StageFailed f) {
+            merge(stages, observation(f.getStage(), StageState.Status.FAILED, envelope, Map.of(), Map.of(), f.getReason()));
+        } else {
+            throw new IllegalArgumentException("unknown run event payload " + payload);
+        }
+
+        RunStatus status = derive(pipeline != null, planned, stages);
+        return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, triggeredAt,
+                lastEventAt, Collections.unmodifiableSortedMap(stages),
+                state.computeMs() + envelope.getCost().getComputeMs(),
+                state.tokens() + envelope.getCost().getTokens(),
+                Collections.unmodifiableSortedSet(eventIds));
+    }
+
+    static RunStatus derive(boolean triggered, List<String> planned, Map<String, StageState> stages) {
+        if (stages.values().stream().anyMatch(s -> s.status() == StageState.Status.FAILED)) {
+            return RunStatus.FAILED;
+        }
+        if (triggered && !planned.isEmpty() && planned.stream().allMatch(name -> {
+            StageState s = stages.get(name);
+            return s != null && s.status() == StageState.Status.COMPLETED;
+        })) {
+            return RunStatus.COMPLETED;
+        }
+        if (!triggered) {
+            return RunStatus.PENDING;
+        }
+        return stages.isEmpty() ? RunStatus.TRIGGERED : RunStatus.RUNNING;
+    }
+
+    private static StageState observation(String stage, StageState.Status status, Envelope envelope,
+                                          Map<String, Long> counts, Map<String, String> audit, String reason) {
+        Instant at = envelope.getOccurredAt();
+        return new StageState(stage, status, envelope.getAttempt(),
+                status == StageState.Status.STARTED ? at : null,
+                status.terminal() ? at : null,
+                Collections.unmodifiableSortedMap(new TreeMap<>(counts)),
+                Collections.unmodifiableSortedMap(new TreeMap<>(audit)),
+                reason, envelope.getAgentInstance(), envelope.getEventId());
+    }
+
+    /** The latest attempt wins; within it a terminal outcome beats "started", and failure beats success. */
+    private static void merge(SortedMap<String, StageState> stages, StageState seen) {
+        StageState known = stages.get(seen.stage());
+        if (known == null || seen.attempt() > known.attempt()) {
+            stages.put(seen.stage(), seen);
+            return;
+        }
+        if (seen.attempt() < known.attempt()) {
+            return;
+        }
+        Instant startedAt = min(known.startedAt(), seen.startedAt());
+        StageState outcome = rank(seen) > rank(known)
+                || (rank(seen) == rank(known) && seen.decidingEventId().compareTo(known.decidingEventId()) < 0)
+                ? seen : known;
+        stages.put(seen.stage(), new StageState(outcome.stage(), outcome.status(), outcome.attempt(), startedAt,
+                outcome.finishedAt(), outcome.counts(), outcome.audit(), outcome.reason(), outcome.agentInstance(),
+                outcome.decidingEventId()));
+    }
+
+    private static int rank(StageState s) {
+        return switch (s.status()) {
+            case STARTED -> 0;
+            case COMPLETED -> 1;
+            case FAILED -> 2;
+        };
+    }
+
+    private static Instant max(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isAfter(b) ? a : b;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+    }
+}

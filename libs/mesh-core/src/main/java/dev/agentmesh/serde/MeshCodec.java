@@ -1,0 +1,79 @@
+package dev.agentmesh.serde;
+
+import dev.agentmesh.topics.Topic;
+import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
+import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
+import io.apicurio.registry.serde.avro.AvroSerde;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+
+import java.util.Map;
+
+/** Encodes and decodes one Avro-valued topic's values through Apicurio's serdes. */
+public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable {
+
+    private final Topic<?, V> topic;
+    private final AvroKafkaSerializer<V> serializer = new AvroKafkaSerializer<>();
+    private final AvroKafkaDeserializer<V> deserializer = new AvroKafkaDeserializer<>();
+
+    public MeshCodec(Topic<?, V> topic, Map<String, Object> serdeSettings) {
+        if (!topic.avroValued()) {
+            throw new IllegalArgumentException(topic.name() + " does not carry Avro values");
+        }
+        this.topic = topic;
+        serializer.configure(serdeSettings, false);
+        deserializer.configure(serdeSettings, false);
+    }
+
+    public byte[] encode(V value) {
+        return serializer.serialize(topic.name(), value);
+    }
+
+    /**
+     * @throws RuntimeException with a readable message when the bytes are not this topic's Avro in the
+     *                          Confluent wire format, or name a schema the store does not know
+     */
+    public V decode(byte[] bytes) {
+        if (bytes == null || bytes.length < 5 || bytes[0] != 0) {
+            throw new MalformedRecordException("not Confluent wire format (magic byte 0 + 4-byte schema id): "
+                    + (bytes == null ? "null" : bytes.length + " bytes"));
+        }
+        Object decoded;
+        try {
+            decoded = deserializer.deserialize(topic.name(), bytes);
+        } catch (MeshSchemaResolver.UnknownSchemaException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new MalformedRecordException("cannot decode as " + topic.valueType().getSimpleName() + ": " + e.getMessage(), e);
+        }
+        if (!topic.valueType().isInstance(decoded)) {
+            throw new MalformedRecordException("expected " + topic.valueType().getName() + " on " + topic.name()
+                    + " but the record's schema is " + (decoded == null ? "null" : decoded.getClass().getName()));
+        }
+        return topic.valueType().cast(decoded);
+    }
+
+    /** A Kafka Streams serde for the same topic and settings. */
+    public static <V extends SpecificRecord> Serde<V> streamsSerde(Map<String, Object> serdeSettings) {
+        AvroSerde<V> serde = new AvroSerde<>();
+        serde.configure(serdeSettings, false);
+        return serde;
+    }
+
+    @Override
+    public void close() {
+        serializer.close();
+        deserializer.close();
+    }
+
+    /** The bytes are not a record of the expected type. */
+    public static class MalformedRecordException extends RuntimeException {
+        public MalformedRecordException(String message) {
+            super(message);
+        }
+
+        public MalformedRecordException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package dev.agentmesh.runstate;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RunStateReducerTest {
+
+    static final String RUN = "run-1";
+
+    /** A complete two-stage run with a failed first attempt of stage b, one event per second. */
+    static List<RunEvent> history() {
+        List<RunEvent> events = new ArrayList<>();
+        Instant t0 = Instant.parse("2026-11-23T02:00:00Z");
+        Envelopes cli = new Envelopes("meshctl", "cli-1", Clock.fixed(t0, ZoneOffset.UTC));
+        Envelope trigger = cli.origin(RUN, "grant-1");
+        events.add(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "credit-g.csv", "credit-g",
+                List.of("a", "b"), Map.of()));
+        Envelopes agent = new Envelopes("agent", "agent-1", Clock.fixed(t0.plusSeconds(1), ZoneOffset.UTC));
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 5), 1, t0.plusSeconds(1)), "a"));
+        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, 7), 1, t0.plusSeconds(2)), "a",
+                Map.of("rows.in", 10L, "rows.out", 9L, "rows.rejected", 1L), Map.of("check", "ok")));
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 1), 1, t0.plusSeconds(3)), "b"));
+        events.add(RunEvents.failed(withCost(agent.causedBy(trigger, 1), 1, t0.plusSeconds(4)), "b", "boom", true));
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 1), 2, t0.plusSeconds(5)), "b"));
+        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, 11), 2, t0.plusSeconds(6)), "b", Map.of(), Map.of()));
+        return events;
+    }
+
+    static Envelope withCost(Envelope e, int attempt, Instant at) {
+        e.setAttempt(attempt);
+        e.setOccurredAt(at);
+        return e;
+    }
+
+    static RunState fold(List<RunEvent> events) {
+        RunState state = null;
+        for (RunEvent e : events) {
+            state = RunStateReducer.apply(state, e);
+        }
+        return state;
+    }
+
+    @Test
+    void inOrderHistoryCompletesWithRetriedStage() {
+        RunState state = fold(history());
+        assertEquals(RunStatus.COMPLETED, state.status());
+        assertEquals(2, state.stages().get("b").attempt());
+        assertEquals(StageState.Status.COMPLETED, state.stages().get("b").status());
+        assertEquals(9L, state.stages().get("a").counts().get("rows.out"));
+        assertEquals(Instant.parse("2026-11-23T02:00:01Z"), state.stages().get("a").startedAt());
+        assertEquals(5 + 7 + 1 + 1 + 1 + 11, state.computeMs());
+        assertEquals(7, state.eventCount());
+        assertEquals("CSV:credit-g.csv", state.source());
+    }
+
+    @Test
+    void partialHistoryIsRunningAndFailureFailsTheRun() {
+        List<RunEvent> h = history();
+        assertEquals(RunStatus.TRIGGERED, fold(h.subList(0, 1)).status());
+        assertEquals(RunStatus.RUNNING, fold(h.subList(0, 3)).status());
+        assertEquals(RunStatus.FAILED, fold(h.subList(0, 5)).status());
+        assertEquals("boom", fold(h.subList(0, 5)).stages().get("b").reason());
+        assertEquals(RunStatus.PENDING, fold(h.subList(1, 3)).status(), "stage events before the trigger");
+    }
+
+    @Property(tries = 300, seed = "20261123")
+    void anyOrderWithAnyDuplicatesGivesTheSameState(@ForAll long seed, @ForAll @Size(max = 10) List<Integer> duplicates) {
+        List<RunEvent> history = history();
+        List<RunEvent> events = new ArrayList<>(history);
+        for (int d : duplicates) {
+            events.add(events.get(Math.floorMod(d, events.size())));
+        }
+        Collections.shuffle(events, new Random(seed));
+        RunState expected = fold(history);
+        RunState actual = fold(events);
+        assertEquals(expected, actual);
+        assertArrayEquals(RunStateJson.toBytes(expected), RunStateJson.toBytes(actual));
+    }
+
+    @Test
+    void jsonRoundTripIsLossless() {
+        RunState state = fold(history());
+        RunState back = RunStateJson.fromBytes(RunStateJson.toBytes(state));
+        assertEquals(state, back);
+    }
+
+    @Test
+    void eventOfAnotherRunIsRefused() {
+        RunState state = fold(history());
+        RunEvent other = RunEvents.started(new Envelopes("x", "y").origin("run-2", null), "a");
+        assertThrows(IllegalArgumentException.class, () -> RunStateReducer.apply(state, other));
+    }
+}

@@ -1,0 +1,29 @@
+package dev.agentmesh.topics;
+
+import java.time.Duration;
+
+/**
+ * A Kafka topic of the mesh, with the Java types of its key and value.
+ *
+ * @param retention {@code null} means infinite (the log is the source of truth).
+ */
+public record Topic<K, V>(
+        String name,
+        Class<K> keyType,
+        Class<V> valueType,
+        int partitions,
+        Cleanup cleanup,
+        Duration retention,
+        String purpose) {
+
+    public enum Cleanup { DELETE, COMPACT }
+
+    /** Values are Avro records in the Confluent wire format; other topics carry raw bytes or text. */
+    public boolean avroValued() {
+        return org.apache.avro.specific.SpecificRecord.class.isAssignableFrom(valueType);
+    }
+
+    public long retentionMs() {
+        return retention == null ? -1L : retention.toMillis();
+    }
+}

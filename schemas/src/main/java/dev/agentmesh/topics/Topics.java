@@ -1,0 +1,47 @@
+package dev.agentmesh.topics;
+
+import dev.agentmesh.data.ValidatedRow;
+import dev.agentmesh.grant.GrantEvent;
+import dev.agentmesh.run.RunEvent;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** Every topic of the mesh, named in exactly this one place. */
+public final class Topics {
+
+    private Topics() {
+    }
+
+    /** Run lifecycle: triggers and stage events, keyed by run id. */
+    public static final Topic<String, RunEvent> RUN_EVENTS = new Topic<>(
+            "mesh.run-events", String.class, RunEvent.class, 6, Topic.Cleanup.DELETE, null,
+            "Run triggers and stage lifecycle events, keyed by run id");
+
+    /** Grant issued/revoked; one partition so the ledger sees a total order. */
+    public static final Topic<String, GrantEvent> GRANTS = new Topic<>(
+            "mesh.grants", String.class, GrantEvent.class, 1, Topic.Cleanup.DELETE, null,
+            "Grants of authority and their revocations, in one total order");
+
+    /** Rows that passed the data contract, keyed by run id. */
+    public static final Topic<String, ValidatedRow> ROWS_VALIDATED = new Topic<>(
+            "mesh.rows.validated", String.class, ValidatedRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+            "Rows that passed the data contract, keyed by run id");
+
+    /** Anything that could not be handled, with the reason in headers; feeds human review. */
+    public static final Topic<byte[], byte[]> DEAD_LETTER = new Topic<>(
+            "mesh.dead-letter", byte[].class, byte[].class, 3, Topic.Cleanup.DELETE, null,
+            "Records that failed, byte for byte as they arrived, with dead-letter-* reason headers");
+
+    /** Schema store for the embedded default: schema id to schema text, compacted. */
+    public static final Topic<String, String> SCHEMAS = new Topic<>(
+            "mesh.schemas", String.class, String.class, 1, Topic.Cleanup.COMPACT, null,
+            "Avro schemas by id, for processes that share a broker but no registry server");
+
+    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, DEAD_LETTER, SCHEMAS);
+
+    public static Optional<Topic<?, ?>> byName(String name) {
+        return ALL.stream().filter(t -> t.name().equals(name)).findFirst();
+    }
+}
