@@ -23,6 +23,11 @@ public record Topic<K, V>(
         return org.apache.avro.specific.SpecificRecord.class.isAssignableFrom(valueType);
     }
 
+    /** Config key under which the topic's name is published to services, e.g. {@code mesh.topics.run-events}. */
+    public String configKey() {
+        return "mesh.topics." + name.substring(name.indexOf('.') + 1);
+    }
+
     public long retentionMs() {
         return retention == null ? -1L : retention.toMillis();
     }

@@ -1,6 +1,6 @@
 package dev.agentmesh.topics;
 
-import dev.agentmesh.data.ValidatedRow;
+import dev.agentmesh.data.DataRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
 
@@ -25,8 +25,8 @@ public final class Topics {
             "Grants of authority and their revocations, in one total order");
 
     /** Rows that passed the data contract, keyed by run id. */
-    public static final Topic<String, ValidatedRow> ROWS_VALIDATED = new Topic<>(
-            "mesh.rows.validated", String.class, ValidatedRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+    public static final Topic<String, DataRow> ROWS_VALIDATED = new Topic<>(
+            "mesh.rows.validated", String.class, DataRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
             "Rows that passed the data contract, keyed by run id");
 
     /** Anything that could not be handled, with the reason in headers; feeds human review. */

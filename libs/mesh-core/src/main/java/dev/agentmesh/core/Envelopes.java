@@ -23,10 +23,14 @@ public final class Envelopes {
         this(agentRole, agentInstance, Clock.systemUTC());
     }
 
-    /** A new event of this agent's, caused by {@code cause} and acting under the same grant. */
-    public Envelope causedBy(Envelope cause, long computeMs) {
+    /**
+     * A new event of this agent's, caused by {@code cause} and acting under the same grant. Its id is derived
+     * from the cause, this role and {@code discriminator}, so handling the same cause again (a redelivery,
+     * a re-drive, a replay) produces the same event ids and downstream idempotency absorbs the repeat.
+     */
+    public Envelope causedBy(Envelope cause, String discriminator, long computeMs) {
         return Envelope.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+                .setEventId(derivedId(cause.getEventId(), discriminator))
                 .setRunId(cause.getRunId())
                 .setCausationId(cause.getEventId())
                 .setAgentRole(agentRole)
@@ -38,6 +42,11 @@ public final class Envelopes {
                 .setOccurredAt(clock.instant())
                 .setTraceParent(cause.getTraceParent())
                 .build();
+    }
+
+    public String derivedId(String causeEventId, String discriminator) {
+        return UUID.nameUUIDFromBytes((causeEventId + "|" + agentRole + "|" + discriminator)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
     }
 
     /** The first event of a run. */

@@ -21,8 +21,9 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
             throw new IllegalArgumentException(topic.name() + " does not carry Avro values");
         }
         this.topic = topic;
-        serializer.configure(serdeSettings, false);
-        deserializer.configure(serdeSettings, false);
+        Map<String, Object> settings = readingInto(topic.valueType(), serdeSettings);
+        serializer.configure(settings, false);
+        deserializer.configure(settings, false);
     }
 
     public byte[] encode(V value) {
@@ -54,10 +55,17 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
     }
 
     /** A Kafka Streams serde for the same topic and settings. */
-    public static <V extends SpecificRecord> Serde<V> streamsSerde(Map<String, Object> serdeSettings) {
+    public static <V extends SpecificRecord> Serde<V> streamsSerde(Class<V> valueType, Map<String, Object> serdeSettings) {
         AvroSerde<V> serde = new AvroSerde<>();
-        serde.configure(serdeSettings, false);
+        serde.configure(readingInto(valueType, serdeSettings), false);
         return serde;
+    }
+
+    private static Map<String, Object> readingInto(Class<?> valueType, Map<String, Object> serdeSettings) {
+        Map<String, Object> settings = new java.util.HashMap<>(serdeSettings);
+        settings.put(io.apicurio.registry.serde.avro.AvroSerdeConfig.AVRO_DATUM_PROVIDER, MeshAvroDatumProvider.class);
+        settings.put(MeshAvroDatumProvider.READER_CLASS, valueType);
+        return settings;
     }
 
     @Override

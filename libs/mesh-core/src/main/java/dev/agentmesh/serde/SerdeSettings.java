@@ -23,7 +23,7 @@ public final class SerdeSettings {
     /** Embedded default: schemas in the {@code mesh.schemas} topic of the given broker. */
     public static Map<String, Object> kafkaTopicStore(String bootstrapServers) {
         Map<String, Object> config = common();
-        config.put(SerdeConfig.SCHEMA_RESOLVER, MeshSchemaResolver.class.getName());
+        config.put(SerdeConfig.SCHEMA_RESOLVER, MeshSchemaResolver.class);
         config.put(STORE, "kafka");
         config.put(STORE_BOOTSTRAP, bootstrapServers);
         return config;
@@ -32,7 +32,7 @@ public final class SerdeSettings {
     /** Topology unit tests: schemas in this JVM only. */
     public static Map<String, Object> inMemoryStore() {
         Map<String, Object> config = common();
-        config.put(SerdeConfig.SCHEMA_RESOLVER, MeshSchemaResolver.class.getName());
+        config.put(SerdeConfig.SCHEMA_RESOLVER, MeshSchemaResolver.class);
         config.put(STORE, "memory");
         return config;
     }

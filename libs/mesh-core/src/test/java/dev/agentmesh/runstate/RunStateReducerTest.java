@@ -34,13 +34,13 @@ class RunStateReducerTest {
         events.add(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "credit-g.csv", "credit-g",
                 List.of("a", "b"), Map.of()));
         Envelopes agent = new Envelopes("agent", "agent-1", Clock.fixed(t0.plusSeconds(1), ZoneOffset.UTC));
-        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 5), 1, t0.plusSeconds(1)), "a"));
-        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, 7), 1, t0.plusSeconds(2)), "a",
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, "e1", 5), 1, t0.plusSeconds(1)), "a"));
+        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, "e2", 7), 1, t0.plusSeconds(2)), "a",
                 Map.of("rows.in", 10L, "rows.out", 9L, "rows.rejected", 1L), Map.of("check", "ok")));
-        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 1), 1, t0.plusSeconds(3)), "b"));
-        events.add(RunEvents.failed(withCost(agent.causedBy(trigger, 1), 1, t0.plusSeconds(4)), "b", "boom", true));
-        events.add(RunEvents.started(withCost(agent.causedBy(trigger, 1), 2, t0.plusSeconds(5)), "b"));
-        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, 11), 2, t0.plusSeconds(6)), "b", Map.of(), Map.of()));
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, "e3", 1), 1, t0.plusSeconds(3)), "b"));
+        events.add(RunEvents.failed(withCost(agent.causedBy(trigger, "e4", 1), 1, t0.plusSeconds(4)), "b", "boom", true));
+        events.add(RunEvents.started(withCost(agent.causedBy(trigger, "e5", 1), 2, t0.plusSeconds(5)), "b"));
+        events.add(RunEvents.completed(withCost(agent.causedBy(trigger, "e6", 11), 2, t0.plusSeconds(6)), "b", Map.of(), Map.of()));
         return events;
     }
 

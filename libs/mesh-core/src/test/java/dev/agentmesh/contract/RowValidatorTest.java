@@ -1,0 +1,63 @@
+package dev.agentmesh.contract;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class RowValidatorTest {
+
+    static final Path CREDIT_G = Path.of(System.getProperty("mesh.data.dir", "../../../shared/data"), "credit-g.csv");
+
+    final RowValidator validator = new RowValidator(DataContract.load("credit-g"));
+
+    @Test
+    void everyRowOfTheRealCreditDataSatisfiesItsContract() {
+        assertTrue(Files.exists(CREDIT_G), "expected ../shared/data beside the repo: " + CREDIT_G.toAbsolutePath());
+        CsvRows.Table table = CsvRows.read(CREDIT_G);
+        assertEquals(1000, table.rows().size());
+        assertEquals(List.of(), validator.headerProblems(new HashSet<>(table.header())));
+        for (int i = 0; i < table.rows().size(); i++) {
+            assertEquals(List.of(), validator.validate(table.rows().get(i)), "row " + i);
+        }
+    }
+
+    @Test
+    void plantedBadFieldsAreEachReportedByName() {
+        Map<String, String> row = new LinkedHashMap<>(CsvRows.read(CREDIT_G).rows().get(0));
+        row.put("age", "-3");
+        row.put("purpose", "yacht");
+        row.put("duration", "six");
+        row.put("class", "");
+        List<RowViolation> violations = validator.validate(row);
+        assertEquals(4, violations.size(), violations.toString());
+        assertEquals(List.of("duration", "purpose", "age", "class"), violations.stream().map(RowViolation::field).toList());
+        assertTrue(violations.get(0).reason().contains("not an integer"));
+        assertTrue(violations.get(1).reason().contains("'yacht' is not one of"));
+        assertTrue(violations.get(2).reason().contains("below the minimum 18"));
+        assertEquals("required but missing", violations.get(3).reason());
+    }
+
+    @Test
+    void headerMismatchIsReported() {
+        assertEquals(List.of("missing column 'class'", "unexpected column 'klass'"),
+                validator.headerProblems(new HashSet<>(List.of("checking_status", "duration", "credit_history", "purpose",
+                        "credit_amount", "savings_status", "employment", "installment_commitment", "personal_status",
+                        "other_parties", "residence_since", "property_magnitude", "age", "other_payment_plans", "housing",
+                        "existing_credits", "job", "num_dependents", "own_telephone", "foreign_worker", "klass"))));
+    }
+
+    @Test
+    void contractNamingAnUnknownLabelIsRefused() {
+        String yaml = "name: bad\nversion: 1\nlabel: nope\ncolumns:\n  - {name: a, type: integer, required: true}\n";
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> DataContract.read(new java.io.ByteArrayInputStream(yaml.getBytes())));
+        assertTrue(e.getMessage().contains("label 'nope' is not a column"), e.getMessage());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.agentmesh.service;
+
+import dev.agentmesh.data.DataRow;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Codecs for the mesh topics, configured for the deployment: {@code mesh.registry.url} names an
+ * Apicurio Registry in production; without it, schemas live in the broker's {@code mesh.schemas} topic.
+ */
+@ApplicationScoped
+public class MeshCodecs {
+
+    private final Map<String, Object> settings;
+    private final MeshCodec<RunEvent> runEvents;
+    private final MeshCodec<DataRow> rows;
+
+    public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                      @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl) {
+        this.settings = SerdeSettings.forDeployment(registryUrl.orElse(null), bootstrapServers);
+        this.runEvents = new MeshCodec<>(Topics.RUN_EVENTS, settings);
+        this.rows = new MeshCodec<>(Topics.ROWS_VALIDATED, settings);
+    }
+
+    public Map<String, Object> settings() {
+        return settings;
+    }
+
+    public MeshCodec<RunEvent> runEvents() {
+        return runEvents;
+    }
+
+    public MeshCodec<DataRow> rows() {
+        return rows;
+    }
+
+    @PreDestroy
+    void close() {
+        runEvents.close();
+        rows.close();
+    }
+}

@@ -1,0 +1,107 @@
+package dev.agentmesh.rowvalidator;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.contract.CsvRows;
+import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.contract.RowValidator;
+import dev.agentmesh.contract.RowViolation;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.core.Stages;
+import dev.agentmesh.data.DataRow;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.run.SourceKind;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/** The row-validator's decision logic, free of Kafka: a trigger in, stage events, valid rows and rejections out. */
+public final class RowValidationAgent {
+
+    public static final String STAGE = Stages.ROW_VALIDATION;
+
+    public record Rejection(DataRow row, List<RowViolation> violations) {
+        public String reason() {
+            return "row " + row.getRowIndex() + " violates the data contract: "
+                    + violations.stream().map(RowViolation::toString).collect(Collectors.joining("; "));
+        }
+    }
+
+    public record Outcome(RunEvent started, List<DataRow> valid, List<Rejection> rejected, RunEvent finished) {
+    }
+
+    private final Envelopes envelopes;
+
+    public RowValidationAgent(Envelopes envelopes) {
+        this.envelopes = envelopes;
+    }
+
+    /** Whether this agent acts on the event: a trigger whose plan includes row validation. */
+    public static boolean concerns(RunEvent event) {
+        return event.getPayload() instanceof RunTriggered t && t.getPlannedStages().contains(STAGE);
+    }
+
+    public Outcome handle(RunEvent trigger) {
+        long startNanos = System.nanoTime();
+        Envelope cause = trigger.getEnvelope();
+        RunTriggered request = (RunTriggered) trigger.getPayload();
+        RunEvent started = RunEvents.started(envelopes.causedBy(cause, "started", 0), STAGE);
+        try {
+            if (request.getSourceKind() != SourceKind.CSV) {
+                return failed(started, cause, "source kind " + request.getSourceKind()
+                        + " is not supported by row-validator yet (CSV only)", startNanos);
+            }
+            RowValidator validator = new RowValidator(DataContract.load(request.getContract()));
+            CsvRows.Table table = CsvRows.read(Path.of(request.getSourceLocation()));
+            List<String> headerProblems = validator.headerProblems(new HashSet<>(table.header()));
+            if (!headerProblems.isEmpty()) {
+                return failed(started, cause, "source does not match contract " + request.getContract() + ": "
+                        + String.join("; ", headerProblems), startNanos);
+            }
+            List<DataRow> valid = new ArrayList<>();
+            List<Rejection> rejected = new ArrayList<>();
+            Map<String, Long> rejectedByField = new TreeMap<>();
+            for (int i = 0; i < table.rows().size(); i++) {
+                Map<String, String> values = table.rows().get(i);
+                DataRow row = new DataRow(envelopes.causedBy(cause, "row-" + i, 0), (long) i, new LinkedHashMap<>(values));
+                List<RowViolation> violations = validator.validate(values);
+                if (violations.isEmpty()) {
+                    valid.add(row);
+                } else {
+                    rejected.add(new Rejection(row, violations));
+                    violations.stream().map(RowViolation::field).distinct()
+                            .forEach(f -> rejectedByField.merge("rejected." + f, 1L, Long::sum));
+                }
+            }
+            Map<String, Long> counts = new TreeMap<>(rejectedByField);
+            counts.put("rows.in", (long) table.rows().size());
+            counts.put("rows.out", (long) valid.size());
+            counts.put("rows.rejected", (long) rejected.size());
+            Map<String, String> audit = Map.of(
+                    "contract", validator.contract().name() + "@v" + validator.contract().version(),
+                    "source", request.getSourceKind() + ":" + request.getSourceLocation(),
+                    "completeness", (valid.size() + rejected.size() == table.rows().size()) ? "rows.in = rows.out + rows.rejected" : "MISMATCH");
+            RunEvent finished = RunEvents.completed(envelopes.causedBy(cause, "finished", elapsedMs(startNanos)),
+                    STAGE, counts, audit);
+            return new Outcome(started, valid, rejected, finished);
+        } catch (RuntimeException e) {
+            return failed(started, cause, e.getMessage() == null ? e.toString() : e.getMessage(), startNanos);
+        }
+    }
+
+    private Outcome failed(RunEvent started, Envelope cause, String reason, long startNanos) {
+        RunEvent failed = RunEvents.failed(envelopes.causedBy(cause, "finished", elapsedMs(startNanos)), STAGE, reason, false);
+        return new Outcome(started, List.of(), List.of(), failed);
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

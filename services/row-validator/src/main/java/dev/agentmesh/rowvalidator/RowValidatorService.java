@@ -1,0 +1,135 @@
+package dev.agentmesh.rowvalidator;
+
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.service.MeshCodecs;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** Thin Kafka shell around {@link RowValidationAgent}. */
+@ApplicationScoped
+public class RowValidatorService {
+
+    private static final Logger LOG = Logger.getLogger(RowValidatorService.class);
+    private static final int BATCH = 500;
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+
+    private final MeshCodecs codecs;
+    private final RowValidationAgent agent;
+    private final String role;
+    private final MeterRegistry metrics;
+    private final MutinyEmitter<byte[]> runEventsOut;
+    private final MutinyEmitter<byte[]> rowsOut;
+    private final MutinyEmitter<byte[]> deadLetterOut;
+
+    public RowValidatorService(MeshCodecs codecs, MeterRegistry metrics,
+                               @ConfigProperty(name = "mesh.agent.role") String role,
+                               @ConfigProperty(name = "mesh.agent.instance") String instance,
+                               @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
+                               @Channel("rows-validated-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
+                               MutinyEmitter<byte[]> rowsOut,
+                               @Channel("dead-letter-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
+                               MutinyEmitter<byte[]> deadLetterOut) {
+        this.codecs = codecs;
+        this.metrics = metrics;
+        this.role = role;
+        this.agent = new RowValidationAgent(new Envelopes(role, instance));
+        this.runEventsOut = runEventsOut;
+        this.rowsOut = rowsOut;
+        this.deadLetterOut = deadLetterOut;
+    }
+
+    /** A record that cannot be decoded throws, is nacked, and goes to the dead-letter topic with the reason. */
+    @Incoming("run-events")
+    @Blocking
+    public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+        RunEvent event = codecs.runEvents().decode(record.value());
+        if (!RowValidationAgent.concerns(event)) {
+            return;
+        }
+        String runId = event.getEnvelope().getRunId();
+        RunTriggered trigger = (RunTriggered) event.getPayload();
+        LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
+        RowValidationAgent.Outcome outcome = agent.handle(event);
+
+        send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()), null);
+        List<Uni<Void>> sends = new ArrayList<>();
+        for (var row : outcome.valid()) {
+            sends.add(rowsOut.sendMessage(message(runId, codecs.rows().encode(row), null)));
+            flushIfFull(sends);
+        }
+        for (var rejection : outcome.rejected()) {
+            sends.add(deadLetterOut.sendMessage(message(runId, codecs.rows().encode(rejection.row()),
+                    rejectionHeaders(runId, trigger.getSourceLocation(), rejection))));
+            flushIfFull(sends);
+        }
+        flush(sends);
+        send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()), null);
+
+        metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
+        metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
+        LOG.infof("run %s: %d rows valid, %d rejected", runId, outcome.valid().size(), outcome.rejected().size());
+    }
+
+    private RecordHeaders rejectionHeaders(String runId, String source, RowValidationAgent.Rejection rejection) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(MeshHeaders.DLQ_REASON, utf8(rejection.reason()));
+        headers.add(MeshHeaders.DLQ_TOPIC, utf8("csv:" + source));
+        headers.add(MeshHeaders.DLQ_PARTITION, utf8("-1"));
+        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(rejection.row().getRowIndex())));
+        headers.add(MeshHeaders.DLQ_SERVICE, utf8(role));
+        headers.add(MeshHeaders.RUN_ID, utf8(runId));
+        headers.add(MeshHeaders.ROW_REJECTIONS, utf8(rejection.violations().stream()
+                .map(Object::toString).collect(Collectors.joining("; "))));
+        return headers;
+    }
+
+    private static Message<byte[]> message(String key, byte[] value, RecordHeaders headers) {
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key);
+        if (headers != null) {
+            metadata.withHeaders(headers);
+        }
+        return Message.of(value).addMetadata(metadata.build());
+    }
+
+    private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {
+        emitter.sendMessage(message(key, value, headers)).await().atMost(SEND_TIMEOUT);
+    }
+
+    private static void flushIfFull(List<Uni<Void>> sends) {
+        if (sends.size() >= BATCH) {
+            flush(sends);
+        }
+    }
+
+    private static void flush(List<Uni<Void>> sends) {
+        if (!sends.isEmpty()) {
+            Uni.join().all(sends).andFailFast().await().atMost(SEND_TIMEOUT);
+            sends.clear();
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

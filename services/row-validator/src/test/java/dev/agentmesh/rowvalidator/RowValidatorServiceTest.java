@@ -1,0 +1,93 @@
+package dev.agentmesh.rowvalidator;
+
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.data.DataRow;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.run.StageCompleted;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.testing.EmbeddedKafkaResource;
+import dev.agentmesh.testing.TopicProbe;
+import dev.agentmesh.topics.Topics;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The service against a real embedded broker. */
+@QuarkusTest
+@QuarkusTestResource(EmbeddedKafkaResource.class)
+class RowValidatorServiceTest {
+
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    @Test
+    void deadLetterHeaderNamesAreSmallRyes() {
+        assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_REASON, MeshHeaders.DLQ_REASON);
+        assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_TOPIC, MeshHeaders.DLQ_TOPIC);
+        assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_PARTITION, MeshHeaders.DLQ_PARTITION);
+        assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_OFFSET, MeshHeaders.DLQ_OFFSET);
+        assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_CAUSE, MeshHeaders.DLQ_CAUSE);
+    }
+
+    @Test
+    void malformedBytesAreDeadLetteredAndTheNextTriggerIsStillProcessed(@TempDir Path dir) {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-bad".getBytes(), garbage);
+
+        Path planted = PlantedRows.write(dir, Map.of(10, PlantedRows.withAge("7")));
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-good", null), "nightly", "test",
+                SourceKind.CSV, planted.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-good".getBytes(), codec.encode(trigger));
+
+        // The garbage is in the dead-letter topic, byte for byte, with SmallRye's reason headers.
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().anyMatch(r -> java.util.Arrays.equals(garbage, r.value()))
+                        && seen.stream().anyMatch(r -> "run-good".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))));
+        ConsumerRecord<byte[], byte[]> malformed = dead.stream()
+                .filter(r -> java.util.Arrays.equals(garbage, r.value())).findFirst().orElseThrow();
+        assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(malformed, MeshHeaders.DLQ_TOPIC));
+        assertNotNull(TopicProbe.header(malformed, MeshHeaders.DLQ_PARTITION));
+        assertNotNull(TopicProbe.header(malformed, MeshHeaders.DLQ_OFFSET));
+        assertTrue(TopicProbe.header(malformed, MeshHeaders.DLQ_REASON).contains("magic byte"),
+                TopicProbe.header(malformed, MeshHeaders.DLQ_REASON));
+
+        // The planted bad row is dead-lettered too, decodable, with its field-level reason.
+        ConsumerRecord<byte[], byte[]> badRow = dead.stream()
+                .filter(r -> "run-good".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))).findFirst().orElseThrow();
+        assertEquals("age: 7.0 is below the minimum 18.0", TopicProbe.header(badRow, MeshHeaders.ROW_REJECTIONS));
+        assertEquals("10", TopicProbe.header(badRow, MeshHeaders.DLQ_OFFSET));
+        DataRow row = new MeshCodec<>(Topics.ROWS_VALIDATED, SerdeSettings.kafkaTopicStore(bootstrap)).decode(badRow.value());
+        assertEquals("7", row.getValues().get("age"));
+
+        // And the valid trigger after the garbage completed its stage.
+        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                seen -> seen.stream().filter(r -> r.value().length > 0 && r.value()[0] == 0)
+                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageCompleted));
+        StageCompleted completed = events.stream().filter(r -> r.value()[0] == 0).map(r -> codec.decode(r.value()))
+                .map(RunEvent::getPayload).filter(StageCompleted.class::isInstance).map(StageCompleted.class::cast)
+                .findFirst().orElseThrow(() -> new AssertionError("no StageCompleted in " + events.size() + " records"));
+        assertEquals(999L, completed.getCounts().get("rows.out"));
+        assertEquals(1L, completed.getCounts().get("rows.rejected"));
+
+        // The service is still healthy after the bad record.
+        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    }
+}
