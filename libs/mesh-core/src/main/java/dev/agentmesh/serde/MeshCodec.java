@@ -3,9 +3,9 @@ package dev.agentmesh.serde;
 import dev.agentmesh.topics.Topic;
 import io.apicurio.registry.serde.avro.AvroKafkaDeserializer;
 import io.apicurio.registry.serde.avro.AvroKafkaSerializer;
-import io.apicurio.registry.serde.avro.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
 
 import java.util.Map;
 
@@ -54,11 +54,11 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
         return topic.valueType().cast(decoded);
     }
 
-    /** A Kafka Streams serde for the same topic and settings. */
-    public static <V extends SpecificRecord> Serde<V> streamsSerde(Class<V> valueType, Map<String, Object> serdeSettings) {
-        AvroSerde<V> serde = new AvroSerde<>();
-        serde.configure(readingInto(valueType, serdeSettings), false);
-        return serde;
+    /** A Kafka Streams serde for the topic's values: the same encoding and the same decode errors as {@link #decode}. */
+    public static <V extends SpecificRecord> Serde<V> streamsSerde(Topic<?, V> topic, Map<String, Object> serdeSettings) {
+        MeshCodec<V> codec = new MeshCodec<>(topic, serdeSettings);
+        return Serdes.serdeFrom((t, value) -> value == null ? null : codec.encode(value),
+                (t, bytes) -> bytes == null ? null : codec.decode(bytes));
     }
 
     private static Map<String, Object> readingInto(Class<?> valueType, Map<String, Object> serdeSettings) {

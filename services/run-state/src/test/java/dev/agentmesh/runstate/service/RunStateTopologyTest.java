@@ -1,0 +1,144 @@
+package dev.agentmesh.runstate.service;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateJson;
+import dev.agentmesh.runstate.RunStatus;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The topology as built for production, driven by {@link TopologyTestDriver}. */
+class RunStateTopologyTest {
+
+    final Map<String, Object> serde = SerdeSettings.inMemoryStore();
+    final MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, serde);
+    TopologyTestDriver driver;
+    TestInputTopic<String, byte[]> input;
+    KeyValueStore<String, RunState> store;
+
+    @BeforeEach
+    void start() {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-state-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        driver = new TopologyTestDriver(TopologyProducer.build(serde), props);
+        input = driver.createInputTopic(Topics.RUN_EVENTS.name(), new StringSerializer(), new ByteArraySerializer());
+        store = driver.getKeyValueStore(TopologyProducer.RUN_STATE_STORE);
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    static List<RunEvent> run(String runId, boolean fail) {
+        Instant t0 = Instant.parse("2026-11-23T02:00:00Z");
+        Envelope trigger = new Envelopes("meshctl", "cli", Clock.fixed(t0, ZoneOffset.UTC)).origin(runId, "g-1");
+        Envelopes agent = new Envelopes("row-validator", "rv-1", Clock.fixed(t0.plusSeconds(3), ZoneOffset.UTC));
+        List<RunEvent> events = new ArrayList<>();
+        events.add(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "/data/credit-g.csv", "credit-g",
+                List.of("row-validation"), Map.of()));
+        events.add(RunEvents.started(agent.causedBy(trigger, "started", 0), "row-validation"));
+        events.add(fail
+                ? RunEvents.failed(agent.causedBy(trigger, "finished", 40), "row-validation", "missing column 'age'", false)
+                : RunEvents.completed(agent.causedBy(trigger, "finished", 40), "row-validation",
+                Map.of("rows.in", 1000L, "rows.out", 998L, "rows.rejected", 2L), Map.of("contract", "credit-g@v1")));
+        return events;
+    }
+
+    void pipe(List<RunEvent> events) {
+        events.forEach(e -> input.pipeInput(e.getEnvelope().getRunId(), codec.encode(e)));
+    }
+
+    @Test
+    void aCompletedRunIsDerivedFromItsEvents() {
+        pipe(run("run-1", false));
+        RunState state = store.get("run-1");
+        assertEquals(RunStatus.COMPLETED, state.status());
+        assertEquals(998L, state.stages().get("row-validation").counts().get("rows.out"));
+        assertEquals(40, state.computeMs());
+        assertEquals(3, state.eventCount());
+    }
+
+    @Test
+    void outOfOrderAndDuplicateEventsGiveTheSameState() {
+        List<RunEvent> history = run("in-order", false);
+        pipe(history);
+        byte[] expected = RunStateJson.toBytes(store.get("in-order"));
+        for (long seed = 0; seed < 20; seed++) {
+            String runId = "shuffled-" + seed;
+            // Same events (same ids) re-keyed to a new run, then shuffled with duplicates.
+            List<RunEvent> events = new ArrayList<>();
+            for (RunEvent e : history) {
+                events.add(e);
+            }
+            List<RunEvent> copies = new ArrayList<>();
+            for (RunEvent e : events) {
+                RunEvent copy = RunEvent.newBuilder(e).build();
+                copy.getEnvelope().setRunId(runId);
+                copies.add(copy);
+            }
+            Random random = new Random(seed);
+            copies.add(copies.get(random.nextInt(copies.size())));
+            copies.add(copies.get(random.nextInt(copies.size())));
+            Collections.shuffle(copies, random);
+            pipe(copies);
+            String actual = new String(RunStateJson.toBytes(store.get(runId))).replace(runId, "in-order");
+            assertEquals(new String(expected), actual, "seed " + seed);
+        }
+    }
+
+    @Test
+    void aFailedStageFailsTheRunWithItsReason() {
+        pipe(run("run-2", true));
+        RunState state = store.get("run-2");
+        assertEquals(RunStatus.FAILED, state.status());
+        assertEquals("missing column 'age'", state.stages().get("row-validation").reason());
+    }
+
+    @Test
+    void undecodableRecordsAreSkippedAndLaterEventsStillApply() {
+        List<RunEvent> events = run("run-3", false);
+        pipe(events.subList(0, 1));
+        input.pipeInput("run-3", new byte[]{1, 2, 3});
+        input.pipeInput("run-3", new byte[]{0, 0, 0, 0, 9, 9});
+        pipe(events.subList(1, 3));
+        assertEquals(RunStatus.COMPLETED, store.get("run-3").status());
+    }
+
+    @Test
+    void anEventKeyedUnderAnotherRunIsIgnored() {
+        RunEvent stray = run("run-4", false).get(0);
+        input.pipeInput("run-5", codec.encode(stray));
+        assertNull(store.get("run-5"));
+        assertNull(store.get("run-4"));
+    }
+}
