@@ -1,6 +1,7 @@
 package dev.agentmesh.embedded;
 
 import dev.agentmesh.core.TopicAdmin;
+import dev.agentmesh.serde.KafkaTopicSchemaStore;
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 
 /**
@@ -36,6 +37,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
+        KafkaTopicSchemaStore.closeFor(bootstrapServers());
         broker.close();
     }
 }

@@ -47,6 +47,14 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
         return BY_BOOTSTRAP.computeIfAbsent(bootstrapServers, KafkaTopicSchemaStore::new);
     }
 
+    /** Closes the store kept for a broker, if any, e.g. before that broker shuts down. */
+    public static void closeFor(String bootstrapServers) {
+        KafkaTopicSchemaStore store = BY_BOOTSTRAP.get(bootstrapServers);
+        if (store != null) {
+            store.close();
+        }
+    }
+
     @Override
     public synchronized long register(String schemaText) {
         long id = SchemaStore.idFor(schemaText);

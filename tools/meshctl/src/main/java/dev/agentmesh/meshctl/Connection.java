@@ -1,0 +1,92 @@
+package dev.agentmesh.meshctl;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+
+/**
+ * Where the mesh is. Options win, then MESH_BOOTSTRAP / MESH_RUN_STATE_URL / MESH_REGISTRY_URL, then the
+ * context file a running {@code meshctl demo} writes to {@code .mesh/context.properties}.
+ */
+public class Connection {
+
+    static final Path CONTEXT_FILE = Path.of(".mesh", "context.properties");
+
+    @Option(names = "--bootstrap", description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--run-state-url", description = "Base URL of the run-state service.")
+    String runStateUrl;
+
+    @Option(names = "--registry-url", description = "Apicurio Registry URL; without it schemas live in the mesh.schemas topic.")
+    String registryUrl;
+
+    String bootstrap() {
+        return resolve(bootstrap, "MESH_BOOTSTRAP", "bootstrap");
+    }
+
+    String runStateUrl() {
+        return resolve(runStateUrl, "MESH_RUN_STATE_URL", "run-state-url");
+    }
+
+    String registryUrlOrNull() {
+        String value = registryUrl != null ? registryUrl : System.getenv("MESH_REGISTRY_URL");
+        return value == null || value.isBlank() ? null : value;
+    }
+
+    private static String resolve(String option, String env, String key) {
+        if (option != null) {
+            return option;
+        }
+        String fromEnv = System.getenv(env);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        String fromContext = readContext().getProperty(key);
+        if (fromContext != null) {
+            return fromContext;
+        }
+        throw new IllegalStateException("no " + key + ": pass --" + key + ", set " + env
+                + ", or start `meshctl demo --keep-running` in this directory");
+    }
+
+    static Properties readContext() {
+        Properties props = new Properties();
+        if (Files.isRegularFile(CONTEXT_FILE)) {
+            try (InputStream in = Files.newInputStream(CONTEXT_FILE)) {
+                props.load(in);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return props;
+    }
+
+    static void writeContext(String bootstrap, String runStateUrl) {
+        Properties props = new Properties();
+        props.setProperty("bootstrap", bootstrap);
+        props.setProperty("run-state-url", runStateUrl);
+        try {
+            Files.createDirectories(CONTEXT_FILE.getParent());
+            try (OutputStream out = Files.newOutputStream(CONTEXT_FILE)) {
+                props.store(out, "written by meshctl demo; removed when it stops");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void clearContext() {
+        try {
+            Files.deleteIfExists(CONTEXT_FILE);
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}

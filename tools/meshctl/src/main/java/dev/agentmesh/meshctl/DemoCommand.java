@@ -1,0 +1,118 @@
+package dev.agentmesh.meshctl;
+
+import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateJson;
+import dev.agentmesh.runstate.StageState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Start a real embedded Kafka broker and the mesh services, trigger a nightly run on credit-g, "
+                + "show its progress, and print the final run state. Exits 0 when the run completed.")
+public class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--source", description = "CSV input (default: ../shared/data/credit-g.csv beside the repo).")
+    Path source;
+
+    @Option(names = "--timeout", defaultValue = "PT5M", description = "How long the run may take (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--keep-running", description = "Keep the broker and services up after the run, for other meshctl commands.")
+    boolean keepRunning;
+
+    @Override
+    public Integer call() throws Exception {
+        long t0 = System.nanoTime();
+        Path root = MeshServices.repoRoot();
+        Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
+        if (!Files.isRegularFile(input)) {
+            System.err.println("input " + input + " not found; pass --source FILE.csv");
+            return 2;
+        }
+        Path work = root.resolve(".mesh").resolve("demo-" + ProcessHandle.current().pid());
+        say(t0, "starting embedded Kafka (KRaft) ...");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+             MeshServices services = new MeshServices(root, work)) {
+            String bootstrap = kafka.bootstrapServers();
+            say(t0, "broker up at " + bootstrap + "; mesh topics created");
+            for (String service : MeshServices.SERVICES) {
+                var r = services.start(service, bootstrap, Map.of(), Duration.ofMinutes(2));
+                say(t0, service + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
+            }
+            String runStateUrl = services.get("run-state").url();
+            Connection.writeContext(bootstrap, runStateUrl);
+
+            TriggerCommand trigger = new TriggerCommand();
+            new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo");
+            String runId = trigger.trigger();
+            say(t0, "triggered run " + runId + " on " + input.getFileName());
+
+            RunState finalState = watch(t0, new RunStateClient(runStateUrl), runId);
+            System.out.println();
+            System.out.println("run id: " + runId);
+            System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(finalState));
+            say(t0, "run " + runId + " " + finalState.status());
+
+            if (keepRunning) {
+                System.out.println("broker and services stay up. In another shell, from " + Path.of("").toAbsolutePath() + ":");
+                System.out.println("  ./meshctl runs list");
+                System.out.println("  ./meshctl runs show " + runId);
+                System.out.println("Ctrl-C stops everything.");
+                Thread.currentThread().join();
+            }
+            return finalState.status() == dev.agentmesh.runstate.RunStatus.COMPLETED ? 0 : 1;
+        } finally {
+            Connection.clearContext();
+        }
+    }
+
+    private RunState watch(long t0, RunStateClient client, String runId) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            Optional<RunState> state = client.get(runId);
+            if (state.isPresent()) {
+                String line = progress(state.get());
+                if (!line.equals(last)) {
+                    say(t0, line);
+                    last = line;
+                }
+                if (state.get().status().terminal()) {
+                    return state.get();
+                }
+            }
+            MeshServices.sleep(200);
+        }
+        throw new IllegalStateException("run " + runId + " did not finish within " + timeout);
+    }
+
+    static String progress(RunState s) {
+        long done = s.plannedStages().stream()
+                .filter(st -> s.stages().containsKey(st) && s.stages().get(st).status() == StageState.Status.COMPLETED)
+                .count();
+        int planned = Math.max(1, s.plannedStages().size());
+        int width = 20;
+        int filled = (int) (width * done / planned);
+        String bar = "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
+        String stages = s.stages().values().stream()
+                .map(st -> st.stage() + "=" + st.status() + (st.counts().isEmpty() ? "" : " " + st.counts().entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("rows."))
+                        .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","))))
+                .collect(Collectors.joining("; "));
+        return String.format("%s %d/%d stages  %-9s %s", bar, done, s.plannedStages().size(), s.status(), stages);
+    }
+
+    private static void say(long t0, String message) {
+        System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, message);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.agentmesh.meshctl;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+
+@Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
+        description = "Operate the agent mesh: run the embedded demo, trigger runs, inspect run state.",
+        subcommands = {DemoCommand.class, TriggerCommand.class, RunsCommand.class, CommandLine.HelpCommand.class})
+public class MeshCtl {
+
+    public static void main(String[] args) {
+        quietLibraries();
+        System.exit(commandLine().execute(args));
+    }
+
+    public static CommandLine commandLine() {
+        return new CommandLine(new MeshCtl()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    /** The embedded broker and Kafka clients log a lot at INFO; the CLI shows only their warnings. */
+    static void quietLibraries() {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+                System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+        System.setProperty("org.slf4j.simpleLogger.logFile", System.getProperty("org.slf4j.simpleLogger.logFile", "System.err"));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.agentmesh.meshctl;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Starts the packaged mesh services as separate JVM processes against one broker, and stops them. */
+public final class MeshServices implements AutoCloseable {
+
+    /** Services the demo runs today, in start order. */
+    public static final List<String> SERVICES = List.of("run-state", "row-validator");
+
+    public record Running(String name, Process process, int httpPort, Path log) {
+        public String url() {
+            return "http://localhost:" + httpPort;
+        }
+    }
+
+    private final Path repoRoot;
+    private final Path workDir;
+    private final Map<String, Running> running = new LinkedHashMap<>();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    public MeshServices(Path repoRoot, Path workDir) {
+        this.repoRoot = repoRoot;
+        this.workDir = workDir;
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close));
+    }
+
+    public static Path repoRoot() {
+        String configured = System.getProperty("mesh.home", System.getProperty("mesh.repo.root"));
+        Path dir = Path.of(configured != null ? configured : ".").toAbsolutePath().normalize();
+        for (Path p = dir; p != null; p = p.getParent()) {
+            if (Files.isDirectory(p.resolve("services")) && Files.isRegularFile(p.resolve("pom.xml"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find the mesh repository above " + dir + "; set -Dmesh.home");
+    }
+
+    public Path jarOf(String service) {
+        return repoRoot.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Starts a service and waits until its readiness probe answers 200. */
+    public Running start(String service, String bootstrap, Map<String, String> extraConfig, Duration readyWithin) {
+        Path jar = jarOf(service);
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build first (mvn -DskipTests package)");
+        }
+        int port = freePort();
+        Path log = workDir.resolve("logs").resolve(service + ".log");
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Xmx512m");
+        command.add("-XX:TieredStopAtLevel=1");
+        command.add("-Dkafka.bootstrap.servers=" + bootstrap);
+        command.add("-Dquarkus.http.port=" + port);
+        command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(service));
+        command.add("-Dmesh.agent.instance=" + service + "-" + ProcessHandle.current().pid());
+        extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("-jar");
+        command.add(jar.toString());
+        try {
+            Files.createDirectories(log.getParent());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            Running r = new Running(service, process, port, log);
+            running.put(service, r);
+            awaitReady(r, readyWithin);
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + service, e);
+        }
+    }
+
+    public Running get(String service) {
+        return running.get(service);
+    }
+
+    private void awaitReady(Running r, Duration within) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!r.process().isAlive()) {
+                throw new IllegalStateException(r.name() + " exited with " + r.process().exitValue() + "; see " + r.log());
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(URI.create(r.url() + "/q/health/ready"))
+                        .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(250);
+        }
+        throw new IllegalStateException(r.name() + " not ready within " + within + "; see " + r.log());
+    }
+
+    /** Stops one service the hard way, as a crash would. */
+    public void kill(String service) {
+        Running r = running.remove(service);
+        if (r != null) {
+            r.process().destroyForcibly();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (Running r : running.values()) {
+            r.process().destroy();
+        }
+        for (Running r : running.values()) {
+            try {
+                if (!r.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    r.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                r.process().destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        running.clear();
+    }
+
+    static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.agentmesh.meshctl;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateJson;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads run state from the run-state service's REST API. */
+final class RunStateClient {
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String baseUrl;
+
+    RunStateClient(String baseUrl) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+    }
+
+    Optional<RunState> get(String runId) {
+        HttpResponse<byte[]> response = send("/runs/" + runId);
+        if (response.statusCode() == 404 || response.statusCode() == 503) {
+            return Optional.empty();
+        }
+        check(response);
+        return Optional.of(RunStateJson.fromBytes(response.body()));
+    }
+
+    byte[] getRaw(String runId) {
+        HttpResponse<byte[]> response = send("/runs/" + runId);
+        check(response);
+        return response.body();
+    }
+
+    List<Map<String, Object>> list() {
+        HttpResponse<byte[]> response = send("/runs");
+        check(response);
+        try {
+            return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable /runs answer", e);
+        }
+    }
+
+    private HttpResponse<byte[]> send(String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException("run-state at " + baseUrl + " is unreachable: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void check(HttpResponse<byte[]> response) {
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(response.request().uri() + " answered " + response.statusCode() + ": "
+                    + new String(response.body()));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.agentmesh.meshctl;
+
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.core.Stages;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+@Command(name = "trigger", mixinStandardHelpOptions = true, description = "Publish a run-triggered event and print the run id.")
+public class TriggerCommand implements Callable<Integer> {
+
+    @Mixin
+    Connection connection;
+
+    @Option(names = "--pipeline", defaultValue = "nightly", description = "Pipeline name (default: ${DEFAULT-VALUE}).")
+    String pipeline;
+
+    @Option(names = "--source", required = true, description = "Input: a CSV file path.")
+    Path source;
+
+    @Option(names = "--source-kind", defaultValue = "CSV", description = "CSV, TOPIC or GENERATOR (default: ${DEFAULT-VALUE}).")
+    SourceKind sourceKind;
+
+    @Option(names = "--contract", defaultValue = "credit-g", description = "Data contract name or YAML path (default: ${DEFAULT-VALUE}).")
+    String contract;
+
+    @Option(names = "--run-id", description = "Run id (default: <pipeline>-<date>-<random>).")
+    String runId;
+
+    @Option(names = "--stage", description = "Stages the run must complete (default: the nightly plan).")
+    List<String> stages;
+
+    @Option(names = "--requested-by", description = "Who asks for the run (default: $USER).")
+    String requestedBy;
+
+    @Override
+    public Integer call() {
+        String id = trigger();
+        System.out.println(id);
+        return 0;
+    }
+
+    String trigger() {
+        String id = runId != null ? runId
+                : pipeline + "-" + LocalDate.now(ZoneOffset.UTC) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String who = requestedBy != null ? requestedBy : System.getProperty("user.name", "unknown");
+        String location = sourceKind == SourceKind.CSV ? source.toAbsolutePath().normalize().toString() : source.toString();
+        RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, null), pipeline, who,
+                sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, Map.of());
+        String bootstrap = connection.bootstrap();
+        try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,
+                SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ProducerConfig.ACKS_CONFIG, "all",
+                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), id, codec.encode(event))).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("could not publish the trigger: " + e.getCause().getMessage(), e.getCause());
+        }
+        return id;
+    }
+
+    static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        return host == null ? "meshctl" : host;
+    }
+}
