@@ -1,0 +1,154 @@
+package dev.agentmesh.meshctl;
+
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.run.StageCompleted;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStatus;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SchemaStore;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.testing.TopicProbe;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The walking skeleton across real processes: one embedded broker in this JVM, row-validator and run-state
+ * each in its own JVM, and meshctl in yet another. Nothing is shared but the broker.
+ */
+class MeshFlowIT {
+
+    static final Path ROOT = MeshServices.repoRoot();
+    static final Path CREDIT_G = ROOT.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
+    static final Duration WAIT = Duration.ofSeconds(90);
+
+    static EmbeddedKafka kafka;
+    static MeshServices services;
+    static RunStateClient runState;
+
+    @BeforeAll
+    static void startMesh() {
+        kafka = EmbeddedKafka.start();
+        services = new MeshServices(ROOT, ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()));
+        for (String service : MeshServices.SERVICES) {
+            services.start(service, kafka.bootstrapServers(), Map.of(), Duration.ofMinutes(2));
+        }
+        runState = new RunStateClient(services.get("run-state").url());
+    }
+
+    @AfterAll
+    static void stopMesh() {
+        services.close();
+        kafka.close();
+    }
+
+    /** Runs meshctl as its own process, the way a person does. */
+    static String meshctl(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", ROOT.resolve("tools/meshctl/target/meshctl.jar").toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        byte[] out = process.getInputStream().readAllBytes();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "meshctl did not finish");
+        assertEquals(0, process.exitValue(), "meshctl " + String.join(" ", args));
+        return new String(out, StandardCharsets.UTF_8).trim();
+    }
+
+    static RunState awaitTerminal(String runId) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<RunState> state = runState.get(runId);
+            if (state.isPresent() && state.get().status().terminal()) {
+                return state.get();
+            }
+            MeshServices.sleep(250);
+        }
+        fail("run " + runId + " not finished within " + WAIT + "; last: " + runState.get(runId));
+        return null;
+    }
+
+    @Test
+    void aTriggerFromTheCliBecomesCompletedRunStateOverRest() throws Exception {
+        assertTrue(Files.isRegularFile(CREDIT_G), CREDIT_G + " missing");
+        String runId = meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
+                "--run-id", "it-run-1", "--requested-by", "it");
+        assertEquals("it-run-1", runId);
+
+        RunState state = awaitTerminal(runId);
+        assertEquals(RunStatus.COMPLETED, state.status());
+        assertEquals("it", state.requestedBy());
+        assertEquals(1000L, state.stages().get("row-validation").counts().get("rows.in"));
+        assertEquals(1000L, state.stages().get("row-validation").counts().get("rows.out"));
+        assertEquals(3, state.eventCount(), "trigger, stage started, stage completed");
+
+        String listed = meshctl("runs", "list", "--run-state-url", services.get("run-state").url());
+        assertTrue(listed.lines().anyMatch(l -> l.startsWith("it-run-1") && l.contains("COMPLETED")), listed);
+    }
+
+    @Test
+    void recordsWrittenByOneProcessAreReadByOthersWithTheSameSchemaId() throws Exception {
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2");
+        awaitTerminal("it-run-2");
+
+        long expectedId = SchemaStore.idFor(RunEvent.getClassSchema().toString());
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
+        List<ConsumerRecord<byte[], byte[]>> records = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(),
+                WAIT, seen -> seen.stream().filter(r -> "it-run-2".equals(new String(r.key()))).count() >= 3);
+        List<ConsumerRecord<byte[], byte[]>> run = records.stream().filter(r -> "it-run-2".equals(new String(r.key()))).toList();
+        assertEquals(3, run.size());
+        for (ConsumerRecord<byte[], byte[]> r : run) {
+            assertEquals(0, r.value()[0], "magic byte");
+            assertEquals(expectedId, ByteBuffer.wrap(r.value(), 1, 4).getInt(), "schema id");
+        }
+        List<RunEvent> decoded = run.stream().map(r -> codec.decode(r.value())).toList();
+        assertEquals("meshctl", decoded.get(0).getEnvelope().getAgentRole(), "written by the meshctl process");
+        assertInstanceOf(RunTriggered.class, decoded.get(0).getPayload());
+        assertEquals("row-validator", decoded.get(2).getEnvelope().getAgentRole(), "written by the row-validator process");
+        assertInstanceOf(StageCompleted.class, decoded.get(2).getPayload());
+
+        List<ConsumerRecord<byte[], byte[]>> schemas = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.SCHEMAS.name(),
+                Duration.ofSeconds(5), seen -> false);
+        assertTrue(schemas.stream().anyMatch(r -> Long.parseLong(new String(r.key())) == expectedId),
+                "the schema is in the shared store topic");
+    }
+
+    @Test
+    void malformedBytesAreDeadLetteredByEveryConsumerAndTheMeshCarriesOn() throws Exception {
+        byte[] garbage = "\u0000garbage".getBytes(StandardCharsets.UTF_8);
+        TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-run-3".getBytes(), garbage);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-3");
+        assertEquals(RunStatus.COMPLETED, awaitTerminal("it-run-3").status());
+
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(),
+                WAIT, seen -> seen.stream().filter(r -> Arrays.equals(garbage, r.value())).count() >= 2);
+        List<ConsumerRecord<byte[], byte[]>> ours = dead.stream().filter(r -> Arrays.equals(garbage, r.value())).toList();
+        assertEquals(2, ours.size(), "one from row-validator (SmallRye DLQ), one from run-state (Streams handler)");
+        for (ConsumerRecord<byte[], byte[]> r : ours) {
+            assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(r, MeshHeaders.DLQ_TOPIC));
+            assertNotNull(TopicProbe.header(r, MeshHeaders.DLQ_REASON));
+            assertNotNull(TopicProbe.header(r, MeshHeaders.DLQ_OFFSET));
+            assertNotNull(TopicProbe.header(r, MeshHeaders.DLQ_PARTITION));
+        }
+    }
+}
