@@ -1,0 +1,14 @@
+package dev.agentmesh.grants;
+
+/** The actions a grant can authorise. */
+public final class Actions {
+
+    private Actions() {
+    }
+
+    public static final String SCHEDULE_RUNS = "schedule-runs";
+    public static final String SPEND_COMPUTE = "spend-compute";
+    public static final String WRITE_CHECKPOINTS = "write-checkpoints";
+    public static final String DEPLOY = "deploy";
+    public static final String DECIDE = "decide";
+}
