@@ -75,13 +75,17 @@ public final class Grants {
         return unsigned;
     }
 
-    /** The signed bytes: the record's Avro binary encoding with an empty signature. */
-    public static byte[] canonical(GrantIssued grant) {
-        return avro(GrantIssued.newBuilder(grant).setSignature(EMPTY).build());
+    /**
+     * The signed bytes: the record's Avro binary encoding with an empty signature. Shallow copies, not
+     * {@code newBuilder(record)}: the builder's deep copy resolves classes through Avro's own class loader.
+     */
+    public static byte[] canonical(GrantIssued g) {
+        return avro(new GrantIssued(g.getGrantId(), g.getParentGrantId(), g.getGrantor(), g.getGrantee(),
+                g.getGranteePublicKey(), g.getScope(), g.getExpiresAt(), g.getMaxDepth(), g.getSignerKeyId(), EMPTY));
     }
 
-    public static byte[] canonical(GrantRevoked revoked) {
-        return avro(GrantRevoked.newBuilder(revoked).setSignature(EMPTY).build());
+    public static byte[] canonical(GrantRevoked r) {
+        return avro(new GrantRevoked(r.getGrantId(), r.getRevokedBy(), r.getReason(), r.getSignerKeyId(), EMPTY));
     }
 
     static byte[] bytes(ByteBuffer buffer) {

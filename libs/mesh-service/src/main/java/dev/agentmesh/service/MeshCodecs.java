@@ -1,6 +1,7 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
@@ -22,12 +23,14 @@ public class MeshCodecs {
     private final Map<String, Object> settings;
     private final MeshCodec<RunEvent> runEvents;
     private final MeshCodec<DataRow> rows;
+    private final MeshCodec<GrantEvent> grants;
 
     public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl) {
         this.settings = SerdeSettings.forDeployment(registryUrl.orElse(null), bootstrapServers);
         this.runEvents = new MeshCodec<>(Topics.RUN_EVENTS, settings);
         this.rows = new MeshCodec<>(Topics.ROWS_VALIDATED, settings);
+        this.grants = new MeshCodec<>(Topics.GRANTS, settings);
     }
 
     public Map<String, Object> settings() {
@@ -42,9 +45,14 @@ public class MeshCodecs {
         return rows;
     }
 
+    public MeshCodec<GrantEvent> grants() {
+        return grants;
+    }
+
     @PreDestroy
     void close() {
         runEvents.close();
         rows.close();
+        grants.close();
     }
 }

@@ -4,6 +4,7 @@ import dev.agentmesh.embedded.EmbeddedKafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.Map;
 import java.util.UUID;
 
@@ -11,6 +12,8 @@ import java.util.UUID;
 public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManager {
 
     private static EmbeddedKafka kafka;
+    // Plain JDK types only: this class is loaded outside Quarkus's class loader, the tests inside it.
+    private static final KeyPair PRINCIPAL = newEd25519();
 
     @Override
     public Map<String, String> start() {
@@ -18,14 +21,28 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
         String stateDir = Path.of(System.getProperty("mesh.test.state.dir", "target/kstreams-state"),
                 UUID.randomUUID().toString()).toString();
         return Map.of(
+                "mesh.grants.principal-public-key", java.util.Base64.getEncoder().encodeToString(PRINCIPAL.getPublic().getEncoded()),
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "quarkus.kafka.devservices.enabled", "false",
                 "quarkus.kafka-streams.bootstrap-servers", kafka.bootstrapServers(),
                 "kafka-streams.state.dir", stateDir);
     }
 
+    /** The principal whose public key the service under test trusts. */
+    public static KeyPair principal() {
+        return PRINCIPAL;
+    }
+
     public static String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    private static KeyPair newEd25519() {
+        try {
+            return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override

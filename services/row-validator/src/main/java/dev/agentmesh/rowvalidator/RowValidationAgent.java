@@ -9,6 +9,9 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.Resources;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.run.SourceKind;
@@ -46,6 +49,20 @@ public final class RowValidationAgent {
     /** Whether this agent acts on the event: a trigger whose plan includes row validation. */
     public static boolean concerns(RunEvent event) {
         return event.getPayload() instanceof RunTriggered t && t.getPlannedStages().contains(STAGE);
+    }
+
+    /** What scheduling this run needs from the trigger's grant. */
+    public static ActionRequest requiredAuthority(RunEvent trigger) {
+        RunTriggered request = (RunTriggered) trigger.getPayload();
+        Envelope envelope = trigger.getEnvelope();
+        return new ActionRequest(envelope.getGrantId(), Actions.SCHEDULE_RUNS, Resources.pipeline(request.getPipeline()),
+                envelope.getDelegationDepth(), 0, envelope.getOccurredAt());
+    }
+
+    /** The stage fails, visibly, because the trigger's grant does not authorise the run. */
+    public RunEvent refused(RunEvent trigger, String reason) {
+        return RunEvents.failed(envelopes.causedBy(trigger.getEnvelope(), "finished", 0), STAGE,
+                "unauthorised: " + reason, false);
     }
 
     public Outcome handle(RunEvent trigger) {

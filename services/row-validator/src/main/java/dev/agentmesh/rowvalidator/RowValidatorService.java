@@ -4,6 +4,8 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
@@ -35,6 +37,7 @@ public class RowValidatorService {
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
 
     private final MeshCodecs codecs;
+    private final GrantGate grants;
     private final RowValidationAgent agent;
     private final String role;
     private final MeterRegistry metrics;
@@ -42,7 +45,7 @@ public class RowValidatorService {
     private final MutinyEmitter<byte[]> rowsOut;
     private final MutinyEmitter<byte[]> deadLetterOut;
 
-    public RowValidatorService(MeshCodecs codecs, MeterRegistry metrics,
+    public RowValidatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics,
                                @ConfigProperty(name = "mesh.agent.role") String role,
                                @ConfigProperty(name = "mesh.agent.instance") String instance,
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
@@ -51,6 +54,7 @@ public class RowValidatorService {
                                @Channel("dead-letter-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
                                MutinyEmitter<byte[]> deadLetterOut) {
         this.codecs = codecs;
+        this.grants = grants;
         this.metrics = metrics;
         this.role = role;
         this.agent = new RowValidationAgent(new Envelopes(role, instance));
@@ -69,6 +73,11 @@ public class RowValidatorService {
         }
         String runId = event.getEnvelope().getRunId();
         RunTriggered trigger = (RunTriggered) event.getPayload();
+        Decision decision = grants.authorize(RowValidationAgent.requiredAuthority(event));
+        if (!decision.allowed()) {
+            send(runEventsOut, runId, codecs.runEvents().encode(agent.refused(event, decision.reason())), null);
+            throw new UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
+        }
         LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
         RowValidationAgent.Outcome outcome = agent.handle(event);
 
@@ -89,6 +98,13 @@ public class RowValidatorService {
         metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
         metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
         LOG.infof("run %s: %d rows valid, %d rejected", runId, outcome.valid().size(), outcome.rejected().size());
+    }
+
+    /** Nacks the trigger, so it goes to the dead-letter topic and on to review with this reason. */
+    static class UnauthorisedActionException extends RuntimeException {
+        UnauthorisedActionException(String message) {
+            super(message);
+        }
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, RowValidationAgent.Rejection rejection) {

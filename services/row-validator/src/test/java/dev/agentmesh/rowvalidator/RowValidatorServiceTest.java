@@ -7,6 +7,12 @@ import dev.agentmesh.data.DataRow;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.run.StageCompleted;
+import dev.agentmesh.run.StageFailed;
+import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.GrantKeys;
+import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.testing.EmbeddedKafkaResource;
@@ -21,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +53,46 @@ class RowValidatorServiceTest {
         assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_CAUSE, MeshHeaders.DLQ_CAUSE);
     }
 
+    static String rootGrant(String bootstrap, KeyPair principal) {
+        KeyPair operator = GrantKeys.generate();
+        GrantIssued grant = Grants.root(principal, "principal", "pipeline-operator", operator.getPublic(),
+                Grants.scope(List.of(Actions.SCHEDULE_RUNS), List.of("pipeline:nightly"), null),
+                Instant.now().plusSeconds(3600), 2);
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "test")) {
+            publisher.publish(grant);
+        }
+        return grant.getGrantId();
+    }
+
+    @Test
+    void aTriggerUnderAForgedGrantIsRefusedVisiblyAndDeadLettered() {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        String forged = rootGrant(bootstrap, GrantKeys.generate());
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-forged", forged), "nightly",
+                "mallory", SourceKind.CSV, PlantedRows.CREDIT_G.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        byte[] bytes = codec.encode(trigger);
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-forged".getBytes(), bytes);
+
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().anyMatch(r -> java.util.Arrays.equals(bytes, r.value())));
+        ConsumerRecord<byte[], byte[]> refused = dead.stream().filter(r -> java.util.Arrays.equals(bytes, r.value()))
+                .findFirst().orElseThrow();
+        assertTrue(TopicProbe.header(refused, MeshHeaders.DLQ_REASON).contains("root grant not signed by the principal"),
+                TopicProbe.header(refused, MeshHeaders.DLQ_REASON));
+
+        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                seen -> seen.stream().filter(r -> "run-forged".equals(new String(r.key())))
+                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageFailed));
+        StageFailed failed = events.stream().filter(r -> "run-forged".equals(new String(r.key())))
+                .map(r -> codec.decode(r.value()).getPayload()).filter(StageFailed.class::isInstance)
+                .map(StageFailed.class::cast).findFirst().orElseThrow();
+        assertTrue(failed.getReason().startsWith("unauthorised: grant "), failed.getReason());
+        assertTrue(events.stream().filter(r -> "run-forged".equals(new String(r.key())))
+                .map(r -> codec.decode(r.value()).getPayload()).noneMatch(StageCompleted.class::isInstance),
+                "no work is done under a forged grant");
+    }
+
     @Test
     void malformedBytesAreDeadLetteredAndTheNextTriggerIsStillProcessed(@TempDir Path dir) {
         String bootstrap = EmbeddedKafkaResource.bootstrapServers();
@@ -53,7 +101,8 @@ class RowValidatorServiceTest {
 
         Path planted = PlantedRows.write(dir, Map.of(10, PlantedRows.withAge("7")));
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
-        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-good", null), "nightly", "test",
+        String grant = rootGrant(bootstrap, EmbeddedKafkaResource.principal());
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-good", grant), "nightly", "test",
                 SourceKind.CSV, planted.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
         TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-good".getBytes(), codec.encode(trigger));
 

@@ -27,6 +27,10 @@ public class Connection {
     @Option(names = "--registry-url", description = "Apicurio Registry URL; without it schemas live in the mesh.schemas topic.")
     String registryUrl;
 
+    @Option(names = "--keys-dir", defaultValue = ".mesh/keys",
+            description = "Where Ed25519 keys are kept as <name>.key / <name>.pub (default: ${DEFAULT-VALUE}).")
+    Path keysDir;
+
     String bootstrap() {
         return resolve(bootstrap, "MESH_BOOTSTRAP", "bootstrap");
     }
@@ -68,10 +72,16 @@ public class Connection {
         return props;
     }
 
-    static void writeContext(String bootstrap, String runStateUrl) {
+    /** A value the running demo recorded, such as the grant it issued. */
+    static String fromContext(String key) {
+        return readContext().getProperty(key);
+    }
+
+    static void writeContext(String bootstrap, String runStateUrl, String grantId) {
         Properties props = new Properties();
         props.setProperty("bootstrap", bootstrap);
         props.setProperty("run-state-url", runStateUrl);
+        props.setProperty("grant", grantId);
         try {
             Files.createDirectories(CONTEXT_FILE.getParent());
             try (OutputStream out = Files.newOutputStream(CONTEXT_FILE)) {

@@ -1,6 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.runstate.StageState;
@@ -45,15 +46,22 @@ public class DemoCommand implements Callable<Integer> {
              MeshServices services = new MeshServices(root, work)) {
             String bootstrap = kafka.bootstrapServers();
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
+            Path keys = root.resolve(".mesh").resolve("keys");
+            Map<String, String> trust = PrincipalTools.serviceConfig(keys);
             for (String service : MeshServices.SERVICES) {
-                var r = services.start(service, bootstrap, Map.of(), Duration.ofMinutes(2));
+                var r = services.start(service, bootstrap, trust, Duration.ofMinutes(2));
                 say(t0, service + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
             }
             String runStateUrl = services.get("run-state").url();
-            Connection.writeContext(bootstrap, runStateUrl);
+
+            GrantIssued grant = PrincipalTools.issueNightlyGrant(bootstrap, keys);
+            say(t0, "principal granted pipeline-operator " + grant.getScope().getActions() + " on "
+                    + grant.getScope().getResources() + " (grant " + grant.getGrantId() + ")");
+            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId());
 
             TriggerCommand trigger = new TriggerCommand();
-            new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo");
+            new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",
+                    "--grant", grant.getGrantId());
             String runId = trigger.trigger();
             say(t0, "triggered run " + runId + " on " + input.getFileName());
 

@@ -52,6 +52,9 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--requested-by", description = "Who asks for the run (default: $USER).")
     String requestedBy;
 
+    @Option(names = "--grant", description = "Grant the run is scheduled under (default: the running demo's grant).")
+    String grantId;
+
     @Override
     public Integer call() {
         String id = trigger();
@@ -64,7 +67,8 @@ public class TriggerCommand implements Callable<Integer> {
                 : pipeline + "-" + LocalDate.now(ZoneOffset.UTC) + "-" + UUID.randomUUID().toString().substring(0, 8);
         String who = requestedBy != null ? requestedBy : System.getProperty("user.name", "unknown");
         String location = sourceKind == SourceKind.CSV ? source.toAbsolutePath().normalize().toString() : source.toString();
-        RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, null), pipeline, who,
+        String grant = grantId != null ? grantId : Connection.fromContext("grant");
+        RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, grant), pipeline, who,
                 sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, Map.of());
         String bootstrap = connection.bootstrap();
         try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,

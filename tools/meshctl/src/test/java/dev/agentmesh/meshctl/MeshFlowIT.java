@@ -2,6 +2,11 @@ package dev.agentmesh.meshctl;
 
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.GrantKeys;
+import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.grants.Grants;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.run.StageCompleted;
@@ -22,6 +27,8 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,7 +49,9 @@ class MeshFlowIT {
     static final Path CREDIT_G = ROOT.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
     static final Duration WAIT = Duration.ofSeconds(90);
 
+    static final Path KEYS = ROOT.resolve("tools/meshctl/target/it-keys-" + ProcessHandle.current().pid());
     static EmbeddedKafka kafka;
+    static String grant;
     static MeshServices services;
     static RunStateClient runState;
 
@@ -51,8 +60,9 @@ class MeshFlowIT {
         kafka = EmbeddedKafka.start();
         services = new MeshServices(ROOT, ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()));
         for (String service : MeshServices.SERVICES) {
-            services.start(service, kafka.bootstrapServers(), Map.of(), Duration.ofMinutes(2));
+            services.start(service, kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
         }
+        grant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS).getGrantId();
         runState = new RunStateClient(services.get("run-state").url());
     }
 
@@ -92,7 +102,7 @@ class MeshFlowIT {
     void aTriggerFromTheCliBecomesCompletedRunStateOverRest() throws Exception {
         assertTrue(Files.isRegularFile(CREDIT_G), CREDIT_G + " missing");
         String runId = meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
-                "--run-id", "it-run-1", "--requested-by", "it");
+                "--run-id", "it-run-1", "--requested-by", "it", "--grant", grant);
         assertEquals("it-run-1", runId);
 
         RunState state = awaitTerminal(runId);
@@ -107,8 +117,31 @@ class MeshFlowIT {
     }
 
     @Test
+    void aForgedGrantWrittenStraightToTheTopicIsRefusedAndAuthorisesNothing() throws Exception {
+        KeyPair mallory = GrantKeys.generate();
+        GrantIssued forged = Grants.root(mallory, "principal", "mallory", mallory.getPublic(),
+                Grants.scope(List.of(Actions.SCHEDULE_RUNS), List.of("*"), null), Instant.now().plusSeconds(3600), 3);
+        try (GrantPublisher publisher = new GrantPublisher(kafka.bootstrapServers(),
+                SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()), "mallory")) {
+            publisher.publish(forged);
+        }
+        String listed = meshctl("grants", "list", "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString());
+        assertTrue(listed.lines().anyMatch(l -> l.startsWith(forged.getGrantId())
+                && l.contains("REFUSED: root grant not signed by the principal")), listed);
+        assertTrue(listed.lines().anyMatch(l -> l.startsWith(grant) && l.endsWith("VALID")), listed);
+
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
+                "--run-id", "it-forged", "--grant", forged.getGrantId());
+        RunState state = awaitTerminal("it-forged");
+        assertEquals(RunStatus.FAILED, state.status());
+        assertTrue(state.stages().get("row-validation").reason().contains("root grant not signed by the principal"),
+                state.stages().get("row-validation").reason());
+        assertTrue(state.stages().get("row-validation").counts().isEmpty(), "no rows were processed");
+    }
+
+    @Test
     void recordsWrittenByOneProcessAreReadByOthersWithTheSameSchemaId() throws Exception {
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2");
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2", "--grant", grant);
         awaitTerminal("it-run-2");
 
         long expectedId = SchemaStore.idFor(RunEvent.getClassSchema().toString());
@@ -137,7 +170,7 @@ class MeshFlowIT {
     void malformedBytesAreDeadLetteredByEveryConsumerAndTheMeshCarriesOn() throws Exception {
         byte[] garbage = "\u0000garbage".getBytes(StandardCharsets.UTF_8);
         TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-run-3".getBytes(), garbage);
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-3");
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-3", "--grant", grant);
         assertEquals(RunStatus.COMPLETED, awaitTerminal("it-run-3").status());
 
         List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(),

@@ -1,0 +1,234 @@
+package dev.agentmesh.meshctl;
+
+import dev.agentmesh.grant.GrantEvent;
+import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.grants.GrantKeys;
+import dev.agentmesh.grants.GrantLedger;
+import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.grants.Grants;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "grants", mixinStandardHelpOptions = true, description = "Issue, revoke and inspect grants of authority.",
+        subcommands = {GrantsCommand.Issue.class, GrantsCommand.Revoke.class, GrantsCommand.ListGrants.class,
+                GrantsCommand.Show.class})
+public class GrantsCommand {
+
+    /** Every grant event in log order, and the ledger folded from them as a service would. */
+    record Folded(GrantLedger ledger, Map<String, GrantIssued> issued, Map<String, String> refused) {
+    }
+
+    static Folded fold(Connection connection, String principalKeyBase64) {
+        String bootstrap = connection.bootstrap();
+        var principal = principalKeyBase64 != null ? GrantKeys.publicKey(principalKeyBase64)
+                : GrantKeys.load(connection.keysDir, PrincipalTools.PRINCIPAL).getPublic();
+        GrantLedger ledger = new GrantLedger(principal);
+        Map<String, GrantIssued> issued = new LinkedHashMap<>();
+        Map<String, String> refused = new LinkedHashMap<>();
+        TopicPartition partition = new TopicPartition(Topics.GRANTS.name(), 0);
+        try (MeshCodec<GrantEvent> codec = new MeshCodec<>(Topics.GRANTS,
+                SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            while (consumer.position(partition) < end) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    GrantEvent event = codec.decode(record.value());
+                    Decision decision = ledger.apply(event, event.getEnvelope().getOccurredAt());
+                    if (event.getPayload() instanceof GrantIssued g) {
+                        issued.putIfAbsent(g.getGrantId(), g);
+                        if (!decision.allowed()) {
+                            refused.putIfAbsent(g.getGrantId(), decision.reason());
+                        }
+                    }
+                }
+            }
+        }
+        return new Folded(ledger, issued, refused);
+    }
+
+    static String status(Folded folded, String grantId) {
+        if (folded.refused().containsKey(grantId)) {
+            return "REFUSED: " + folded.refused().get(grantId);
+        }
+        return folded.ledger().entry(grantId)
+                .map(e -> folded.ledger().chain(grantId).stream().anyMatch(c -> c.revokedReason().isPresent())
+                        ? "REVOKED: " + folded.ledger().chain(grantId).stream().map(c -> c.revokedReason().orElse(null))
+                        .filter(r -> r != null).findFirst().orElse("")
+                        : e.grant().getExpiresAt().isBefore(Instant.now()) ? "EXPIRED" : "VALID")
+                .orElse("UNKNOWN");
+    }
+
+    @Command(name = "issue", mixinStandardHelpOptions = true,
+            description = "Issue a grant: a root grant signed by the principal, or a child signed by the parent's holder.")
+    static class Issue implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--grantee", required = true, description = "Role or instance receiving the authority.")
+        String grantee;
+
+        @Option(names = "--parent", description = "Parent grant id; omit for a root grant from the principal.")
+        String parent;
+
+        @Option(names = "--as", description = "Key name of the parent grant's holder (for --parent).")
+        String holder;
+
+        @Option(names = "--action", required = true, split = ",", description = "Actions: schedule-runs, spend-compute, write-checkpoints, deploy, decide.")
+        List<String> actions;
+
+        @Option(names = "--resource", required = true, split = ",", description = "Resources, e.g. pipeline:nightly, run:*.")
+        List<String> resources;
+
+        @Option(names = "--budget-ms", description = "Compute budget for the subtree, in milliseconds.")
+        Long budgetMs;
+
+        @Option(names = "--expires-in", defaultValue = "PT24H", description = "Lifetime (default: ${DEFAULT-VALUE}).")
+        Duration expiresIn;
+
+        @Option(names = "--max-depth", defaultValue = "3", description = "Deepest delegation below (default: ${DEFAULT-VALUE}).")
+        int maxDepth;
+
+        @Override
+        public Integer call() {
+            KeyPair granteeKeys = GrantKeys.loadOrCreate(connection.keysDir, grantee);
+            var scope = Grants.scope(actions, resources, budgetMs);
+            Instant expiry = Instant.now().plus(expiresIn);
+            GrantIssued grant;
+            if (parent == null) {
+                grant = Grants.root(GrantKeys.load(connection.keysDir, PrincipalTools.PRINCIPAL), PrincipalTools.PRINCIPAL,
+                        grantee, granteeKeys.getPublic(), scope, expiry, maxDepth);
+            } else {
+                Folded folded = fold(connection, null);
+                GrantIssued parentGrant = folded.issued().get(parent);
+                if (parentGrant == null) {
+                    System.err.println("no grant " + parent);
+                    return 1;
+                }
+                String holderName = holder != null ? holder : parentGrant.getGrantee();
+                grant = Grants.delegate(parentGrant, GrantKeys.load(connection.keysDir, holderName), grantee,
+                        granteeKeys.getPublic(), scope, expiry, maxDepth);
+            }
+            String bootstrap = connection.bootstrap();
+            try (GrantPublisher publisher = new GrantPublisher(bootstrap,
+                    SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap), "meshctl")) {
+                publisher.publish(grant);
+            }
+            System.out.println(grant.getGrantId());
+            return 0;
+        }
+    }
+
+    @Command(name = "revoke", mixinStandardHelpOptions = true, description = "Revoke a grant and everything below it.")
+    static class Revoke implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Parameters(index = "0", description = "Grant id.")
+        String grantId;
+
+        @Option(names = "--reason", required = true)
+        String reason;
+
+        @Option(names = "--as", defaultValue = PrincipalTools.PRINCIPAL, description = "Signing key name (default: ${DEFAULT-VALUE}).")
+        String signer;
+
+        @Override
+        public Integer call() {
+            String bootstrap = connection.bootstrap();
+            try (GrantPublisher publisher = new GrantPublisher(bootstrap,
+                    SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap), "meshctl")) {
+                publisher.publish(Grants.revoke(grantId, GrantKeys.load(connection.keysDir, signer), signer, reason));
+            }
+            System.out.println("revoked " + grantId);
+            return 0;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List grants with their status, as services judge them.")
+    static class ListGrants implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--principal-key", description = "The principal's public key, base64 (default: <keys-dir>/principal.pub).")
+        String principalKey;
+
+        @Override
+        public Integer call() {
+            Folded folded = fold(connection, principalKey);
+            System.out.printf("%-36s %-36s %-20s %-40s %s%n", "GRANT", "PARENT", "GRANTEE", "SCOPE", "STATUS");
+            for (GrantIssued g : folded.issued().values()) {
+                String scope = g.getScope().getActions() + " on " + g.getScope().getResources()
+                        + (g.getScope().getBudgetComputeMs() == null ? "" : " budget " + g.getScope().getBudgetComputeMs() + "ms");
+                System.out.printf("%-36s %-36s %-20s %-40s %s%n", g.getGrantId(),
+                        g.getParentGrantId() == null ? "(principal)" : g.getParentGrantId(), g.getGrantee(), scope,
+                        status(folded, g.getGrantId()));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a grant's chain back to the principal.")
+    static class Show implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Parameters(index = "0", description = "Grant id.")
+        String grantId;
+
+        @Option(names = "--principal-key", description = "The principal's public key, base64 (default: <keys-dir>/principal.pub).")
+        String principalKey;
+
+        @Override
+        public Integer call() {
+            Folded folded = fold(connection, principalKey);
+            if (!folded.issued().containsKey(grantId)) {
+                System.err.println("no grant " + grantId);
+                return 1;
+            }
+            List<String> lines = new ArrayList<>();
+            for (String id = grantId; id != null; ) {
+                GrantIssued g = folded.issued().get(id);
+                if (g == null) {
+                    lines.add("?? " + id + " (not in the log)");
+                    break;
+                }
+                long spent = folded.ledger().entry(id).map(GrantLedger.Entry::spentComputeMs).orElse(0L);
+                lines.add(String.format("%s  %s -> %s  %s on %s  budget=%s spent=%d  max-depth=%d  expires=%s  [%s]",
+                        g.getGrantId(), g.getGrantor(), g.getGrantee(), g.getScope().getActions(), g.getScope().getResources(),
+                        g.getScope().getBudgetComputeMs(), spent, g.getMaxDepth(), g.getExpiresAt(), status(folded, id)));
+                id = g.getParentGrantId();
+            }
+            for (int i = 0; i < lines.size(); i++) {
+                System.out.println("  ".repeat(i) + (i == 0 ? "" : "<- ") + lines.get(i));
+            }
+            System.out.println("  ".repeat(lines.size()) + "<- principal");
+            return 0;
+        }
+    }
+}
