@@ -1,6 +1,7 @@
 package dev.agentmesh.topics;
 
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
 
@@ -29,6 +30,11 @@ public final class Topics {
             "mesh.rows.validated", String.class, DataRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
             "Rows that passed the data contract, keyed by run id");
 
+    /** Feature vectors of valid rows, keyed by run id. */
+    public static final Topic<String, FeatureRow> FEATURES = new Topic<>(
+            "mesh.features", String.class, FeatureRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+            "Feature vectors with label and split, keyed by run id");
+
     /** Anything that could not be handled, with the reason in headers; feeds human review. */
     public static final Topic<byte[], byte[]> DEAD_LETTER = new Topic<>(
             "mesh.dead-letter", byte[].class, byte[].class, 3, Topic.Cleanup.DELETE, null,
@@ -39,7 +45,7 @@ public final class Topics {
             "mesh.schemas", String.class, String.class, 1, Topic.Cleanup.COMPACT, null,
             "Avro schemas by id, for processes that share a broker but no registry server");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, DEAD_LETTER, SCHEMAS);
+    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, FEATURES, DEAD_LETTER, SCHEMAS);
 
     public static Optional<Topic<?, ?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

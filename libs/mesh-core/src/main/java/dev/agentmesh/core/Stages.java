@@ -2,14 +2,26 @@ package dev.agentmesh.core;
 
 import java.util.List;
 
-/** Stage names, as they appear in run state. */
+/** Stage names, as they appear in run state, and the plans that string them together. */
 public final class Stages {
 
     private Stages() {
     }
 
     public static final String ROW_VALIDATION = "row-validation";
+    public static final String FEATURE_EXTRACTION = "feature-extraction";
+    public static final String SCHEMA_CHECK = "schema-check";
+    public static final String PUBLISH = "publish";
+
+    /** Stage 1 of the nightly run: ingest and featurize. */
+    public static final List<String> INGEST = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH);
 
     /** What a nightly run must complete today; grows as stages land. */
-    public static final List<String> NIGHTLY = List.of(ROW_VALIDATION);
+    public static final List<String> NIGHTLY = INGEST;
+
+    /** The stage that runs after {@code stage} in {@code plan}, if any. */
+    public static java.util.Optional<String> next(List<String> plan, String stage) {
+        int i = plan.indexOf(stage);
+        return i >= 0 && i + 1 < plan.size() ? java.util.Optional.of(plan.get(i + 1)) : java.util.Optional.empty();
+    }
 }

@@ -20,9 +20,15 @@ public record RunState(
         Instant triggeredAt,
         Instant lastEventAt,
         SortedMap<String, StageState> stages,
+        Dataset dataset,
         long computeMs,
         long tokens,
         SortedSet<String> eventIds) {
+
+    /** The run's published dataset artifact. */
+    public record Dataset(String location, String checksum, SortedMap<String, Long> counts, int features,
+                          String announcedBy) {
+    }
 
     public long eventCount() {
         return eventIds.size();

@@ -1,6 +1,7 @@
 package dev.agentmesh.runstate;
 
 import dev.agentmesh.common.Envelope;
+import dev.agentmesh.run.DatasetPublished;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.run.StageCompleted;
@@ -27,7 +28,7 @@ public final class RunStateReducer {
 
     public static RunState empty(String runId) {
         return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(), null, null,
-                Collections.unmodifiableSortedMap(new TreeMap<>()), 0, 0,
+                Collections.unmodifiableSortedMap(new TreeMap<>()), null, 0, 0,
                 Collections.unmodifiableSortedSet(new TreeSet<>()));
     }
 
@@ -55,6 +56,7 @@ public final class RunStateReducer {
         String contract = state.contract();
         List<String> planned = state.plannedStages();
         Instant triggeredAt = state.triggeredAt();
+        RunState.Dataset dataset = state.dataset();
 
         Object payload = event.getPayload();
         if (payload instanceof RunTriggered t) {
@@ -73,13 +75,20 @@ public final class RunStateReducer {
             merge(stages, observation(c.getStage(), StageState.Status.COMPLETED, envelope, c.getCounts(), c.getAudit(), null));
         } else if (payload instanceof StageFailed f) {
             merge(stages, observation(f.getStage(), StageState.Status.FAILED, envelope, Map.of(), Map.of(), f.getReason()));
+        } else if (payload instanceof DatasetPublished d) {
+            // Re-publishing the same rows gives the same checksum; of differing announcements the lowest event id wins.
+            if (dataset == null || envelope.getEventId().compareTo(dataset.announcedBy()) < 0) {
+                dataset = new RunState.Dataset(d.getLocation(), d.getChecksum(),
+                        Collections.unmodifiableSortedMap(new TreeMap<>(d.getCounts())), d.getFeatureNames().size(),
+                        envelope.getEventId());
+            }
         } else {
             throw new IllegalArgumentException("unknown run event payload " + payload);
         }
 
         RunStatus status = derive(pipeline != null, planned, stages);
         return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, triggeredAt,
-                lastEventAt, Collections.unmodifiableSortedMap(stages),
+                lastEventAt, Collections.unmodifiableSortedMap(stages), dataset,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 Collections.unmodifiableSortedSet(eventIds));

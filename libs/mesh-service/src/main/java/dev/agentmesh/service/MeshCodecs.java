@@ -1,6 +1,7 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.serde.MeshCodec;
@@ -24,6 +25,7 @@ public class MeshCodecs {
     private final MeshCodec<RunEvent> runEvents;
     private final MeshCodec<DataRow> rows;
     private final MeshCodec<GrantEvent> grants;
+    private final MeshCodec<FeatureRow> features;
 
     public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl) {
@@ -31,6 +33,11 @@ public class MeshCodecs {
         this.runEvents = new MeshCodec<>(Topics.RUN_EVENTS, settings);
         this.rows = new MeshCodec<>(Topics.ROWS_VALIDATED, settings);
         this.grants = new MeshCodec<>(Topics.GRANTS, settings);
+        this.features = new MeshCodec<>(Topics.FEATURES, settings);
+    }
+
+    public MeshCodec<FeatureRow> features() {
+        return features;
     }
 
     public Map<String, Object> settings() {
@@ -54,5 +61,6 @@ public class MeshCodecs {
         runEvents.close();
         rows.close();
         grants.close();
+        features.close();
     }
 }

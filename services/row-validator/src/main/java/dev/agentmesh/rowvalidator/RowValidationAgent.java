@@ -5,6 +5,7 @@ import dev.agentmesh.contract.CsvRows;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.contract.RowValidator;
 import dev.agentmesh.contract.RowViolation;
+import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
@@ -102,8 +103,11 @@ public final class RowValidationAgent {
             counts.put("rows.out", (long) valid.size());
             counts.put("rows.rejected", (long) rejected.size());
             Map<String, String> audit = Map.of(
-                    "contract", validator.contract().name() + "@v" + validator.contract().version(),
-                    "source", request.getSourceKind() + ":" + request.getSourceLocation(),
+                    AuditKeys.CONTRACT, request.getContract(),
+                    "contract.version", Integer.toString(validator.contract().version()),
+                    AuditKeys.SOURCE, request.getSourceKind() + ":" + request.getSourceLocation(),
+                    AuditKeys.PLAN, String.join(",", request.getPlannedStages()),
+                    AuditKeys.TRIGGERED_AT, cause.getOccurredAt().toString(),
                     "completeness", (valid.size() + rejected.size() == table.rows().size()) ? "rows.in = rows.out + rows.rejected" : "MISMATCH");
             RunEvent finished = RunEvents.completed(envelopes.causedBy(cause, "finished", elapsedMs(startNanos)),
                     STAGE, counts, audit);

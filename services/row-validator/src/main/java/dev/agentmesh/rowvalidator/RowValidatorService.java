@@ -7,6 +7,7 @@ import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.service.StageSupport;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -76,7 +77,7 @@ public class RowValidatorService {
         Decision decision = grants.authorize(RowValidationAgent.requiredAuthority(event));
         if (!decision.allowed()) {
             send(runEventsOut, runId, codecs.runEvents().encode(agent.refused(event, decision.reason())), null);
-            throw new UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
+            throw new StageSupport.UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
         }
         LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
         RowValidationAgent.Outcome outcome = agent.handle(event);
@@ -98,13 +99,6 @@ public class RowValidatorService {
         metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
         metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
         LOG.infof("run %s: %d rows valid, %d rejected", runId, outcome.valid().size(), outcome.rejected().size());
-    }
-
-    /** Nacks the trigger, so it goes to the dead-letter topic and on to review with this reason. */
-    static class UnauthorisedActionException extends RuntimeException {
-        UnauthorisedActionException(String message) {
-            super(message);
-        }
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, RowValidationAgent.Rejection rejection) {

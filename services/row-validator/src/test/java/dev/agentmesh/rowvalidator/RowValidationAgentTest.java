@@ -32,7 +32,9 @@ class RowValidationAgentTest {
         StageCompleted done = (StageCompleted) outcome.finished().getPayload();
         assertEquals(1000L, done.getCounts().get("rows.in"));
         assertEquals(1000L, done.getCounts().get("rows.out"));
-        assertEquals("credit-g@v1", done.getAudit().get("contract"));
+        assertEquals("credit-g", done.getAudit().get("contract"));
+        assertEquals("1", done.getAudit().get("contract.version"));
+        assertEquals("row-validation", done.getAudit().get("plan"));
         assertEquals("run-7", outcome.valid().get(0).getEnvelope().getRunId());
         assertEquals("grant-1", outcome.valid().get(0).getEnvelope().getGrantId(), "rows act under the trigger's grant");
     }

@@ -112,7 +112,7 @@ public class DemoCommand implements Callable<Integer> {
         int width = 20;
         int filled = (int) (width * done / planned);
         String bar = "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
-        String stages = s.stages().values().stream()
+        String stages = s.plannedStages().stream().filter(s.stages()::containsKey).map(s.stages()::get)
                 .map(st -> st.stage() + "=" + st.status() + (st.counts().isEmpty() ? "" : " " + st.counts().entrySet().stream()
                         .filter(e -> e.getKey().startsWith("rows."))
                         .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","))))

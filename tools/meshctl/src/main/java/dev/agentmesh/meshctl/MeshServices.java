@@ -19,7 +19,7 @@ import java.util.Map;
 public final class MeshServices implements AutoCloseable {
 
     /** Services the demo runs today, in start order. */
-    public static final List<String> SERVICES = List.of("run-state", "row-validator");
+    public static final List<String> SERVICES = List.of("run-state", "row-validator", "feature-extractor", "schema-checker", "publisher");
 
     public record Running(String name, Process process, int httpPort, Path log) {
         public String url() {
@@ -69,6 +69,7 @@ public final class MeshServices implements AutoCloseable {
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(service));
         command.add("-Dmesh.agent.instance=" + service + "-" + ProcessHandle.current().pid());
+        command.add("-Dmesh.artifacts.dir=" + workDir.resolve("artifacts"));
         extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(jar.toString());

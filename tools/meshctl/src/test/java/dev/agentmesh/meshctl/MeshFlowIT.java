@@ -110,7 +110,14 @@ class MeshFlowIT {
         assertEquals("it", state.requestedBy());
         assertEquals(1000L, state.stages().get("row-validation").counts().get("rows.in"));
         assertEquals(1000L, state.stages().get("row-validation").counts().get("rows.out"));
-        assertEquals(3, state.eventCount(), "trigger, stage started, stage completed");
+        assertEquals(List.of("feature-extraction", "publish", "row-validation", "schema-check"),
+                List.copyOf(state.stages().keySet()));
+        assertEquals(1000L, state.stages().get("feature-extraction").counts().get("rows.out"));
+        assertTrue(state.stages().get("schema-check").audit().get("schema.check").startsWith("passed"));
+        assertNotNull(state.dataset(), "the dataset is announced");
+        assertTrue(state.dataset().checksum().startsWith("sha256:"));
+        assertEquals(1000L, state.dataset().counts().get("rows.out"));
+        assertEquals(10, state.eventCount(), "trigger, 4 x (started, completed), dataset published");
 
         String listed = meshctl("runs", "list", "--run-state-url", services.get("run-state").url());
         assertTrue(listed.lines().anyMatch(l -> l.startsWith("it-run-1") && l.contains("COMPLETED")), listed);
@@ -147,9 +154,9 @@ class MeshFlowIT {
         long expectedId = SchemaStore.idFor(RunEvent.getClassSchema().toString());
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
         List<ConsumerRecord<byte[], byte[]>> records = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(),
-                WAIT, seen -> seen.stream().filter(r -> "it-run-2".equals(new String(r.key()))).count() >= 3);
+                WAIT, seen -> seen.stream().filter(r -> "it-run-2".equals(new String(r.key()))).count() >= 10);
         List<ConsumerRecord<byte[], byte[]>> run = records.stream().filter(r -> "it-run-2".equals(new String(r.key()))).toList();
-        assertEquals(3, run.size());
+        assertEquals(10, run.size());
         for (ConsumerRecord<byte[], byte[]> r : run) {
             assertEquals(0, r.value()[0], "magic byte");
             assertEquals(expectedId, ByteBuffer.wrap(r.value(), 1, 4).getInt(), "schema id");
@@ -157,8 +164,10 @@ class MeshFlowIT {
         List<RunEvent> decoded = run.stream().map(r -> codec.decode(r.value())).toList();
         assertEquals("meshctl", decoded.get(0).getEnvelope().getAgentRole(), "written by the meshctl process");
         assertInstanceOf(RunTriggered.class, decoded.get(0).getPayload());
-        assertEquals("row-validator", decoded.get(2).getEnvelope().getAgentRole(), "written by the row-validator process");
-        assertInstanceOf(StageCompleted.class, decoded.get(2).getPayload());
+        assertTrue(decoded.stream().anyMatch(e -> e.getEnvelope().getAgentRole().equals("row-validator")
+                && e.getPayload() instanceof StageCompleted), "written by the row-validator process");
+        assertTrue(decoded.stream().anyMatch(e -> e.getEnvelope().getAgentRole().equals("publisher")
+                && e.getPayload() instanceof StageCompleted), "written by the publisher process");
 
         List<ConsumerRecord<byte[], byte[]>> schemas = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.SCHEMAS.name(),
                 Duration.ofSeconds(5), seen -> false);

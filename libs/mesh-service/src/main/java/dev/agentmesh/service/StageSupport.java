@@ -1,0 +1,94 @@
+package dev.agentmesh.service;
+
+import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.grants.Resources;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.StageCompleted;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** What the pipeline stage services share: which completion starts them, the grant check, and sending. */
+@ApplicationScoped
+public class StageSupport {
+
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+    private static final int BATCH = 500;
+
+    private final GrantGate grants;
+
+    public StageSupport(GrantGate grants) {
+        this.grants = grants;
+    }
+
+    /** The completion of {@code previous} in a run whose plan includes {@code stage}, if {@code event} is one. */
+    public static Optional<StageCompleted> completionStarting(RunEvent event, String previous, String stage) {
+        if (event.getPayload() instanceof StageCompleted c && c.getStage().equals(previous)
+                && plan(c).contains(stage)) {
+            return Optional.of(c);
+        }
+        return Optional.empty();
+    }
+
+    public static List<String> plan(StageCompleted completion) {
+        String plan = completion.getAudit().get(AuditKeys.PLAN);
+        return plan == null ? List.of() : Arrays.asList(plan.split(","));
+    }
+
+    /** Stage work spends compute on the run: the event's grant must allow it. */
+    public Decision authorizeStage(RunEvent cause) {
+        var envelope = cause.getEnvelope();
+        return grants.authorize(new ActionRequest(envelope.getGrantId(), Actions.SPEND_COMPUTE,
+                Resources.run(envelope.getRunId()), envelope.getDelegationDepth(), 0, envelope.getOccurredAt()));
+    }
+
+    public static Message<byte[]> message(String key, byte[] value, RecordHeaders headers) {
+        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key);
+        if (headers != null) {
+            metadata.withHeaders(headers);
+        }
+        return Message.of(value).addMetadata(metadata.build());
+    }
+
+    public void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {
+        emitter.sendMessage(message(key, value, null)).await().atMost(SEND_TIMEOUT);
+    }
+
+    /** Sends in bounded batches, waiting for the broker's acknowledgement of each batch. */
+    public void sendAll(MutinyEmitter<byte[]> emitter, String key, List<byte[]> values) {
+        List<Uni<Void>> pending = new ArrayList<>();
+        for (byte[] value : values) {
+            pending.add(emitter.sendMessage(message(key, value, null)));
+            if (pending.size() >= BATCH) {
+                await(pending);
+            }
+        }
+        await(pending);
+    }
+
+    private static void await(List<Uni<Void>> pending) {
+        if (!pending.isEmpty()) {
+            Uni.join().all(pending).andFailFast().await().atMost(SEND_TIMEOUT);
+            pending.clear();
+        }
+    }
+
+    /** Nacks the record that asked for an action its grant does not allow; it goes to the dead-letter topic. */
+    public static class UnauthorisedActionException extends RuntimeException {
+        public UnauthorisedActionException(String message) {
+            super(message);
+        }
+    }
+}
