@@ -1,5 +1,6 @@
 package dev.agentmesh.dataset;
 
+import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.data.Split;
 import org.apache.avro.file.DataFileWriter;
@@ -22,8 +23,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a run's dataset as one Avro container file per split, rows in row order, with a sync marker derived from
- * the run id, so the same rows always give the same bytes and the same checksum.
+ * Writes a run's dataset as one Avro container file per split: data only (no envelopes), rows in row order, and a
+ * sync marker derived from the run id, so the same rows always give the same bytes and the same checksum.
  */
 public final class DatasetWriter {
 
@@ -45,10 +46,10 @@ public final class DatasetWriter {
                 part.sort(Comparator.comparingLong(FeatureRow::getRowIndex));
                 Path file = directory.resolve(split.name().toLowerCase() + ".avro");
                 try (OutputStream out = Files.newOutputStream(file);
-                     DataFileWriter<FeatureRow> writer = new DataFileWriter<>(new SpecificDatumWriter<>(FeatureRow.class))) {
-                    writer.create(FeatureRow.getClassSchema(), out, sync);
+                     DataFileWriter<DatasetRow> writer = new DataFileWriter<>(new SpecificDatumWriter<>(DatasetRow.class))) {
+                    writer.create(DatasetRow.getClassSchema(), out, sync);
                     for (FeatureRow row : part) {
-                        writer.append(row);
+                        writer.append(new DatasetRow(row.getRowIndex(), row.getSplit(), row.getLabel(), row.getFeatures()));
                     }
                 }
                 files.put(split, file);

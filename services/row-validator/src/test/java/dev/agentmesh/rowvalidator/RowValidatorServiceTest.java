@@ -16,6 +16,7 @@ import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.testing.EmbeddedKafkaResource;
+import dev.agentmesh.testing.TestGrants;
 import dev.agentmesh.testing.TopicProbe;
 import dev.agentmesh.topics.Topics;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -53,21 +54,10 @@ class RowValidatorServiceTest {
         assertEquals(KafkaDeadLetterQueue.DEAD_LETTER_CAUSE, MeshHeaders.DLQ_CAUSE);
     }
 
-    static String rootGrant(String bootstrap, KeyPair principal) {
-        KeyPair operator = GrantKeys.generate();
-        GrantIssued grant = Grants.root(principal, "principal", "pipeline-operator", operator.getPublic(),
-                Grants.scope(List.of(Actions.SCHEDULE_RUNS), List.of("pipeline:nightly"), null),
-                Instant.now().plusSeconds(3600), 2);
-        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "test")) {
-            publisher.publish(grant);
-        }
-        return grant.getGrantId();
-    }
-
     @Test
     void aTriggerUnderAForgedGrantIsRefusedVisiblyAndDeadLettered() {
         String bootstrap = EmbeddedKafkaResource.bootstrapServers();
-        String forged = rootGrant(bootstrap, GrantKeys.generate());
+        String forged = TestGrants.publishNightlyRoot(bootstrap, GrantKeys.generate());
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
         RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-forged", forged), "nightly",
                 "mallory", SourceKind.CSV, PlantedRows.CREDIT_G.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
@@ -101,7 +91,7 @@ class RowValidatorServiceTest {
 
         Path planted = PlantedRows.write(dir, Map.of(10, PlantedRows.withAge("7")));
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
-        String grant = rootGrant(bootstrap, EmbeddedKafkaResource.principal());
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
         RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-good", grant), "nightly", "test",
                 SourceKind.CSV, planted.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
         TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-good".getBytes(), codec.encode(trigger));
