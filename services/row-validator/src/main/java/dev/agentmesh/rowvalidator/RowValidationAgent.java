@@ -5,6 +5,7 @@ import dev.agentmesh.contract.CsvRows;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.contract.RowValidator;
 import dev.agentmesh.contract.RowViolation;
+import dev.agentmesh.contract.TransactionGenerator;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
@@ -72,12 +73,14 @@ public final class RowValidationAgent {
         RunTriggered request = (RunTriggered) trigger.getPayload();
         RunEvent started = RunEvents.started(envelopes.causedBy(cause, "started", 0), STAGE);
         try {
-            if (request.getSourceKind() != SourceKind.CSV) {
-                return failed(started, cause, "source kind " + request.getSourceKind()
-                        + " is not supported by row-validator yet (CSV only)", startNanos);
+            if (request.getSourceKind() == SourceKind.TOPIC) {
+                return failed(started, cause, "source kind TOPIC is not supported by row-validator yet (CSV and GENERATOR)",
+                        startNanos);
             }
             RowValidator validator = new RowValidator(DataContract.load(request.getContract()));
-            CsvRows.Table table = CsvRows.read(Path.of(request.getSourceLocation()));
+            CsvRows.Table table = request.getSourceKind() == SourceKind.GENERATOR
+                    ? TransactionGenerator.generate(TransactionGenerator.Spec.parse(request.getSourceLocation()))
+                    : CsvRows.read(Path.of(request.getSourceLocation()));
             List<String> headerProblems = validator.headerProblems(new HashSet<>(table.header()));
             if (!headerProblems.isEmpty()) {
                 return failed(started, cause, "source does not match contract " + request.getContract() + ": "

@@ -63,11 +63,21 @@ class RowValidationAgentTest {
     }
 
     @Test
+    void generatedTransactionsAreValidatedWithTheirPlantedBadRows() {
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "cli").origin("run-gen", "grant-1"), "nightly", "alice",
+                SourceKind.GENERATOR, "rows=5000,seed=11,bad=0.02", "transactions", List.of(RowValidationAgent.STAGE), Map.of());
+        var outcome = agent.handle(trigger);
+        assertEquals(5000, outcome.valid().size() + outcome.rejected().size());
+        assertEquals(100, outcome.rejected().size(), 40);
+        assertTrue(outcome.rejected().stream().allMatch(r -> !r.violations().isEmpty()));
+    }
+
+    @Test
     void missingFileAndUnsupportedSourceFailTheStageVisibly() {
         var missing = agent.handle(trigger(SourceKind.CSV, "/nonexistent/file.csv"));
         assertInstanceOf(StageFailed.class, missing.finished().getPayload());
         assertTrue(((StageFailed) missing.finished().getPayload()).getReason().contains("/nonexistent/file.csv"));
-        var topic = agent.handle(trigger(SourceKind.TOPIC, "raw-rows"));
+        var topic = agent.handle(trigger(SourceKind.TOPIC, "mesh.rows.raw"));
         assertTrue(((StageFailed) topic.finished().getPayload()).getReason().contains("not supported"));
     }
 }

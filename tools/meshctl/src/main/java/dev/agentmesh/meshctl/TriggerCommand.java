@@ -34,7 +34,7 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--pipeline", defaultValue = "nightly", description = "Pipeline name (default: ${DEFAULT-VALUE}).")
     String pipeline;
 
-    @Option(names = "--source", required = true, description = "Input: a CSV file path.")
+    @Option(names = "--source", required = true, description = "Input: a CSV file path, or a generator spec such as rows=10000,seed=42,bad=0.01,drift=0.2 with --source-kind GENERATOR.")
     Path source;
 
     @Option(names = "--source-kind", defaultValue = "CSV", description = "CSV, TOPIC or GENERATOR (default: ${DEFAULT-VALUE}).")
