@@ -55,7 +55,7 @@ public final class TransactionGenerator {
             int hour = random.nextInt(24);
             int age = 18 + random.nextInt(70);
             String region = REGIONS[random.nextInt(REGIONS.length)];
-            double risk = -4.0 + 0.0008 * Math.min(amount, 5000) + (channel.equals("web") ? 1.2 : 0)
+            double risk = -2.0 + 0.0008 * Math.min(amount, 5000) + (channel.equals("web") ? 1.2 : 0)
                     + (hour < 6 ? 1.0 : 0) + (category.equals("electronics") ? 0.8 : 0) + random.nextGaussian() * 0.5;
             row.put("txn_id", "t" + spec.seed() + "-" + i);
             row.put("amount", String.format(Locale.ROOT, "%.2f", Math.min(amount, 49_999.0)));
