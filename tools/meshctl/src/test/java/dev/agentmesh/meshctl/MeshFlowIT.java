@@ -183,9 +183,10 @@ class MeshFlowIT {
         assertEquals(RunStatus.COMPLETED, awaitTerminal("it-run-3").status());
 
         List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(),
-                WAIT, seen -> seen.stream().filter(r -> Arrays.equals(garbage, r.value())).count() >= 2);
+                WAIT, seen -> seen.stream().filter(r -> Arrays.equals(garbage, r.value())).count() >= MeshServices.SERVICES.size());
         List<ConsumerRecord<byte[], byte[]>> ours = dead.stream().filter(r -> Arrays.equals(garbage, r.value())).toList();
-        assertEquals(2, ours.size(), "one from row-validator (SmallRye DLQ), one from run-state (Streams handler)");
+        assertEquals(MeshServices.SERVICES.size(), ours.size(),
+                "one from each consumer of run events: four SmallRye DLQs and run-state's Streams handler");
         for (ConsumerRecord<byte[], byte[]> r : ours) {
             assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(r, MeshHeaders.DLQ_TOPIC));
             assertNotNull(TopicProbe.header(r, MeshHeaders.DLQ_REASON));
