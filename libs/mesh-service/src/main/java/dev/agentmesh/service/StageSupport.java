@@ -1,6 +1,14 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.RunRecords;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.topics.Topic;
+import org.apache.avro.specific.SpecificRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import java.time.Instant;
+import java.util.function.Function;
+import java.util.function.ToLongFunction;
 import dev.agentmesh.grants.ActionRequest;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Decision;
@@ -28,9 +36,50 @@ public class StageSupport {
     private static final int BATCH = 500;
 
     private final GrantGate grants;
+    private final MeshCodecs codecs;
+    private final String bootstrapServers;
 
-    public StageSupport(GrantGate grants) {
+    public StageSupport(GrantGate grants, MeshCodecs codecs,
+                        @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.grants = grants;
+        this.codecs = codecs;
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /**
+     * The common start of a stage that follows {@code previous}: if {@code event} is that stage's completion in a
+     * plan that includes {@code stage}, checks the grant and reads the run's input records from {@code topic}
+     * ({@code expectedCountKey} in the completion's counts says how many). A refused grant reports the stage failed
+     * and throws, so the event is dead-lettered; unreadable input reports the stage failed.
+     *
+     * @return the input records, or empty when there is nothing (more) for this stage to do
+     */
+    public <V extends SpecificRecord> Optional<List<V>> begin(RunEvent event, String previous, String stage,
+                                                              Topic<String, V> topic, MeshCodec<V> codec,
+                                                              String expectedCountKey, ToLongFunction<V> identity,
+                                                              Function<String, RunEvent> failed,
+                                                              MutinyEmitter<byte[]> runEventsOut) {
+        Optional<StageCompleted> completion = completionStarting(event, previous, stage);
+        if (completion.isEmpty()) {
+            return Optional.empty();
+        }
+        String runId = event.getEnvelope().getRunId();
+        Decision decision = authorizeStage(event);
+        if (!decision.allowed()) {
+            send(runEventsOut, runId, codecs.runEvents().encode(failed.apply("unauthorised: " + decision.reason())));
+            throw new UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
+        }
+        long expected = completion.get().getCounts().getOrDefault(expectedCountKey, 0L);
+        Instant since = Instant.parse(completion.get().getAudit().getOrDefault(AuditKeys.TRIGGERED_AT,
+                event.getEnvelope().getOccurredAt().toString()));
+        try {
+            return Optional.of(RunRecords.read(bootstrapServers, topic, codec, runId, since, expected, identity,
+                    Duration.ofSeconds(60)));
+        } catch (RuntimeException e) {
+            send(runEventsOut, runId, codecs.runEvents().encode(failed.apply(
+                    "cannot read the run's records from " + topic.name() + ": " + e.getMessage())));
+            return Optional.empty();
+        }
     }
 
     /** The completion of {@code previous} in a run whose plan includes {@code stage}, if {@code event} is one. */

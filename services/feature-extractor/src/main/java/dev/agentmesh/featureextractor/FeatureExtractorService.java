@@ -2,12 +2,9 @@ package dev.agentmesh.featureextractor;
 
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
-import dev.agentmesh.core.RunRecords;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.DataRow;
-import dev.agentmesh.grants.Decision;
 import dev.agentmesh.run.RunEvent;
-import dev.agentmesh.run.StageCompleted;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
 import dev.agentmesh.topics.Topics;
@@ -21,8 +18,6 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,12 +30,10 @@ public class FeatureExtractorService {
     private final MeshCodecs codecs;
     private final StageSupport stage;
     private final FeatureExtractionAgent agent;
-    private final String bootstrapServers;
     private final MutinyEmitter<byte[]> runEventsOut;
     private final MutinyEmitter<byte[]> featuresOut;
 
     public FeatureExtractorService(MeshCodecs codecs, StageSupport stage,
-                                   @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                                    @ConfigProperty(name = "mesh.agent.role") String role,
                                    @ConfigProperty(name = "mesh.agent.instance") String instance,
                                    @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
@@ -48,7 +41,6 @@ public class FeatureExtractorService {
                                    MutinyEmitter<byte[]> featuresOut) {
         this.codecs = codecs;
         this.stage = stage;
-        this.bootstrapServers = bootstrapServers;
         this.agent = new FeatureExtractionAgent(new Envelopes(role, instance));
         this.runEventsOut = runEventsOut;
         this.featuresOut = featuresOut;
@@ -58,29 +50,14 @@ public class FeatureExtractorService {
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
-        Optional<StageCompleted> validation = StageSupport.completionStarting(event, Stages.ROW_VALIDATION,
-                FeatureExtractionAgent.STAGE);
-        if (validation.isEmpty()) {
+        Optional<List<DataRow>> input = stage.begin(event, Stages.ROW_VALIDATION, FeatureExtractionAgent.STAGE,
+                Topics.ROWS_VALIDATED, codecs.rows(), AuditKeys.ROWS_OUT,
+                DataRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
+        if (input.isEmpty()) {
             return;
         }
         String runId = event.getEnvelope().getRunId();
-        Decision decision = stage.authorizeStage(event);
-        if (!decision.allowed()) {
-            stage.send(runEventsOut, runId, codecs.runEvents().encode(agent.failed(event, "unauthorised: " + decision.reason())));
-            throw new StageSupport.UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
-        }
-        long expected = validation.get().getCounts().getOrDefault(AuditKeys.ROWS_OUT, 0L);
-        Instant since = Instant.parse(validation.get().getAudit().getOrDefault(AuditKeys.TRIGGERED_AT,
-                event.getEnvelope().getOccurredAt().toString()));
-        List<DataRow> rows;
-        try {
-            rows = RunRecords.read(bootstrapServers, Topics.ROWS_VALIDATED, codecs.rows(), runId, since, expected,
-                    DataRow::getRowIndex, Duration.ofSeconds(60));
-        } catch (RuntimeException e) {
-            stage.send(runEventsOut, runId, codecs.runEvents().encode(agent.failed(event,
-                    "cannot read the validated rows: " + e.getMessage())));
-            return;
-        }
+        List<DataRow> rows = input.get();
         FeatureExtractionAgent.Outcome outcome = agent.handle(event, rows);
         stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()));
         stage.sendAll(featuresOut, runId, outcome.features().stream().map(codecs.features()::encode).toList());
