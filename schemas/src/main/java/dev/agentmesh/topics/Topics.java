@@ -4,6 +4,8 @@ import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.sweep.CellTask;
+import dev.agentmesh.sweep.SweepControl;
 
 import java.time.Duration;
 import java.util.List;
@@ -35,6 +37,19 @@ public final class Topics {
             "mesh.features", String.class, FeatureRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
             "Feature vectors with label and split, keyed by run id");
 
+    /**
+     * Cell tasks for the trainer pool (one consumer group), keyed by cell id and attempt so a sweep spreads over
+     * every partition and a retry may land on another trainer.
+     */
+    public static final Topic<String, CellTask> SWEEP_TASKS = new Topic<>(
+            "mesh.sweep.tasks", String.class, CellTask.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+            "One attempt of one sweep cell each, for the trainer pool");
+
+    /** Cancellations from the orchestrator, read by every trainer (no group): one partition, in order. */
+    public static final Topic<String, SweepControl> SWEEP_CONTROL = new Topic<>(
+            "mesh.sweep.control", String.class, SweepControl.class, 1, Topic.Cleanup.DELETE, Duration.ofDays(1),
+            "Sweep cancellations, keyed by run id, broadcast to every trainer");
+
     /** Anything that could not be handled, with the reason in headers; feeds human review. */
     public static final Topic<byte[], byte[]> DEAD_LETTER = new Topic<>(
             "mesh.dead-letter", byte[].class, byte[].class, 3, Topic.Cleanup.DELETE, null,
@@ -45,7 +60,8 @@ public final class Topics {
             "mesh.schemas", String.class, String.class, 1, Topic.Cleanup.COMPACT, null,
             "Avro schemas by id, for processes that share a broker but no registry server");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, FEATURES, DEAD_LETTER, SCHEMAS);
+    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
+            SWEEP_CONTROL, DEAD_LETTER, SCHEMAS);
 
     public static Optional<Topic<?, ?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

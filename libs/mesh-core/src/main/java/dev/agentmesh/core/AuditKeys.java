@@ -18,6 +18,13 @@ public final class AuditKeys {
     public static final String CHECKSUM = "dataset.checksum";
     public static final String LOCATION = "dataset.location";
 
+    public static final String SWEEP_OUTCOME = "sweep.outcome";
+    public static final String RANKING_RULE = "ranking.rule";
+    public static final String WINNER = "winner.cell";
+    public static final String WINNER_CHECKPOINT = "winner.checkpoint";
+    public static final String WINNER_CHECKSUM = "winner.checksum";
+    public static final String WINNER_VALIDATION_LOSS = "winner.validation-loss";
+
     public static final String ROWS_IN = "rows.in";
     public static final String ROWS_OUT = "rows.out";
     public static final String ROWS_REJECTED = "rows.rejected";

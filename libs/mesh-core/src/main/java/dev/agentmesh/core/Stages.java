@@ -12,12 +12,16 @@ public final class Stages {
     public static final String FEATURE_EXTRACTION = "feature-extraction";
     public static final String SCHEMA_CHECK = "schema-check";
     public static final String PUBLISH = "publish";
+    public static final String SWEEP = "sweep";
 
     /** Stage 1 of the nightly run: ingest and featurize. */
     public static final List<String> INGEST = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH);
 
+    /** Stages 1 and 2: ingest and featurize, then sweep and train. */
+    public static final List<String> INGEST_AND_TRAIN = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP);
+
     /** What a nightly run must complete today; grows as stages land. */
-    public static final List<String> NIGHTLY = INGEST;
+    public static final List<String> NIGHTLY = INGEST_AND_TRAIN;
 
     /** The stage that runs after {@code stage} in {@code plan}, if any. */
     public static java.util.Optional<String> next(List<String> plan, String stage) {

@@ -17,17 +17,20 @@ public record RunState(
         String source,
         String contract,
         List<String> plannedStages,
+        SortedMap<String, String> parameters,
         Instant triggeredAt,
         Instant lastEventAt,
         SortedMap<String, StageState> stages,
         Dataset dataset,
+        SweepState sweep,
         long computeMs,
         long tokens,
         SortedSet<String> eventIds) {
 
     /** The run's published dataset artifact. */
     public record Dataset(String location, String checksum, SortedMap<String, Long> counts, int features,
-                          String announcedBy) {
+                          SortedMap<String, String> splits, List<String> featureNames, String labelColumn,
+                          String positiveLabel, String announcedBy) {
     }
 
     public long eventCount() {

@@ -27,8 +27,9 @@ public final class RunStateReducer {
     }
 
     public static RunState empty(String runId) {
-        return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(), null, null,
-                Collections.unmodifiableSortedMap(new TreeMap<>()), null, 0, 0,
+        return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(),
+                Collections.unmodifiableSortedMap(new TreeMap<>()), null, null,
+                Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, 0, 0,
                 Collections.unmodifiableSortedSet(new TreeSet<>()));
     }
 
@@ -55,6 +56,8 @@ public final class RunStateReducer {
         String source = state.source();
         String contract = state.contract();
         List<String> planned = state.plannedStages();
+        SortedMap<String, String> parameters = state.parameters();
+        SweepState sweep = state.sweep();
         Instant triggeredAt = state.triggeredAt();
         RunState.Dataset dataset = state.dataset();
 
@@ -67,6 +70,7 @@ public final class RunStateReducer {
                 source = t.getSourceKind() + ":" + t.getSourceLocation();
                 contract = t.getContract();
                 planned = List.copyOf(t.getPlannedStages());
+                parameters = Collections.unmodifiableSortedMap(new TreeMap<>(t.getParameters()));
                 triggeredAt = at;
             }
         } else if (payload instanceof StageStarted s) {
@@ -80,15 +84,20 @@ public final class RunStateReducer {
             if (dataset == null || envelope.getEventId().compareTo(dataset.announcedBy()) < 0) {
                 dataset = new RunState.Dataset(d.getLocation(), d.getChecksum(),
                         Collections.unmodifiableSortedMap(new TreeMap<>(d.getCounts())), d.getFeatureNames().size(),
-                        envelope.getEventId());
+                        Collections.unmodifiableSortedMap(new TreeMap<>(d.getSplits())), List.copyOf(d.getFeatureNames()),
+                        d.getLabelColumn(), d.getPositiveLabel(), envelope.getEventId());
             }
+        } else if (SweepReducer.handles(payload)) {
+            sweep = SweepReducer.apply(sweep, envelope, payload);
         } else {
             throw new IllegalArgumentException("unknown run event payload " + payload);
         }
 
-        RunStatus status = derive(pipeline != null, planned, stages);
-        return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, triggeredAt,
-                lastEventAt, Collections.unmodifiableSortedMap(stages), dataset,
+        RunStatus status = sweep != null && sweep.outcome() != null
+                && dev.agentmesh.sweep.SweepOutcome.REVOKED.name().equals(sweep.outcome().outcome())
+                ? RunStatus.REVOKED : derive(pipeline != null, planned, stages);
+        return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, parameters,
+                triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 Collections.unmodifiableSortedSet(eventIds));

@@ -6,9 +6,11 @@ public enum RunStatus {
     TRIGGERED,
     RUNNING,
     COMPLETED,
-    FAILED;
+    FAILED,
+    /** Stopped because the authority it acted under was revoked. */
+    REVOKED;
 
     public boolean terminal() {
-        return this == COMPLETED || this == FAILED;
+        return this == COMPLETED || this == FAILED || this == REVOKED;
     }
 }

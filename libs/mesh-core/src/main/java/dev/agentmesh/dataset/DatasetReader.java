@@ -1,0 +1,35 @@
+package dev.agentmesh.dataset;
+
+import dev.agentmesh.data.DatasetRow;
+import org.apache.avro.file.DataFileStream;
+import org.apache.avro.specific.SpecificDatumReader;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads one split file of a published dataset (an Avro container file of {@link DatasetRow}s). */
+public final class DatasetReader {
+
+    private DatasetReader() {
+    }
+
+    public static List<DatasetRow> read(String uri) {
+        Path file = uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+        try (InputStream in = Files.newInputStream(file);
+             DataFileStream<DatasetRow> rows = new DataFileStream<>(in, new SpecificDatumReader<>(DatasetRow.class))) {
+            List<DatasetRow> out = new ArrayList<>();
+            for (DatasetRow row : rows) {
+                out.add(row);
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dataset split " + uri + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package dev.agentmesh.training;
+
+import org.tribuo.Model;
+import org.tribuo.classification.Label;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The model registry on the artifact store: one checkpoint per run, cell and attempt under {@code models/}, written
+ * atomically (a redelivered cell overwrites its own attempt, never another), with its sha256 beside it.
+ */
+public final class ModelRegistry {
+
+    /** Where a checkpoint is and what its bytes hash to. */
+    public record Checkpoint(String uri, String checksum) {
+    }
+
+    private final Path root;
+
+    public ModelRegistry(Path artifactRoot) {
+        this.root = artifactRoot.toAbsolutePath().normalize().resolve("models");
+    }
+
+    public Checkpoint register(String runId, String cellId, int attempt, Model<Label> model) {
+        Path dir = root.resolve(safe(runId)).resolve(safe(cellId)).resolve("attempt-" + attempt);
+        Path file = dir.resolve("model.ser");
+        try {
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, "model", ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp); ObjectOutputStream objects = new ObjectOutputStream(out)) {
+                objects.writeObject(model);
+            }
+            String checksum = sha256(tmp);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(dir.resolve("model.sha256"), checksum);
+            return new Checkpoint(file.toUri().toString(), checksum);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint for cell " + cellId + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Loads a checkpoint after checking its bytes against {@code checksum}. */
+    @SuppressWarnings("unchecked")
+    public static Model<Label> load(String uri, String checksum) {
+        Path file = Path.of(URI.create(uri));
+        String actual = sha256(file);
+        if (!actual.equals(checksum)) {
+            throw new IllegalStateException("checkpoint " + uri + " has checksum " + actual + ", expected " + checksum);
+        }
+        try (InputStream in = Files.newInputStream(file); ObjectInputStream objects = new ObjectInputStream(in)) {
+            return (Model<Label>) objects.readObject();
+        } catch (IOException | ClassNotFoundException e) {
+            throw new IllegalStateException("cannot load checkpoint " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String sha256(Path file) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buffer = new byte[65536];
+                for (int n; (n = in.read(buffer)) > 0; ) {
+                    digest.update(buffer, 0, n);
+                }
+            }
+            return "sha256:" + HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String safe(String name) {
+        return name.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}
