@@ -44,7 +44,7 @@ public final class DatasetWriter {
             for (Split split : Split.values()) {
                 List<FeatureRow> part = new ArrayList<>(rows.stream().filter(r -> r.getSplit() == split).toList());
                 part.sort(Comparator.comparingLong(FeatureRow::getRowIndex));
-                Path file = directory.resolve(split.name().toLowerCase() + ".avro");
+                Path file = directory.resolve(fileName(split));
                 try (OutputStream out = Files.newOutputStream(file);
                      DataFileWriter<DatasetRow> writer = new DataFileWriter<>(new SpecificDatumWriter<>(DatasetRow.class))) {
                     writer.create(DatasetRow.getClassSchema(), out, sync);
@@ -62,6 +62,11 @@ public final class DatasetWriter {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A split's file name within the dataset directory. */
+    public static String fileName(Split split) {
+        return split.name().toLowerCase() + ".avro";
     }
 
     /** Recomputes a written dataset's checksum from its files, to verify it. */

@@ -232,6 +232,18 @@ public final class GrantLedger {
         }
     }
 
+    /** The tightest compute budget on the grant's chain, if any grant on it has one. */
+    public Optional<Long> budget(String grantId) {
+        Long tightest = null;
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            Long budget = e.grant.getScope().getBudgetComputeMs();
+            if (budget != null && (tightest == null || budget < tightest)) {
+                tightest = budget;
+            }
+        }
+        return Optional.ofNullable(tightest);
+    }
+
     public Optional<Entry> entry(String grantId) {
         return Optional.ofNullable(grants.get(grantId));
     }

@@ -79,6 +79,24 @@ public class GrantGate {
         return decision;
     }
 
+    /** The grant as the ledger accepted it, read up to the current end of the grants topic. */
+    public synchronized Optional<GrantLedger.Entry> entry(String grantId) {
+        if (ledger == null || grantId == null) {
+            return Optional.empty();
+        }
+        catchUp();
+        return ledger.entry(grantId);
+    }
+
+    /** The tightest compute budget on the grant's chain. */
+    public synchronized Optional<Long> budget(String grantId) {
+        if (ledger == null || grantId == null) {
+            return Optional.empty();
+        }
+        catchUp();
+        return ledger.budget(grantId);
+    }
+
     public synchronized void recordSpend(String grantId, long computeMs) {
         if (ledger != null) {
             ledger.recordSpend(grantId, computeMs);

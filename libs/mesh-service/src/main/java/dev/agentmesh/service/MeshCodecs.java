@@ -4,6 +4,8 @@ import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.sweep.CellTask;
+import dev.agentmesh.sweep.SweepControl;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.topics.Topics;
@@ -26,6 +28,8 @@ public class MeshCodecs {
     private final MeshCodec<DataRow> rows;
     private final MeshCodec<GrantEvent> grants;
     private final MeshCodec<FeatureRow> features;
+    private final MeshCodec<CellTask> cellTasks;
+    private final MeshCodec<SweepControl> sweepControl;
 
     public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl) {
@@ -34,6 +38,16 @@ public class MeshCodecs {
         this.rows = new MeshCodec<>(Topics.ROWS_VALIDATED, settings);
         this.grants = new MeshCodec<>(Topics.GRANTS, settings);
         this.features = new MeshCodec<>(Topics.FEATURES, settings);
+        this.cellTasks = new MeshCodec<>(Topics.SWEEP_TASKS, settings);
+        this.sweepControl = new MeshCodec<>(Topics.SWEEP_CONTROL, settings);
+    }
+
+    public MeshCodec<CellTask> cellTasks() {
+        return cellTasks;
+    }
+
+    public MeshCodec<SweepControl> sweepControl() {
+        return sweepControl;
     }
 
     public MeshCodec<FeatureRow> features() {
@@ -62,5 +76,7 @@ public class MeshCodecs {
         rows.close();
         grants.close();
         features.close();
+        cellTasks.close();
+        sweepControl.close();
     }
 }

@@ -77,8 +77,9 @@ public class Connection {
         return readContext().getProperty(key);
     }
 
-    static void writeContext(String bootstrap, String runStateUrl, String grantId) {
+    static void writeContext(String bootstrap, String runStateUrl, String grantId, String sweepGrantId) {
         Properties props = new Properties();
+        props.setProperty("sweep-grant", sweepGrantId);
         props.setProperty("bootstrap", bootstrap);
         props.setProperty("run-state-url", runStateUrl);
         props.setProperty("grant", grantId);

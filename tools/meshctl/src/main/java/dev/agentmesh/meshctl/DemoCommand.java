@@ -5,6 +5,7 @@ import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.runstate.StageState;
+import dev.agentmesh.runstate.SweepState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,6 +29,10 @@ public class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long the run may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Option(names = "--sweep-budget-ms", defaultValue = "600000",
+            description = "Compute budget the operator grants the sweep, in ms (default: ${DEFAULT-VALUE}).")
+    long sweepBudgetMs;
 
     @Option(names = "--keep-running", description = "Keep the broker and services up after the run, for other meshctl commands.")
     boolean keepRunning;
@@ -47,21 +53,31 @@ public class DemoCommand implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
-            Map<String, String> trust = PrincipalTools.serviceConfig(keys);
+            Map<String, Map<String, String>> config = new java.util.HashMap<>();
             for (String service : MeshServices.SERVICES) {
-                var r = services.start(service, bootstrap, trust, Duration.ofMinutes(2));
-                say(t0, service + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
+                config.put(service, PrincipalTools.serviceConfig(keys));
+            }
+            config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(keys));
+            say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
+            List<MeshServices.Running> started = new java.util.ArrayList<>(
+                    services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));
+            started.add(services.start("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
+            for (MeshServices.Running r : started) {
+                say(t0, r.name() + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
             }
             String runStateUrl = services.get("run-state").url();
 
             GrantIssued grant = PrincipalTools.issueNightlyGrant(bootstrap, keys);
             say(t0, "principal granted pipeline-operator " + grant.getScope().getActions() + " on "
                     + grant.getScope().getResources() + " (grant " + grant.getGrantId() + ")");
-            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId());
+            GrantIssued sweepGrant = PrincipalTools.issueSweepGrant(bootstrap, keys, grant, "run:*", sweepBudgetMs);
+            say(t0, "pipeline-operator granted sweep-orchestrator " + sweepGrant.getScope().getActions() + " within "
+                    + sweepBudgetMs + " compute ms (grant " + sweepGrant.getGrantId() + ")");
+            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId());
 
             TriggerCommand trigger = new TriggerCommand();
             new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",
-                    "--grant", grant.getGrantId());
+                    "--grant", grant.getGrantId(), "--sweep-grant", sweepGrant.getGrantId());
             String runId = trigger.trigger();
             say(t0, "triggered run " + runId + " on " + input.getFileName());
 
@@ -117,7 +133,21 @@ public class DemoCommand implements Callable<Integer> {
                         .filter(e -> e.getKey().startsWith("rows."))
                         .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","))))
                 .collect(Collectors.joining("; "));
-        return String.format("%s %d/%d stages  %-9s %s", bar, done, s.plannedStages().size(), s.status(), stages);
+        String cells = "";
+        if (s.sweep() != null && !s.sweep().cells().isEmpty()) {
+            var sw = s.sweep();
+            long ok = sw.count(SweepState.CellStatus.SUCCEEDED);
+            long failed = sw.cells().values().stream().filter(c -> c.status().terminal()
+                    && c.status() != SweepState.CellStatus.SUCCEEDED).count();
+            int total = sw.cells().size();
+            int w = 24;
+            int fill = (int) (w * (ok + failed) / Math.max(1, total));
+            cells = String.format("%n          cells [%s%s] %d/%d done, %d failed, %d running, %d queued%s", "#".repeat(fill),
+                    "-".repeat(w - fill), ok, total, failed, sw.count(SweepState.CellStatus.RUNNING),
+                    sw.count(SweepState.CellStatus.DISPATCHED),
+                    sw.finished() ? "  -> " + sw.outcome().outcome() + ", winner " + sw.outcome().winnerCellId() : "");
+        }
+        return String.format("%s %d/%d stages  %-9s %s%s", bar, done, s.plannedStages().size(), s.status(), stages, cells);
     }
 
     private static void say(long t0, String message) {

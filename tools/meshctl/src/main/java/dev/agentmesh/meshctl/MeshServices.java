@@ -19,7 +19,11 @@ import java.util.Map;
 public final class MeshServices implements AutoCloseable {
 
     /** Services the demo runs today, in start order. */
-    public static final List<String> SERVICES = List.of("run-state", "row-validator", "feature-extractor", "schema-checker", "publisher");
+    public static final List<String> SERVICES = List.of("run-state", "row-validator", "feature-extractor", "schema-checker",
+            "publisher", "sweep-orchestrator", "trainer");
+
+    /** What stage 1 (ingest and featurize) needs, with run-state to watch it. */
+    public static final List<String> INGEST_SERVICES = SERVICES.subList(0, 5);
 
     public record Running(String name, Process process, int httpPort, Path log) {
         public String url() {
@@ -55,20 +59,42 @@ public final class MeshServices implements AutoCloseable {
 
     /** Starts a service and waits until its readiness probe answers 200. */
     public Running start(String service, String bootstrap, Map<String, String> extraConfig, Duration readyWithin) {
+        return start(service, service, bootstrap, extraConfig, readyWithin);
+    }
+
+    /** Starts one more instance of {@code service} under {@code name} (its log, its agent instance). */
+    public Running start(String service, String name, String bootstrap, Map<String, String> extraConfig, Duration readyWithin) {
+        Running r = launch(service, name, bootstrap, extraConfig);
+        awaitReady(r, readyWithin);
+        return r;
+    }
+
+    /** Starts the processes of several services at once, then waits for each to be ready. */
+    public List<Running> startAll(List<String> services, String bootstrap, Map<String, Map<String, String>> configByService,
+                                  Duration readyWithin) {
+        List<Running> started = new ArrayList<>();
+        for (String service : services) {
+            started.add(launch(service, service, bootstrap, configByService.getOrDefault(service, Map.of())));
+        }
+        started.forEach(r -> awaitReady(r, readyWithin));
+        return started;
+    }
+
+    private Running launch(String service, String name, String bootstrap, Map<String, String> extraConfig) {
         Path jar = jarOf(service);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build first (mvn -DskipTests package)");
         }
         int port = freePort();
-        Path log = workDir.resolve("logs").resolve(service + ".log");
+        Path log = workDir.resolve("logs").resolve(name + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("-XX:TieredStopAtLevel=1");
         command.add("-Dkafka.bootstrap.servers=" + bootstrap);
         command.add("-Dquarkus.http.port=" + port);
-        command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(service));
-        command.add("-Dmesh.agent.instance=" + service + "-" + ProcessHandle.current().pid());
+        command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(name));
+        command.add("-Dmesh.agent.instance=" + name + "-" + ProcessHandle.current().pid());
         command.add("-Dmesh.artifacts.dir=" + workDir.resolve("artifacts"));
         extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
@@ -77,9 +103,8 @@ public final class MeshServices implements AutoCloseable {
             Files.createDirectories(log.getParent());
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
-            Running r = new Running(service, process, port, log);
-            running.put(service, r);
-            awaitReady(r, readyWithin);
+            Running r = new Running(name, process, port, log);
+            running.put(name, r);
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + service, e);

@@ -19,7 +19,9 @@ final class PrincipalTools {
 
     static final String PRINCIPAL = "principal";
     static final String OPERATOR = "pipeline-operator";
+    static final String ORCHESTRATOR = "sweep-orchestrator";
     static final String PRINCIPAL_KEY_PROPERTY = "mesh.grants.principal-public-key";
+    static final String AGENT_KEYS_PROPERTY = "mesh.grants.agent-keys-dir";
 
     private PrincipalTools() {
     }
@@ -27,6 +29,35 @@ final class PrincipalTools {
     /** Config that makes a service trust the principal whose key is in {@code keys}. */
     static Map<String, String> serviceConfig(Path keys) {
         return Map.of(PRINCIPAL_KEY_PROPERTY, GrantKeys.toBase64(GrantKeys.loadOrCreate(keys, PRINCIPAL).getPublic()));
+    }
+
+    /** Where agents' own keys live: apart from the principal's and the operator's, so an agent is given only its own. */
+    static Path agentKeys(Path keys) {
+        return keys.resolve("agents");
+    }
+
+    /** Config for the sweep orchestrator: trust the principal, and sign trainer grants with its own key. */
+    static Map<String, String> orchestratorConfig(Path keys) {
+        GrantKeys.loadOrCreate(agentKeys(keys), ORCHESTRATOR);
+        Map<String, String> config = new java.util.HashMap<>(serviceConfig(keys));
+        config.put(AGENT_KEYS_PROPERTY, agentKeys(keys).toAbsolutePath().toString());
+        return config;
+    }
+
+    /**
+     * pipeline operator → sweep orchestrator: spend compute and write checkpoints on {@code resource}, within
+     * {@code budgetMs}, signed with the operator's key, naming the orchestrator's own public key.
+     */
+    static GrantIssued issueSweepGrant(String bootstrap, Path keys, GrantIssued operatorGrant, String resource, long budgetMs) {
+        KeyPair operator = GrantKeys.loadOrCreate(keys, OPERATOR);
+        KeyPair orchestrator = GrantKeys.loadOrCreate(agentKeys(keys), ORCHESTRATOR);
+        GrantIssued grant = Grants.delegate(operatorGrant, operator, ORCHESTRATOR, orchestrator.getPublic(),
+                Grants.scope(List.of(Actions.SPEND_COMPUTE, Actions.WRITE_CHECKPOINTS), List.of(resource), budgetMs),
+                operatorGrant.getExpiresAt(), operatorGrant.getMaxDepth());
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
+            publisher.publish(grant);
+        }
+        return grant;
     }
 
     /** principal → pipeline operator: schedule nightly runs and what they need, for a day. */

@@ -3,6 +3,7 @@ package dev.agentmesh.meshctl;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
+import dev.agentmesh.fanout.SweepDecider;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.serde.MeshCodec;
@@ -46,7 +47,7 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--run-id", description = "Run id (default: <pipeline>-<date>-<random>).")
     String runId;
 
-    @Option(names = "--stage", description = "Stages the run must complete (default: the nightly plan).")
+    @Option(names = "--stage", split = ",", description = "Stages the run must complete (default: the nightly plan).")
     List<String> stages;
 
     @Option(names = "--requested-by", description = "Who asks for the run (default: $USER).")
@@ -54,6 +55,15 @@ public class TriggerCommand implements Callable<Integer> {
 
     @Option(names = "--grant", description = "Grant the run is scheduled under (default: the running demo's grant).")
     String grantId;
+
+    @Option(names = "--sweep-grant", description = "Grant the sweep orchestrator acts under (default: the running demo's sweep grant).")
+    String sweepGrantId;
+
+    @Option(names = "--sweep-grid", description = "Sweep grid: a shipped name (default) or a YAML file path.")
+    String sweepGrid;
+
+    @Option(names = "--sweep-seed", description = "Seed for every cell of the sweep (default: the grid's).")
+    Long sweepSeed;
 
     @Override
     public Integer call() {
@@ -68,8 +78,20 @@ public class TriggerCommand implements Callable<Integer> {
         String who = requestedBy != null ? requestedBy : System.getProperty("user.name", "unknown");
         String location = sourceKind == SourceKind.CSV ? source.toAbsolutePath().normalize().toString() : source.toString();
         String grant = grantId != null ? grantId : Connection.fromContext("grant");
+        Map<String, String> parameters = new java.util.TreeMap<>();
+        String sweepGrant = sweepGrantId != null ? sweepGrantId : Connection.fromContext("sweep-grant");
+        if (sweepGrant != null) {
+            parameters.put(SweepDecider.PARAM_GRANT, sweepGrant);
+        }
+        if (sweepGrid != null) {
+            boolean file = sweepGrid.endsWith(".yaml");
+            parameters.put(SweepDecider.PARAM_GRID, file ? Path.of(sweepGrid).toAbsolutePath().normalize().toString() : sweepGrid);
+        }
+        if (sweepSeed != null) {
+            parameters.put(SweepDecider.PARAM_SEED, Long.toString(sweepSeed));
+        }
         RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, grant), pipeline, who,
-                sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, Map.of());
+                sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, parameters);
         String bootstrap = connection.bootstrap();
         try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));

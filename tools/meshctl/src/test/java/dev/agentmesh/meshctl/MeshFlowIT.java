@@ -59,9 +59,8 @@ class MeshFlowIT {
     static void startMesh() {
         kafka = EmbeddedKafka.start();
         services = new MeshServices(ROOT, ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()));
-        for (String service : MeshServices.SERVICES) {
-            services.start(service, kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
-        }
+        services.startAll(MeshServices.INGEST_SERVICES, kafka.bootstrapServers(), MeshServices.INGEST_SERVICES.stream()
+                .collect(java.util.stream.Collectors.toMap(s -> s, s -> PrincipalTools.serviceConfig(KEYS))), Duration.ofMinutes(3));
         grant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS).getGrantId();
         runState = new RunStateClient(services.get("run-state").url());
     }
@@ -71,6 +70,9 @@ class MeshFlowIT {
         services.close();
         kafka.close();
     }
+
+    /** Stage 1 only: the sweep and later stages have their own ITs. */
+    static final String INGEST = String.join(",", dev.agentmesh.core.Stages.INGEST);
 
     /** Runs meshctl as its own process, the way a person does. */
     static String meshctl(String... args) throws IOException, InterruptedException {
@@ -102,7 +104,7 @@ class MeshFlowIT {
     void aTriggerFromTheCliBecomesCompletedRunStateOverRest() throws Exception {
         assertTrue(Files.isRegularFile(CREDIT_G), CREDIT_G + " missing");
         String runId = meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
-                "--run-id", "it-run-1", "--requested-by", "it", "--grant", grant);
+                "--run-id", "it-run-1", "--requested-by", "it", "--grant", grant, "--stage", INGEST);
         assertEquals("it-run-1", runId);
 
         RunState state = awaitTerminal(runId);
@@ -138,7 +140,7 @@ class MeshFlowIT {
         assertTrue(listed.lines().anyMatch(l -> l.startsWith(grant) && l.endsWith("VALID")), listed);
 
         meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
-                "--run-id", "it-forged", "--grant", forged.getGrantId());
+                "--run-id", "it-forged", "--grant", forged.getGrantId(), "--stage", INGEST);
         RunState state = awaitTerminal("it-forged");
         assertEquals(RunStatus.FAILED, state.status());
         assertTrue(state.stages().get("row-validation").reason().contains("root grant not signed by the principal"),
@@ -148,7 +150,7 @@ class MeshFlowIT {
 
     @Test
     void recordsWrittenByOneProcessAreReadByOthersWithTheSameSchemaId() throws Exception {
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2", "--grant", grant);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2", "--grant", grant, "--stage", INGEST);
         awaitTerminal("it-run-2");
 
         long expectedId = SchemaStore.idFor(RunEvent.getClassSchema().toString());
@@ -179,13 +181,13 @@ class MeshFlowIT {
     void malformedBytesAreDeadLetteredByEveryConsumerAndTheMeshCarriesOn() throws Exception {
         byte[] garbage = "\u0000garbage".getBytes(StandardCharsets.UTF_8);
         TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-run-3".getBytes(), garbage);
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-3", "--grant", grant);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-3", "--grant", grant, "--stage", INGEST);
         assertEquals(RunStatus.COMPLETED, awaitTerminal("it-run-3").status());
 
         List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(),
-                WAIT, seen -> seen.stream().filter(r -> Arrays.equals(garbage, r.value())).count() >= MeshServices.SERVICES.size());
+                WAIT, seen -> seen.stream().filter(r -> Arrays.equals(garbage, r.value())).count() >= MeshServices.INGEST_SERVICES.size());
         List<ConsumerRecord<byte[], byte[]>> ours = dead.stream().filter(r -> Arrays.equals(garbage, r.value())).toList();
-        assertEquals(MeshServices.SERVICES.size(), ours.size(),
+        assertEquals(MeshServices.INGEST_SERVICES.size(), ours.size(),
                 "one from each consumer of run events: four SmallRye DLQs and run-state's Streams handler");
         for (ConsumerRecord<byte[], byte[]> r : ours) {
             assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(r, MeshHeaders.DLQ_TOPIC));

@@ -1,0 +1,110 @@
+package dev.agentmesh.training;
+
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.data.DatasetRow;
+import dev.agentmesh.data.Split;
+import dev.agentmesh.dataset.DatasetReader;
+import dev.agentmesh.dataset.DatasetWriter;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.sweep.CellCancelled;
+import dev.agentmesh.sweep.CellCompleted;
+import dev.agentmesh.sweep.CellFailed;
+import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.sweep.CellTask;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The trainer's handler, without Kafka: one cell task in, its events out. Event ids derive from the task's, so a
+ * redelivered task yields the same events and the run's fold counts them once.
+ */
+public final class TrainingAgent {
+
+    /** The dataset splits a task names, read once per dataset checksum and verified against it. */
+    record Splits(List<DatasetRow> train, List<DatasetRow> validation) {
+    }
+
+    private final Envelopes envelopes;
+    private final ModelRegistry registry;
+    private final Map<String, Splits> datasets = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Splits> eldest) {
+            return size() > 2;
+        }
+    };
+
+    public TrainingAgent(Envelopes envelopes, ModelRegistry registry) {
+        this.envelopes = envelopes;
+        this.registry = registry;
+    }
+
+    public RunEvent started(CellTask task) {
+        return new RunEvent(envelopes.causedBy(task.getEnvelope(), "started", 0), new CellStarted(task.getConfig().getCellId()));
+    }
+
+    public RunEvent cancelled(CellTask task, String reason, long computeMs) {
+        return new RunEvent(envelopes.causedBy(task.getEnvelope(), "cancelled", computeMs),
+                new CellCancelled(task.getConfig().getCellId(), reason));
+    }
+
+    public RunEvent failed(CellTask task, String reason, boolean timedOut, boolean retryable, long computeMs) {
+        return new RunEvent(envelopes.causedBy(task.getEnvelope(), "failed", computeMs),
+                new CellFailed(task.getConfig().getCellId(), reason, timedOut, retryable));
+    }
+
+    /** Trains the cell, stopping when {@code stop} says so, and reports how it ended. */
+    public RunEvent train(CellTask task, StopSignal stop) {
+        long t0 = System.nanoTime();
+        String cellId = task.getConfig().getCellId();
+        try {
+            Splits splits = splits(task);
+            CellTrainer.Trained trained = CellTrainer.train(task.getConfig(), task.getFeatureNames(), splits.train(),
+                    splits.validation(), stop);
+            ModelRegistry.Checkpoint checkpoint = registry.register(task.getEnvelope().getRunId(), cellId,
+                    task.getEnvelope().getAttempt(), trained.model());
+            return new RunEvent(envelopes.causedBy(task.getEnvelope(), "completed", elapsedMs(t0)),
+                    new CellCompleted(cellId, task.getConfig(), trained.validationLoss(), trained.validationAccuracy(),
+                            trained.inferenceLatencyMicros(), trained.trainMs(), checkpoint.uri(), checkpoint.checksum()));
+        } catch (CellInterrupted e) {
+            return e.timedOut() ? failed(task, e.getMessage(), true, true, elapsedMs(t0))
+                    : cancelled(task, e.getMessage(), elapsedMs(t0));
+        } catch (CellTrainer.Diverged e) {
+            return failed(task, e.getMessage(), false, false, elapsedMs(t0));
+        } catch (java.io.UncheckedIOException e) {
+            return failed(task, "cannot read the dataset or write the checkpoint: " + e.getMessage(), false, true, elapsedMs(t0));
+        } catch (RuntimeException e) {
+            // Training is deterministic for a fixed seed: the same cell would fail the same way again.
+            return failed(task, "training failed: " + e, false, false, elapsedMs(t0));
+        }
+    }
+
+    private synchronized Splits splits(CellTask task) {
+        Splits cached = datasets.get(task.getDatasetChecksum());
+        if (cached != null) {
+            return cached;
+        }
+        Path directory = path(task.getTrainSplit()).getParent();
+        String actual = DatasetWriter.checksum(Arrays.stream(Split.values())
+                .map(split -> directory.resolve(DatasetWriter.fileName(split))).toList());
+        if (!actual.equals(task.getDatasetChecksum())) {
+            throw new IllegalStateException("dataset checksum " + actual + " does not match the published "
+                    + task.getDatasetChecksum());
+        }
+        Splits splits = new Splits(DatasetReader.read(task.getTrainSplit()), DatasetReader.read(task.getValidationSplit()));
+        datasets.put(task.getDatasetChecksum(), splits);
+        return splits;
+    }
+
+    private static Path path(String uri) {
+        return uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+    }
+
+    private static long elapsedMs(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

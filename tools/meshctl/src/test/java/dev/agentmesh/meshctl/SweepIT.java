@@ -1,0 +1,317 @@
+package dev.agentmesh.meshctl;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.core.Stages;
+import dev.agentmesh.dataset.LocalDataset;
+import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.fanout.SweepDecider;
+import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.grants.GrantKeys;
+import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.grants.Grants;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStatus;
+import dev.agentmesh.runstate.SweepState;
+import dev.agentmesh.runstate.SweepState.CellStatus;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.testing.TopicProbe;
+import dev.agentmesh.topics.Topics;
+import dev.agentmesh.training.ModelRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Stage 2 across real processes: one embedded broker in this JVM; run-state, the four stage-1 services, the sweep
+ * orchestrator and two trainers each in its own JVM. Most runs publish a credit-g dataset directly and plan only
+ * the sweep; one runs the whole nightly plan from a meshctl trigger.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SweepIT {
+
+    static final Path ROOT = MeshServices.repoRoot();
+    static final Path CREDIT_G = ROOT.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
+    static final Path WORK = ROOT.resolve("tools/meshctl/target/sweep-it-" + ProcessHandle.current().pid());
+    static final Path KEYS = WORK.resolve("keys");
+    static final Duration WAIT = Duration.ofMinutes(3);
+
+    static EmbeddedKafka kafka;
+    static MeshServices services;
+    static RunStateClient runState;
+    static GrantIssued operatorGrant;
+    static MeshCodec<RunEvent> events;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        kafka = EmbeddedKafka.start();
+        services = new MeshServices(ROOT, WORK);
+        Map<String, Map<String, String>> config = new HashMap<>();
+        MeshServices.SERVICES.forEach(s -> config.put(s, PrincipalTools.serviceConfig(KEYS)));
+        config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(KEYS));
+        services.startAll(MeshServices.SERVICES, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
+        services.start("trainer", "trainer-2", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        operatorGrant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS);
+        runState = new RunStateClient(services.get("run-state").url());
+        events = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
+        Files.createDirectories(WORK.resolve("grids"));
+    }
+
+    @AfterAll
+    static void stopMesh() {
+        services.close();
+        kafka.close();
+    }
+
+    /** A grid file: {@code architectures} as YAML flow items, the rest as given. */
+    static String grid(String name, String architectures, String learningRates, String batchSizes, int epochs,
+                       String policy) throws Exception {
+        Path file = WORK.resolve("grids").resolve(name + ".yaml");
+        Files.writeString(file, "name: " + name + "\narchitectures: " + architectures + "\nlearning_rates: " + learningRates
+                + "\nbatch_sizes: " + batchSizes + "\nepochs: " + epochs + "\nseed: 42\npolicy: " + policy + "\n");
+        return file.toString();
+    }
+
+    static String sweepGrant(String runId, long budgetMs) {
+        return PrincipalTools.issueSweepGrant(kafka.bootstrapServers(), KEYS, operatorGrant, "run:" + runId, budgetMs).getGrantId();
+    }
+
+    /** Triggers a sweep-only run and publishes its credit-g dataset, as the publisher would. */
+    static void startSweep(String runId, String grid, long seed, String sweepGrant) {
+        LocalDataset.Published dataset = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"),
+                WORK.resolve("datasets").resolve(runId), runId);
+        Map<String, String> parameters = new HashMap<>(Map.of(SweepDecider.PARAM_SEED, Long.toString(seed),
+                SweepDecider.PARAM_GRANT, sweepGrant));
+        if (grid != null) {
+            parameters.put(SweepDecider.PARAM_GRID, grid);
+        }
+        Envelope trigger = new Envelopes("meshctl", "sweep-it").origin(runId, operatorGrant.getGrantId());
+        publish(RunEvents.triggered(trigger, "nightly", "sweep-it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                List.of(Stages.SWEEP), parameters));
+        publish(new RunEvent(new Envelopes("publisher", "sweep-it").causedBy(trigger, "published", 0), dataset.announcement()));
+    }
+
+    static void publish(RunEvent event) {
+        TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), event.getEnvelope().getRunId().getBytes(),
+                events.encode(event));
+    }
+
+    static RunState await(String runId, Predicate<RunState> condition, String what) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        Optional<RunState> last = Optional.empty();
+        while (System.nanoTime() < deadline) {
+            last = runState.get(runId);
+            if (last.isPresent() && condition.test(last.get())) {
+                return last.get();
+            }
+            MeshServices.sleep(200);
+        }
+        fail("run " + runId + ": not " + what + " within " + WAIT + "; last: " + last);
+        return null;
+    }
+
+    static RunState awaitTerminal(String runId) {
+        return await(runId, s -> s.status().terminal(), "finished");
+    }
+
+    static Map<String, Double> losses(SweepState sweep) {
+        return sweep.cells().values().stream().filter(c -> c.validationLoss() != null)
+                .collect(Collectors.toMap(SweepState.CellState::cellId, SweepState.CellState::validationLoss));
+    }
+
+    @Test
+    @Order(1)
+    void theWholeNightlyRunOnCreditGEndsWithA24CellSweepAndAVerifiableWinner() throws Exception {
+        String sweepGrant = sweepGrant("it-nightly", 600_000);
+        String runId = MeshFlowIT.meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
+                "--run-id", "it-nightly", "--grant", operatorGrant.getGrantId(), "--sweep-grant", sweepGrant);
+        RunState state = awaitTerminal(runId);
+        assertEquals(RunStatus.COMPLETED, state.status(), () -> String.valueOf(state));
+        assertEquals(Stages.INGEST_AND_TRAIN, state.plannedStages());
+        SweepState sweep = state.sweep();
+        assertEquals(24, sweep.cells().size());
+        assertEquals("SUCCEEDED", sweep.outcome().outcome());
+        assertEquals(24, sweep.outcome().cellsSucceeded());
+        assertEquals(24, sweep.outcome().ranking().size());
+        assertEquals(dev.agentmesh.fanout.Ranking.RULE, sweep.rankingRule());
+        SweepState.CellState winner = sweep.cells().get(sweep.outcome().winnerCellId());
+        assertEquals(winner.validationLoss(), losses(sweep).values().stream().min(Double::compare).orElseThrow(),
+                "the winner has the lowest validation loss");
+        assertEquals(Set.of(0.005, 0.01, 0.03, 0.1), sweep.cells().values().stream().map(c -> c.config().learningRate())
+                .collect(Collectors.toSet()), "every learning rate of the grid was trained");
+        assertEquals(ModelRegistry.sha256(Path.of(URI.create(sweep.outcome().winnerCheckpoint()))),
+                sweep.outcome().winnerChecksum(), "the winning checkpoint is on disk with the announced checksum");
+        assertTrue(state.stages().get(Stages.SWEEP).audit().get("winner.cell").equals(winner.cellId()));
+        assertEquals(2, sweep.cells().values().stream().map(SweepState.CellState::agentInstance).distinct().count(),
+                "both trainers of the pool took cells");
+    }
+
+    @Test
+    @Order(2)
+    void theSameSeedPicksTheSameWinnerWithTheSameLosses() {
+        startSweep("it-seed-a", null, 7, sweepGrant("it-seed-a", 600_000));
+        startSweep("it-seed-b", null, 7, sweepGrant("it-seed-b", 600_000));
+        SweepState a = awaitTerminal("it-seed-a").sweep();
+        SweepState b = awaitTerminal("it-seed-b").sweep();
+        assertEquals("SUCCEEDED", a.outcome().outcome());
+        assertEquals(a.outcome().winnerCellId(), b.outcome().winnerCellId());
+        assertEquals(a.outcome().ranking().subList(0, 5), b.outcome().ranking().subList(0, 5));
+        assertEquals(losses(a), losses(b), "every cell's validation loss, exactly");
+        assertEquals(24, losses(a).size());
+    }
+
+    static final String MIXED_ARCHITECTURES = "[{name: fm, kind: factorization-machine, factors: 4},"
+            + " {name: slow, kind: logistic, epochs: 1000000}]";
+
+    @Test
+    @Order(3)
+    void failingAndTimedOutCellsGiveAPartialSuccessThatKeepsEveryReason() throws Exception {
+        String grid = grid("mixed-partial", MIXED_ARCHITECTURES, "[0.05, 1.0e300]", "[32]", 3,
+                "{max_concurrency: 4, cell_timeout: PT2S, max_attempts: 2, min_successes: 1, on_partial: rank_available,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        startSweep("it-partial", grid, 42, sweepGrant("it-partial", 600_000));
+        RunState state = awaitTerminal("it-partial");
+        SweepState.Outcome outcome = state.sweep().outcome();
+        assertEquals("PARTIAL", outcome.outcome(), outcome::toString);
+        assertEquals(RunStatus.COMPLETED, state.status(), "a partial success under rank_available completes the stage");
+        assertEquals("fm-lr0.05-b32", outcome.winnerCellId());
+        assertEquals(1, outcome.cellsSucceeded());
+        assertEquals(3, outcome.cellsFailed());
+        assertEquals(3, outcome.failures().size());
+        assertTrue(outcome.failures().get("fm-lr1.0E300-b32").contains("diverged"), outcome.failures().toString());
+        assertTrue(outcome.failures().get("slow-lr0.05-b32").contains("timed out"), outcome.failures().toString());
+        SweepState.CellState slow = state.sweep().cells().get("slow-lr0.05-b32");
+        assertEquals(CellStatus.TIMED_OUT, slow.status());
+        assertEquals(2, slow.attempt(), "a timed-out cell is retried up to max_attempts");
+        assertEquals(1, state.sweep().cells().get("fm-lr1.0E300-b32").attempt(), "a diverged cell is not retried");
+    }
+
+    @Test
+    @Order(4)
+    void theSameCellsFailTheSweepUnderOnPartialFail() throws Exception {
+        String grid = grid("mixed-fail", MIXED_ARCHITECTURES, "[0.05, 1.0e300]", "[32]", 3,
+                "{max_concurrency: 4, cell_timeout: PT2S, max_attempts: 1, min_successes: 1, on_partial: fail,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        startSweep("it-fail", grid, 42, sweepGrant("it-fail", 600_000));
+        RunState state = awaitTerminal("it-fail");
+        assertEquals(RunStatus.FAILED, state.status());
+        SweepState.Outcome outcome = state.sweep().outcome();
+        assertEquals("FAILED", outcome.outcome());
+        assertNull(outcome.winnerCellId(), "a failed sweep publishes no winner");
+        assertEquals(3, outcome.failures().size(), "every failed cell's reason is kept: " + outcome.failures());
+        assertTrue(state.stages().get(Stages.SWEEP).reason().contains("on_partial is fail"), state.stages().get(Stages.SWEEP).reason());
+    }
+
+    @Test
+    @Order(5)
+    void raceModeStopsAtTheFirstCellThatMeetsTheTargetAndCancelsTheRest() throws Exception {
+        String grid = grid("race", "[{name: logistic, kind: logistic}]", "[0.01, 0.03, 0.1, 0.3]", "[16, 32, 64]", 3,
+                "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: rank_available,"
+                        + " mode: race, target_validation_loss: 5.0, cell_cost_estimate_ms: 100}");
+        startSweep("it-race", grid, 42, sweepGrant("it-race", 600_000));
+        RunState state = awaitTerminal("it-race");
+        SweepState.Outcome outcome = state.sweep().outcome();
+        assertEquals("SUCCEEDED", outcome.outcome());
+        assertTrue(outcome.dispatchStopped().startsWith("race won by " + outcome.winnerCellId()), outcome.dispatchStopped());
+        assertTrue(outcome.cellsNotRun() >= 12 - 2 - 1, "no more cells dispatched after the win: " + outcome);
+        long dispatched = state.sweep().cells().values().stream().filter(c -> c.status() != CellStatus.PENDING).count();
+        assertTrue(dispatched <= 3, "at most the cells in flight when the first result came: " + dispatched);
+        assertTrue(outcome.failures().values().stream().allMatch(r -> r.startsWith("not run: race won")
+                        || r.startsWith("cancelled in flight: race won") || r.startsWith("CANCELLED")),
+                outcome.failures().toString());
+    }
+
+    @Test
+    @Order(6)
+    void aBudgetTooSmallForTheGridStopsDispatchAndRunStateSaysSo() throws Exception {
+        String grid = grid("budget", "[{name: logistic, kind: logistic}]", "[0.01, 0.03, 0.1, 0.3]", "[16, 32, 64]", 40,
+                "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: rank_available,"
+                        + " mode: gather, cell_cost_estimate_ms: 50}");
+        startSweep("it-budget", grid, 42, sweepGrant("it-budget", 300));
+        RunState state = awaitTerminal("it-budget");
+        SweepState sweep = state.sweep();
+        assertEquals(300L, sweep.budgetComputeMs());
+        assertNotNull(sweep.outcome().dispatchStopped(), sweep.outcome().toString());
+        assertTrue(sweep.outcome().dispatchStopped().startsWith("budget: dispatch stopped"), sweep.outcome().dispatchStopped());
+        assertTrue(sweep.outcome().cellsNotRun() > 0, "cells were left undispatched: " + sweep.outcome());
+        assertTrue(sweep.outcome().failures().values().stream().anyMatch(r -> r.startsWith("not run: budget")));
+    }
+
+    @Test
+    @Order(7)
+    void revokingTheOrchestratorsGrantMidSweepStopsItAndTheRunEndsRevoked() throws Exception {
+        String grid = grid("revocable", "[{name: logistic, kind: logistic}, {name: fm, kind: factorization-machine, factors: 4}]",
+                "[0.005, 0.01, 0.03, 0.1]", "[16, 32, 64]", 150,
+                "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: rank_available,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        String grant = sweepGrant("it-revoked", 600_000);
+        startSweep("it-revoked", grid, 42, grant);
+        await("it-revoked", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 2, "two cells in");
+        try (GrantPublisher publisher = new GrantPublisher(kafka.bootstrapServers(),
+                SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()), "principal")) {
+            publisher.publish(Grants.revoke(grant, GrantKeys.load(KEYS, PrincipalTools.PRINCIPAL), "principal",
+                    "sweep overspending, stop it"));
+        }
+        Instant revokedAt = Instant.now();
+        RunState state = awaitTerminal("it-revoked");
+        assertEquals(RunStatus.REVOKED, state.status());
+        SweepState.Outcome outcome = state.sweep().outcome();
+        assertEquals("REVOKED", outcome.outcome());
+        assertTrue(outcome.reason().contains("revoked") && outcome.reason().contains("sweep overspending, stop it"), outcome.reason());
+        assertTrue(state.stages().get(Stages.SWEEP).reason().startsWith("revoked: "), state.stages().get(Stages.SWEEP).reason());
+        assertTrue(outcome.cellsNotRun() > 0);
+
+        List<RunEvent> run = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), Duration.ofSeconds(3), seen -> false)
+                .stream().filter(r -> "it-revoked".equals(new String(r.key()))).map(r -> events.decode(r.value())).toList();
+        List<Instant> starts = run.stream().filter(e -> e.getPayload() instanceof CellStarted)
+                .map(e -> e.getEnvelope().getOccurredAt()).toList();
+        assertFalse(starts.isEmpty());
+        assertTrue(starts.stream().allMatch(t -> t.isBefore(revokedAt.plusMillis(500))),
+                "no cell started after the revocation (" + revokedAt + "): " + starts);
+    }
+
+    @Test
+    @Order(8)
+    void killingOneOfTwoTrainersMidSweepStillCompletesItAndCountsEveryCellOnce() throws Exception {
+        String grid = grid("crash", "[{name: logistic, kind: logistic}, {name: fm, kind: factorization-machine, factors: 4}]",
+                "[0.005, 0.01, 0.03, 0.1]", "[16, 32, 64]", 60,
+                "{max_concurrency: 4, cell_timeout: PT15S, max_attempts: 3, min_successes: 24, on_partial: fail,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        startSweep("it-crash", grid, 42, sweepGrant("it-crash", 3_600_000));
+        await("it-crash", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 3
+                && s.sweep().cells().values().stream().anyMatch(c -> c.status() == CellStatus.RUNNING
+                && c.agentInstance().startsWith("trainer-2")), "trainer-2 busy after three cells");
+        services.kill("trainer-2");
+        RunState state = awaitTerminal("it-crash");
+        SweepState sweep = state.sweep();
+        assertEquals("SUCCEEDED", sweep.outcome().outcome(), sweep.outcome().toString());
+        assertEquals(24, sweep.outcome().cellsSucceeded(), "every cell counted once");
+        assertEquals(24, sweep.outcome().ranking().stream().distinct().count());
+        assertEquals(24, sweep.count(CellStatus.SUCCEEDED));
+        assertTrue(sweep.cells().values().stream().anyMatch(c -> !c.agentInstance().startsWith("trainer-2")));
+    }
+}
