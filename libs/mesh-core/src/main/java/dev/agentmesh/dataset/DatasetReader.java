@@ -2,6 +2,7 @@ package dev.agentmesh.dataset;
 
 import dev.agentmesh.data.DatasetRow;
 import org.apache.avro.file.DataFileStream;
+import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 
 import java.io.IOException;
@@ -13,7 +14,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads one split file of a published dataset (an Avro container file of {@link DatasetRow}s). */
+/**
+ * Reads one split file of a published dataset (an Avro container file of {@link DatasetRow}s). Records are made
+ * through the row class's own loader, not Avro's, so reading works under Quarkus's class loaders too.
+ */
 public final class DatasetReader {
 
     private DatasetReader() {
@@ -22,7 +26,8 @@ public final class DatasetReader {
     public static List<DatasetRow> read(String uri) {
         Path file = uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
         try (InputStream in = Files.newInputStream(file);
-             DataFileStream<DatasetRow> rows = new DataFileStream<>(in, new SpecificDatumReader<>(DatasetRow.class))) {
+             DataFileStream<DatasetRow> rows = new DataFileStream<>(in, new SpecificDatumReader<>(DatasetRow.getClassSchema(),
+                     DatasetRow.getClassSchema(), new SpecificData(DatasetRow.class.getClassLoader())))) {
             List<DatasetRow> out = new ArrayList<>();
             for (DatasetRow row : rows) {
                 out.add(row);

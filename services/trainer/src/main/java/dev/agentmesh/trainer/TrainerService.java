@@ -100,7 +100,9 @@ public class TrainerService {
         String result = outcome.getPayload().getClass().getSimpleName();
         metrics.counter("mesh.trainer.cells", "result", result).increment();
         LOG.infof("run %s cell %s attempt %d: %s%s", runId, cellId, attempt, result,
-                outcome.getPayload() instanceof CellCompleted c ? " validation loss " + c.getValidationLoss() : "");
+                outcome.getPayload() instanceof CellCompleted c ? " validation loss " + c.getValidationLoss()
+                        : outcome.getPayload() instanceof dev.agentmesh.sweep.CellFailed f ? " " + f.getReason()
+                        : outcome.getPayload() instanceof dev.agentmesh.sweep.CellCancelled x ? " " + x.getReason() : "");
     }
 
     private void emit(String runId, RunEvent event) {
