@@ -3,7 +3,6 @@ package dev.agentmesh.meshctl;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
-import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.runstate.StageState;
 import dev.agentmesh.runstate.SweepState;
 import picocli.CommandLine;
@@ -83,8 +82,7 @@ public class DemoCommand implements Callable<Integer> {
 
             RunState finalState = watch(t0, new RunStateClient(runStateUrl), runId);
             System.out.println();
-            System.out.println("run id: " + runId);
-            System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(finalState));
+            System.out.println(summary(finalState));
             say(t0, "run " + runId + " " + finalState.status());
 
             if (keepRunning) {
@@ -128,26 +126,53 @@ public class DemoCommand implements Callable<Integer> {
         int width = 20;
         int filled = (int) (width * done / planned);
         String bar = "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
-        String stages = s.plannedStages().stream().filter(s.stages()::containsKey).map(s.stages()::get)
-                .map(st -> st.stage() + "=" + st.status() + (st.counts().isEmpty() ? "" : " " + st.counts().entrySet().stream()
-                        .filter(e -> e.getKey().startsWith("rows."))
-                        .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","))))
-                .collect(Collectors.joining("; "));
+        String current = s.plannedStages().stream().filter(s.stages()::containsKey).map(s.stages()::get)
+                .reduce((a, b) -> b).map(DemoCommand::stageLine).orElse("");
         String cells = "";
         if (s.sweep() != null && !s.sweep().cells().isEmpty()) {
-            var sw = s.sweep();
+            SweepState sw = s.sweep();
             long ok = sw.count(SweepState.CellStatus.SUCCEEDED);
             long failed = sw.cells().values().stream().filter(c -> c.status().terminal()
                     && c.status() != SweepState.CellStatus.SUCCEEDED).count();
-            int total = sw.cells().size();
-            int w = 24;
-            int fill = (int) (w * (ok + failed) / Math.max(1, total));
-            cells = String.format("%n          cells [%s%s] %d/%d done, %d failed, %d running, %d queued%s", "#".repeat(fill),
-                    "-".repeat(w - fill), ok, total, failed, sw.count(SweepState.CellStatus.RUNNING),
-                    sw.count(SweepState.CellStatus.DISPATCHED),
-                    sw.finished() ? "  -> " + sw.outcome().outcome() + ", winner " + sw.outcome().winnerCellId() : "");
+            cells = String.format("  cells: %d/%d done, %d failed, %d running, %d queued", ok, sw.cells().size(), failed,
+                    sw.count(SweepState.CellStatus.RUNNING), sw.count(SweepState.CellStatus.DISPATCHED));
         }
-        return String.format("%s %d/%d stages  %-9s %s%s", bar, done, s.plannedStages().size(), s.status(), stages, cells);
+        return String.format("%s %d/%d stages  %-9s %s%s", bar, done, s.plannedStages().size(), s.status(), current, cells);
+    }
+
+    private static String stageLine(StageState st) {
+        String counts = st.counts().entrySet().stream().filter(e -> e.getKey().startsWith("rows."))
+                .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","));
+        return st.stage() + "=" + st.status() + (counts.isEmpty() ? "" : " " + counts);
+    }
+
+    /** What a person wants to read when the run is over: every stage, the dataset, the sweep's fan-in, the cost. */
+    static String summary(RunState s) {
+        StringBuilder out = new StringBuilder("run " + s.runId() + ": " + s.status() + "\n");
+        for (String name : s.plannedStages()) {
+            StageState st = s.stages().get(name);
+            out.append(String.format("  %-19s %s%n", name, st == null ? "not started"
+                    : stageLine(st).substring(name.length() + 1) + (st.reason() == null ? "" : "  reason: " + st.reason())));
+        }
+        if (s.dataset() != null) {
+            out.append(String.format("  dataset             %s  %s  %s%n", s.dataset().checksum(), s.dataset().counts(), s.dataset().location()));
+        }
+        SweepState sw = s.sweep();
+        if (sw != null && sw.finished()) {
+            SweepState.Outcome o = sw.outcome();
+            out.append(String.format("  sweep               %s: %s%n", o.outcome(), o.reason()));
+            out.append(String.format("  ranking rule        %s%n", sw.rankingRule()));
+            out.append(String.format("  %-24s %12s %12s %10s  %s%n", "cell", "val loss", "latency us", "train ms", "trainer"));
+            o.ranking().stream().limit(5).map(sw.cells()::get).forEach(c -> out.append(String.format(
+                    "  %-24s %12.5f %12.2f %10d  %s%n", c.cellId(), c.validationLoss(), c.inferenceLatencyMicros(),
+                    c.trainMs(), c.agentInstance())));
+            if (o.winnerCellId() != null) {
+                out.append(String.format("  winner checkpoint   %s (%s)%n", o.winnerCheckpoint(), o.winnerChecksum()));
+            }
+            o.failures().forEach((cell, reason) -> out.append(String.format("  failed cell         %s: %s%n", cell, reason)));
+        }
+        out.append(String.format("  cost                %d compute ms over %d events%n", s.computeMs(), s.eventCount()));
+        return out.toString();
     }
 
     private static void say(long t0, String message) {
