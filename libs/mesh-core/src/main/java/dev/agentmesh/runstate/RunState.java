@@ -25,7 +25,18 @@ public record RunState(
         SweepState sweep,
         long computeMs,
         long tokens,
+        SortedMap<String, GrantCost> costByGrant,
         SortedSet<String> eventIds) {
+
+    /** Key of {@link #costByGrant} for events that name no grant. */
+    public static final String NO_GRANT = "(none)";
+
+    /** What the events acting under one grant cost, directly (not its subtree: see {@code CostRollup}). */
+    public record GrantCost(long computeMs, long tokens, long events) {
+        GrantCost plus(long computeMs, long tokens) {
+            return new GrantCost(this.computeMs + computeMs, this.tokens + tokens, events + 1);
+        }
+    }
 
     /** The run's published dataset artifact. */
     public record Dataset(String location, String checksum, SortedMap<String, Long> counts, int features,

@@ -30,6 +30,7 @@ public final class RunStateReducer {
         return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(),
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null,
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, 0, 0,
+                Collections.unmodifiableSortedMap(new TreeMap<>()),
                 Collections.unmodifiableSortedSet(new TreeSet<>()));
     }
 
@@ -100,7 +101,16 @@ public final class RunStateReducer {
                 triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
+                costByGrant(state.costByGrant(), envelope),
                 Collections.unmodifiableSortedSet(eventIds));
+    }
+
+    private static SortedMap<String, RunState.GrantCost> costByGrant(SortedMap<String, RunState.GrantCost> known, Envelope e) {
+        TreeMap<String, RunState.GrantCost> costs = new TreeMap<>(known);
+        costs.merge(e.getGrantId() == null ? RunState.NO_GRANT : e.getGrantId(),
+                new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(), 1),
+                (a, b) -> a.plus(b.computeMs(), b.tokens()));
+        return Collections.unmodifiableSortedMap(costs);
     }
 
     static RunStatus derive(boolean triggered, List<String> planned, Map<String, StageState> stages) {

@@ -2,6 +2,9 @@ package dev.agentmesh.service;
 
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.CostRollup;
+import dev.agentmesh.runstate.RunState;
+import java.util.SortedMap;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.grants.GrantLedger;
@@ -86,6 +89,16 @@ public class GrantGate {
         }
         catchUp();
         return ledger.entry(grantId);
+    }
+
+    /** A run's direct cost per grant, rolled up the delegation tree as the ledger knows it now. */
+    public synchronized SortedMap<String, CostRollup.Node> rollup(Map<String, RunState.GrantCost> direct) {
+        if (ledger != null) {
+            catchUp();
+        }
+        return CostRollup.rollup(direct, id -> ledger == null ? null : ledger.entry(id)
+                .map(e -> new CostRollup.Link(e.grant().getParentGrantId(), e.grant().getGrantee(), e.depth(),
+                        e.grant().getScope().getBudgetComputeMs())).orElse(null));
     }
 
     /** The tightest compute budget on the grant's chain. */

@@ -83,6 +83,8 @@ public class DemoCommand implements Callable<Integer> {
             RunState finalState = watch(t0, new RunStateClient(runStateUrl), runId);
             System.out.println();
             System.out.println(summary(finalState));
+            System.out.println("cost by delegation subtree:");
+            System.out.println(RunsCommand.tree(new RunStateClient(runStateUrl).costs(runId)));
             say(t0, "run " + runId + " " + finalState.status());
 
             if (keepRunning) {

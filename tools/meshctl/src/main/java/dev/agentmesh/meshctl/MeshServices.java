@@ -90,7 +90,9 @@ public final class MeshServices implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
-        command.add("-XX:TieredStopAtLevel=1");
+        if (!service.equals("trainer")) {
+            command.add("-XX:TieredStopAtLevel=1"); // faster start; trainers keep the optimising compiler for training
+        }
         command.add("-Dkafka.bootstrap.servers=" + bootstrap);
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(name));

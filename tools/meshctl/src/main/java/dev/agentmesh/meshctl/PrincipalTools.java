@@ -15,29 +15,29 @@ import java.util.List;
 import java.util.Map;
 
 /** The principal's side of the demo: its keys, the services' trust in them, and the nightly root grant. */
-final class PrincipalTools {
+public final class PrincipalTools {
 
-    static final String PRINCIPAL = "principal";
-    static final String OPERATOR = "pipeline-operator";
-    static final String ORCHESTRATOR = "sweep-orchestrator";
-    static final String PRINCIPAL_KEY_PROPERTY = "mesh.grants.principal-public-key";
-    static final String AGENT_KEYS_PROPERTY = "mesh.grants.agent-keys-dir";
+    public static final String PRINCIPAL = "principal";
+    public static final String OPERATOR = "pipeline-operator";
+    public static final String ORCHESTRATOR = "sweep-orchestrator";
+    public static final String PRINCIPAL_KEY_PROPERTY = "mesh.grants.principal-public-key";
+    public static final String AGENT_KEYS_PROPERTY = "mesh.grants.agent-keys-dir";
 
     private PrincipalTools() {
     }
 
     /** Config that makes a service trust the principal whose key is in {@code keys}. */
-    static Map<String, String> serviceConfig(Path keys) {
+    public static Map<String, String> serviceConfig(Path keys) {
         return Map.of(PRINCIPAL_KEY_PROPERTY, GrantKeys.toBase64(GrantKeys.loadOrCreate(keys, PRINCIPAL).getPublic()));
     }
 
     /** Where agents' own keys live: apart from the principal's and the operator's, so an agent is given only its own. */
-    static Path agentKeys(Path keys) {
+    public static Path agentKeys(Path keys) {
         return keys.resolve("agents");
     }
 
     /** Config for the sweep orchestrator: trust the principal, and sign trainer grants with its own key. */
-    static Map<String, String> orchestratorConfig(Path keys) {
+    public static Map<String, String> orchestratorConfig(Path keys) {
         GrantKeys.loadOrCreate(agentKeys(keys), ORCHESTRATOR);
         Map<String, String> config = new java.util.HashMap<>(serviceConfig(keys));
         config.put(AGENT_KEYS_PROPERTY, agentKeys(keys).toAbsolutePath().toString());
@@ -48,7 +48,7 @@ final class PrincipalTools {
      * pipeline operator → sweep orchestrator: spend compute and write checkpoints on {@code resource}, within
      * {@code budgetMs}, signed with the operator's key, naming the orchestrator's own public key.
      */
-    static GrantIssued issueSweepGrant(String bootstrap, Path keys, GrantIssued operatorGrant, String resource, long budgetMs) {
+    public static GrantIssued issueSweepGrant(String bootstrap, Path keys, GrantIssued operatorGrant, String resource, long budgetMs) {
         KeyPair operator = GrantKeys.loadOrCreate(keys, OPERATOR);
         KeyPair orchestrator = GrantKeys.loadOrCreate(agentKeys(keys), ORCHESTRATOR);
         GrantIssued grant = Grants.delegate(operatorGrant, operator, ORCHESTRATOR, orchestrator.getPublic(),
@@ -61,7 +61,7 @@ final class PrincipalTools {
     }
 
     /** principal → pipeline operator: schedule nightly runs and what they need, for a day. */
-    static GrantIssued issueNightlyGrant(String bootstrap, Path keys) {
+    public static GrantIssued issueNightlyGrant(String bootstrap, Path keys) {
         KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);
         KeyPair operator = GrantKeys.loadOrCreate(keys, OPERATOR);
         GrantIssued grant = Grants.root(principal, PRINCIPAL, OPERATOR, operator.getPublic(),

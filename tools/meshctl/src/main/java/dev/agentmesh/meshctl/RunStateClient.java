@@ -2,6 +2,7 @@ package dev.agentmesh.meshctl;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunStateJson;
 
 import java.io.IOException;
@@ -37,6 +38,17 @@ final class RunStateClient {
         HttpResponse<byte[]> response = send("/runs/" + runId);
         check(response);
         return response.body();
+    }
+
+    /** The run's cost per grant, rolled up the delegation tree (run-state's {@code /runs/{id}/costs}). */
+    List<CostRollup.Node> costs(String runId) {
+        HttpResponse<byte[]> response = send("/runs/" + runId + "/costs");
+        check(response);
+        try {
+            return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable costs answer", e);
+        }
     }
 
     List<Map<String, Object>> list() {

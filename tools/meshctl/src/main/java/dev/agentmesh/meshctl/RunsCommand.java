@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunStateJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Inspect runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class})
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class})
 public class RunsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
@@ -47,6 +48,45 @@ public class RunsCommand {
             }
             System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(state.get()));
             return 0;
+        }
+    }
+
+    @Command(name = "costs", mixinStandardHelpOptions = true,
+            description = "Print a run's cost by delegation subtree: each grant, what it spent, and what its subtree spent.")
+    static class Costs implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Parameters(index = "0", description = "Run id.")
+        String runId;
+
+        @Override
+        public Integer call() {
+            System.out.print(tree(new RunStateClient(connection.runStateUrl()).costs(runId)));
+            return 0;
+        }
+    }
+
+    /** The cost tree, roots first, children indented under their parent. */
+    static String tree(List<CostRollup.Node> nodes) {
+        Map<String, List<CostRollup.Node>> children = new java.util.TreeMap<>();
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        nodes.forEach(n -> ids.add(n.grantId()));
+        StringBuilder out = new StringBuilder(String.format("%-52s %12s %12s %12s%n", "GRANT (GRANTEE)", "DIRECT MS", "SUBTREE MS", "BUDGET MS"));
+        for (CostRollup.Node n : nodes) {
+            children.computeIfAbsent(n.parentGrantId() != null && ids.contains(n.parentGrantId()) ? n.parentGrantId() : "", k -> new java.util.ArrayList<>()).add(n);
+        }
+        print(out, children, "", 0);
+        return out.toString();
+    }
+
+    private static void print(StringBuilder out, Map<String, List<CostRollup.Node>> children, String parent, int depth) {
+        for (CostRollup.Node n : children.getOrDefault(parent, List.of())) {
+            String label = "  ".repeat(depth) + n.grantId().substring(0, Math.min(8, n.grantId().length()))
+                    + " (" + (n.grantee() == null ? "unknown grant" : n.grantee()) + ")";
+            out.append(String.format("%-52s %12d %12d %12s%n", label, n.directComputeMs(), n.subtreeComputeMs(),
+                    n.budgetComputeMs() == null ? "-" : n.budgetComputeMs().toString()));
+            print(out, children, n.grantId(), depth + 1);
         }
     }
 }

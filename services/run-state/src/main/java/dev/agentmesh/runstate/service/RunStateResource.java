@@ -1,6 +1,8 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.runstate.RunStateJson;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -37,6 +39,9 @@ public class RunStateResource {
     @Inject
     KafkaStreams streams;
 
+    @Inject
+    GrantGate grants;
+
     @GET
     public List<RunSummary> list() {
         List<RunSummary> runs = new ArrayList<>();
@@ -55,6 +60,17 @@ public class RunStateResource {
             throw new NotFoundException("no run " + runId);
         }
         return RunStateJson.toBytes(state);
+    }
+
+    /** The run's cost by delegation subtree: every grant its events acted under, up to the principal's root grants. */
+    @GET
+    @Path("/{runId}/costs")
+    public java.util.Collection<CostRollup.Node> costs(@PathParam("runId") String runId) {
+        RunState state = store().get(runId);
+        if (state == null) {
+            throw new NotFoundException("no run " + runId);
+        }
+        return grants.rollup(state.costByGrant()).values();
     }
 
     private ReadOnlyKeyValueStore<String, RunState> store() {

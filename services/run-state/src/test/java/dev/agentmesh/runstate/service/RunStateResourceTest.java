@@ -1,6 +1,13 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.testing.TestGrants;
+import java.util.List;
+import java.util.Map;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
@@ -48,6 +55,39 @@ class RunStateResourceTest {
         assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(record, MeshHeaders.DLQ_TOPIC));
         assertTrue(TopicProbe.header(record, MeshHeaders.DLQ_REASON).contains("magic byte"),
                 TopicProbe.header(record, MeshHeaders.DLQ_REASON));
+    }
+
+    @Test
+    void aRunsCostIsRolledUpAlongTheDelegationTree() {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        List<String> chain = TestGrants.publishChain(bootstrap, EmbeddedKafkaResource.principal(), 60_000L);
+        String root = chain.get(0);
+        String sweep = chain.get(1);
+        Envelope trigger = new Envelopes("meshctl", "test").origin("run-costs", root);
+        Envelopes agent = new Envelopes("agent", "a-1");
+        List<RunEvent> events = List.of(
+                RunEvents.triggered(trigger, "nightly", "t", SourceKind.CSV, "x", "credit-g", List.of("a"), Map.of()),
+                RunEvents.started(agent.causedBy(trigger, "root-work", 10), "a"),
+                RunEvents.started(withGrant(agent.causedBy(trigger, "sweep-1", 5), sweep), "b"),
+                RunEvents.started(withGrant(agent.causedBy(trigger, "sweep-2", 7), sweep), "c"));
+        for (RunEvent e : events) {
+            TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-costs".getBytes(), codec.encode(e));
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                given().when().get("/runs/run-costs/costs").then().statusCode(200)
+                        .body("find { it.grantId == '" + sweep + "' }.directComputeMs", equalTo(12))
+                        .body("find { it.grantId == '" + sweep + "' }.parentGrantId", equalTo(root))
+                        .body("find { it.grantId == '" + sweep + "' }.grantee", equalTo("sweep-orchestrator"))
+                        .body("find { it.grantId == '" + root + "' }.directComputeMs", equalTo(10))
+                        .body("find { it.grantId == '" + root + "' }.subtreeComputeMs", equalTo(22))
+                        .body("find { it.grantId == '" + root + "' }.budgetComputeMs", equalTo(60000)));
+    }
+
+    static Envelope withGrant(Envelope e, String grantId) {
+        e.setGrantId(grantId);
+        e.setDelegationDepth(1);
+        return e;
     }
 
     @Test
