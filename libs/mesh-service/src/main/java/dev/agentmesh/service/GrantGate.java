@@ -91,6 +91,26 @@ public class GrantGate {
         return ledger.entry(grantId);
     }
 
+    /** The ledger's view of a grant for an actor about to act under it: its entry, the decision, and its budget. */
+    public record Assessment(Optional<GrantLedger.Entry> entry, Decision decision, Optional<Long> budget) {
+    }
+
+    /**
+     * One catch-up, three answers: the grant's entry, whether {@code request} is allowed (at the grant's own
+     * delegation depth when {@code request} names none), and the tightest budget on its chain.
+     */
+    public synchronized Assessment assess(ActionRequest request) {
+        if (ledger == null) {
+            return new Assessment(Optional.empty(), authorize(request), Optional.empty());
+        }
+        catchUp();
+        Optional<GrantLedger.Entry> entry = request.grantId() == null ? Optional.empty() : ledger.entry(request.grantId());
+        Decision decision = ledger.authorize(request);
+        metrics.counter("mesh.grants.decisions", "action", request.action(),
+                "outcome", decision.allowed() ? "allowed" : "refused").increment();
+        return new Assessment(entry, decision, request.grantId() == null ? Optional.empty() : ledger.budget(request.grantId()));
+    }
+
     /** A run's direct cost per grant, rolled up the delegation tree as the ledger knows it now. */
     public synchronized SortedMap<String, CostRollup.Node> rollup(Map<String, RunState.GrantCost> direct) {
         if (ledger != null) {

@@ -210,10 +210,11 @@ public class SweepOrchestratorService {
             return new Authority(null, 0, Decision.refused("the run names no sweep grant (trigger parameter "
                     + SweepDecider.PARAM_GRANT + ")"), null);
         }
-        int depth = grants.entry(grantId).map(GrantLedger.Entry::depth).orElse(0);
-        Decision decision = grants.authorize(new ActionRequest(grantId, Actions.SPEND_COMPUTE,
-                Resources.run(state.runId()), depth, 0, clock.instant()));
-        return new Authority(grantId, depth, decision, grants.budget(grantId).orElse(null));
+        // The orchestrator acts at its grant's own depth: the ledger knows it, the request need not repeat it.
+        GrantGate.Assessment assessed = grants.assess(new ActionRequest(grantId, Actions.SPEND_COMPUTE,
+                Resources.run(state.runId()), 0, 0, clock.instant()));
+        int depth = assessed.entry().map(GrantLedger.Entry::depth).orElse(0);
+        return new Authority(grantId, depth, assessed.decision(), assessed.budget().orElse(null));
     }
 
     /**

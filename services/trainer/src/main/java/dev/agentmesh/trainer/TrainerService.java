@@ -18,6 +18,7 @@ import dev.agentmesh.training.StopSignal;
 import dev.agentmesh.training.TrainingAgent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -83,7 +84,9 @@ public class TrainerService {
             emit(runId, agent.cancelled(task, cancelled.get(), 0));
             return;
         }
-        emit(runId, agent.started(task));
+        // Not awaited on its own: training starts at once, and the report below waits for both acknowledgements.
+        java.util.concurrent.CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
+                codecs.runEvents().encode(agent.started(task)), null)).subscribeAsCompletionStage();
         Instant deadline = Instant.now().plusMillis(task.getTimeoutMs());
         StopSignal stop = () -> {
             Optional<String> reason = cancellations.reason(runId, cellId, attempt);
@@ -96,6 +99,7 @@ public class TrainerService {
                     : Optional.empty();
         };
         RunEvent outcome = agent.train(task, stop);
+        Uni.createFrom().completionStage(started).await().atMost(Duration.ofSeconds(60));
         emit(runId, outcome);
         String result = outcome.getPayload().getClass().getSimpleName();
         metrics.counter("mesh.trainer.cells", "result", result).increment();
