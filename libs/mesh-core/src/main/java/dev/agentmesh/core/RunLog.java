@@ -8,7 +8,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
@@ -30,36 +29,63 @@ public final class RunLog {
         return Utils.toPositive(Utils.murmur2(runId.getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
+    /** Every decodable event of the run, in log order. */
     public static List<RunEvent> read(String bootstrapServers, MeshCodec<RunEvent> codec, String runId, Duration timeout) {
         List<RunEvent> events = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+        for (LoggedRecord record : records(bootstrapServers, runId, timeout)) {
+            try {
+                events.add(codec.decode(record.value()));
+            } catch (RuntimeException undecodable) {
+                // dead-lettered by its consumers when it arrived; it changed no state then either
+            }
+        }
+        return events;
+    }
+
+    /** The run's records on the run-events topic (its one partition), in log order, as of the call. */
+    public static List<LoggedRecord> records(String bootstrapServers, String runId, Duration timeout) {
+        return scan(bootstrapServers, Topics.RUN_EVENTS.name(), runId, r -> runId.equals(r.key()), timeout);
+    }
+
+    /**
+     * Records of {@code topic} up to each partition's end as of the call that {@code keep} accepts. With
+     * {@code partitionKey}, only the partition that key hashes to is read (the default partitioner's choice).
+     */
+    public static List<LoggedRecord> scan(String bootstrapServers, String topic, String partitionKey,
+                                          java.util.function.Predicate<LoggedRecord> keep, Duration timeout) {
+        List<LoggedRecord> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            String topic = Topics.RUN_EVENTS.name();
-            TopicPartition partition = new TopicPartition(topic,
-                    partitionOf(runId, consumer.partitionsFor(topic, timeout).size()));
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (consumer.position(partition, timeout) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read run " + runId + " up to offset " + end + " within " + timeout);
+            int count = consumer.partitionsFor(topic, timeout).size();
+            List<TopicPartition> partitions = new ArrayList<>();
+            if (partitionKey != null) {
+                partitions.add(new TopicPartition(topic, partitionOf(partitionKey, count)));
+            } else {
+                for (int p = 0; p < count; p++) {
+                    partitions.add(new TopicPartition(topic, p));
                 }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    if (record.offset() < end && runId.equals(record.key())) {
-                        try {
-                            events.add(codec.decode(record.value()));
-                        } catch (RuntimeException undecodable) {
-                            // dead-lettered by its consumers when it arrived; it changed no state then either
-                        }
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < ends.get(tp))) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + topic + " up to " + ends + " within " + timeout);
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    LoggedRecord logged = LoggedRecord.of(record);
+                    if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition())) && keep.test(logged)) {
+                        out.add(logged);
                     }
                 }
             }
         }
-        return events;
+        out.sort(java.util.Comparator.comparingInt(LoggedRecord::partition).thenComparingLong(LoggedRecord::offset));
+        return out;
     }
 }

@@ -37,6 +37,12 @@ public final class SerdeSettings {
         return config;
     }
 
+    /** No broker and no registry: schemas from a replay bundle, in this JVM only. */
+    public static Map<String, Object> inMemoryStore(Map<Long, String> schemas) {
+        schemas.values().forEach(InMemorySchemaStore.SHARED::register);
+        return inMemoryStore();
+    }
+
     /** Production: Apicurio Registry 3 (or any registry Apicurio's client speaks to). */
     public static Map<String, Object> registry(String registryUrl) {
         Map<String, Object> config = common();

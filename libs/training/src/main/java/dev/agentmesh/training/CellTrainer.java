@@ -115,7 +115,7 @@ public final class CellTrainer {
         };
     }
 
-    static Example<Label> example(DatasetRow row, String[] names) {
+    public static Example<Label> example(DatasetRow row, String[] names) {
         List<Double> features = row.getFeatures();
         if (features.size() != names.length) {
             throw new IllegalArgumentException("row " + row.getRowIndex() + " has " + features.size()

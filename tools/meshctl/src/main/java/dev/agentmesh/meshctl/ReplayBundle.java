@@ -1,0 +1,53 @@
+package dev.agentmesh.meshctl;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentmesh.core.LoggedRecord;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * An incident bundle: one run's records byte for byte (run events, its cell tasks, its dead letters), every schema
+ * they were written with, and the live state run-state served at export, so replay works with no cluster at all.
+ */
+public record ReplayBundle(int format, String runId, Instant exportedAt, List<LoggedRecord> runEvents,
+                           List<LoggedRecord> cellTasks, List<LoggedRecord> deadLetters, Map<Long, String> schemas,
+                           String liveState, String liveStateSha256) {
+
+    public static final int FORMAT = 1;
+    private static final ObjectMapper JSON = dev.agentmesh.runstate.RunStateJson.MAPPER;
+
+    public void write(Path file) {
+        try {
+            if (file.getParent() != null) {
+                Files.createDirectories(file.getParent());
+            }
+            try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(file))) {
+                JSON.writeValue(out, this);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write bundle " + file, e);
+        }
+    }
+
+    public static ReplayBundle read(Path file) {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+            ReplayBundle bundle = JSON.readValue(in, ReplayBundle.class);
+            if (bundle.format() != FORMAT) {
+                throw new IllegalArgumentException("bundle " + file + " has format " + bundle.format() + "; this meshctl reads " + FORMAT);
+            }
+            return bundle;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read bundle " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
