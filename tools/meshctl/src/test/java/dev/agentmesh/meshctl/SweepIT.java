@@ -304,7 +304,7 @@ class SweepIT {
         startSweep("it-crash", grid, 42, sweepGrant("it-crash", 3_600_000));
         await("it-crash", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 3
                 && s.sweep().cells().values().stream().anyMatch(c -> c.status() == CellStatus.RUNNING
-                && c.agentInstance().startsWith("trainer-2")), "trainer-2 busy after three cells");
+                && c.agentInstance().startsWith("trainer-2-")), "trainer-2 busy after three cells");
         services.kill("trainer-2");
         RunState state = awaitTerminal("it-crash");
         SweepState sweep = state.sweep();
@@ -312,6 +312,73 @@ class SweepIT {
         assertEquals(24, sweep.outcome().cellsSucceeded(), "every cell counted once");
         assertEquals(24, sweep.outcome().ranking().stream().distinct().count());
         assertEquals(24, sweep.count(CellStatus.SUCCEEDED));
-        assertTrue(sweep.cells().values().stream().anyMatch(c -> !c.agentInstance().startsWith("trainer-2")));
+        assertTrue(sweep.cells().values().stream().anyMatch(c -> !c.agentInstance().startsWith("trainer-2-")));
+    }
+
+    // Replay (issue 8), on the nightly run of the first test.
+
+    static String[] connection(String... args) {
+        List<String> all = new java.util.ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap", kafka.bootstrapServers(), "--run-state-url", services.get("run-state").url()));
+        return all.toArray(String[]::new);
+    }
+
+    @Test
+    @Order(9)
+    void replayRebuildsTheNightlyRunAndVerifiesItAgainstTheLiveStateByteForByte() throws Exception {
+        String out = MeshFlowIT.meshctl(connection("replay", "--run", "it-nightly", "--verify"));
+        assertTrue(out.contains("verified: identical to the live state sha256:"), out);
+        assertTrue(out.contains("RunTriggered nightly"), "the timeline names each event: " + out.lines().limit(3).toList());
+        assertTrue(out.contains("SweepFinished SUCCEEDED"), out);
+        assertTrue(out.contains("status: RUNNING -> COMPLETED"), "and what it changed");
+        String live = RunReplayHashes.live(runState, "it-nightly");
+        assertTrue(out.contains("verified: identical to the live state " + live), out);
+    }
+
+    @Test
+    @Order(10)
+    void aRebuildUpToAMidRunOffsetShowsTheMidRunState() throws Exception {
+        List<dev.agentmesh.core.LoggedRecord> records = dev.agentmesh.core.RunLog.records(kafka.bootstrapServers(), "it-nightly", WAIT);
+        long published = records.stream().filter(r -> events.decode(r.value()).getPayload() instanceof dev.agentmesh.run.DatasetPublished)
+                .findFirst().orElseThrow().offset();
+        String out = MeshFlowIT.meshctl(connection("replay", "--run", "it-nightly", "--until", Long.toString(published), "--state", "--quiet"));
+        RunState mid = dev.agentmesh.runstate.RunStateJson.fromBytes(out.substring(out.indexOf("\n{") + 1).getBytes());
+        assertEquals(RunStatus.RUNNING, mid.status());
+        assertNotNull(mid.dataset(), "the dataset was published at that offset");
+        assertNull(mid.sweep(), "and the sweep not yet planned");
+        assertEquals(records.stream().filter(r -> r.offset() <= published).count(), mid.eventCount());
+    }
+
+    @Test
+    @Order(11)
+    void anExportedBundleReplaysWithNoBrokerToTheSameHash() throws Exception {
+        Path bundle = WORK.resolve("it-nightly.bundle.json.gz");
+        String exported = MeshFlowIT.meshctl(connection("replay", "export", "--run", "it-nightly", "-o", bundle.toString()));
+        assertTrue(exported.contains("24 cell tasks"), exported);
+        String live = RunReplayHashes.live(runState, "it-nightly");
+        // No --bootstrap and no run-state: everything comes from the file.
+        String imported = MeshFlowIT.meshctl("replay", "import", bundle.toString());
+        assertTrue(imported.contains("rebuilt: COMPLETED " + live), imported);
+        String out = MeshFlowIT.meshctl("replay", "--bundle", bundle.toString(), "--verify", "--quiet");
+        assertTrue(out.contains("verified: identical to the live state " + live), out);
+    }
+
+    @Test
+    @Order(12)
+    void replayingTheRowValidatorAndATrainerCellReproducesTheirRecordedOutputs() throws Exception {
+        String rows = MeshFlowIT.meshctl(connection("replay", "agent", "row-validator", "--run", "it-nightly"));
+        assertTrue(rows.contains("compared 1000 valid rows and 0 rejections"), rows);
+        assertTrue(rows.contains("identical: the row-validator reproduced every recorded output"), rows);
+        String winner = runState.get("it-nightly").orElseThrow().sweep().outcome().winnerCellId();
+        String cell = MeshFlowIT.meshctl(connection("replay", "agent", "trainer", "--run", "it-nightly", "--cell", winner));
+        assertTrue(cell.contains("scored 155 validation rows with the recorded checkpoint and the replayed model: 0 differ"), cell);
+        assertTrue(cell.contains("identical: the trainer reproduced every recorded output"), cell);
+    }
+
+    /** The hash of what run-state serves, computed as replay computes it. */
+    static final class RunReplayHashes {
+        static String live(RunStateClient client, String runId) {
+            return dev.agentmesh.replay.RunReplay.sha256(client.get(runId).orElseThrow());
+        }
     }
 }
