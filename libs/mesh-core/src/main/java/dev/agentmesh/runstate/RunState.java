@@ -3,11 +3,11 @@ package dev.agentmesh.runstate;
 import java.time.Instant;
 import java.util.List;
 import java.util.SortedMap;
-import java.util.SortedSet;
 
 /**
  * Everything known about a run, derived from its events alone. Collections are sorted so that the
- * same set of events always gives the same value, whatever order they arrived in.
+ * same set of events always gives the same value, whatever order they arrived in. {@code eventIds} is a sorted,
+ * duplicate-free list (an array copy per event is far cheaper than a tree copy when a log is folded in bulk).
  */
 public record RunState(
         String runId,
@@ -26,7 +26,7 @@ public record RunState(
         long computeMs,
         long tokens,
         SortedMap<String, GrantCost> costByGrant,
-        SortedSet<String> eventIds) {
+        List<String> eventIds) {
 
     /** Key of {@link #costByGrant} for events that name no grant. */
     public static final String NO_GRANT = "(none)";

@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.TreeSet;
 
 /**
  * Folds run events into {@link RunState}. The fold is idempotent (an event id applies once) and
@@ -31,7 +30,7 @@ public final class RunStateReducer {
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null,
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, 0, 0,
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
-                Collections.unmodifiableSortedSet(new TreeSet<>()));
+                List.of());
     }
 
     public static RunState apply(RunState state, RunEvent event) {
@@ -43,11 +42,16 @@ public final class RunStateReducer {
             throw new IllegalArgumentException("event " + envelope.getEventId() + " belongs to run "
                     + envelope.getRunId() + ", not " + state.runId());
         }
-        if (state.eventIds().contains(envelope.getEventId())) {
+        int position = Collections.binarySearch(state.eventIds(), envelope.getEventId());
+        if (position >= 0) {
             return state;
         }
-        TreeSet<String> eventIds = new TreeSet<>(state.eventIds());
-        eventIds.add(envelope.getEventId());
+        String[] ids = new String[state.eventIds().size() + 1];
+        int insertAt = -position - 1;
+        for (int i = 0, j = 0; i < ids.length; i++) {
+            ids[i] = i == insertAt ? envelope.getEventId() : state.eventIds().get(j++);
+        }
+        List<String> eventIds = List.of(ids);
         TreeMap<String, StageState> stages = new TreeMap<>(state.stages());
         Instant at = envelope.getOccurredAt();
         Instant lastEventAt = max(state.lastEventAt(), at);
@@ -102,7 +106,7 @@ public final class RunStateReducer {
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 costByGrant(state.costByGrant(), envelope),
-                Collections.unmodifiableSortedSet(eventIds));
+                eventIds);
     }
 
     private static SortedMap<String, RunState.GrantCost> costByGrant(SortedMap<String, RunState.GrantCost> known, Envelope e) {

@@ -1,0 +1,346 @@
+package dev.agentmesh.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.RunEvents;
+import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateReducer;
+import dev.agentmesh.runstate.service.TopologyProducer;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.StateRestoreListener;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * How fast run state is rebuilt from the log, over a million generated run events (runs shaped like the demo's):
+ * the replay tool's path (read the topic, decode the Confluent wire format, fold with run-state's reducer), against
+ * Kafka Streams rebuilding the same states in the same run: run-state's own topology restoring its store from its
+ * changelog after its local state is wiped.
+ *
+ * <p>Arguments: events (at least), rebuild threads, the JSON result file.
+ */
+public final class ReplayRebuildRate {
+
+    public static void main(String[] args) throws Exception {
+        long total = Long.parseLong(args[0]);
+        int threads = Integer.parseInt(args[1]);
+        Path resultFile = Path.of(args[2]);
+        int runs = (int) Math.ceil(total / 86.0);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runs", runs);
+        Path stateDir = Files.createTempDirectory(resultFile.getParent(), "replay-bench-state");
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            String bootstrap = kafka.bootstrapServers();
+            Map<String, Object> serde = SerdeSettings.kafkaTopicStore(bootstrap);
+            MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, serde);
+
+            long t0 = System.nanoTime();
+            int perRun = produce(bootstrap, codec, runs);
+            result.put("events", (long) runs * perRun);
+            result.put("eventsPerRun", perRun);
+            result.put("produceSeconds", seconds(t0));
+            System.out.printf("produced %d events in %.1f s%n", (long) runs * perRun, seconds(t0));
+
+            // Warm-up pass, then the measured one: read + decode + fold, the replay tool's path.
+            rebuild(bootstrap, codec, runs, 1);
+            t0 = System.nanoTime();
+            check(rebuild(bootstrap, codec, runs, 1), runs, perRun);
+            double oneThread = seconds(t0);
+            result.put("replayOneThreadSeconds", oneThread);
+            result.put("replayOneThreadEventsPerSecond", (long) runs * perRun / oneThread);
+            System.out.printf("replay rebuild, 1 thread: %d events in %.2f s = %.0f events/s%n", (long) runs * perRun, oneThread,
+                    runs * perRun / oneThread);
+            t0 = System.nanoTime();
+            Map<String, RunState> states = rebuild(bootstrap, codec, runs, threads);
+            double replaySeconds = seconds(t0);
+            check(states, runs, perRun);
+            result.put("replayThreads", threads);
+            result.put("replaySeconds", replaySeconds);
+            result.put("replayEventsPerSecond", (long) runs * perRun / replaySeconds);
+            System.out.printf("replay rebuild, %d threads (one per partition group): %d events in %.2f s = %.0f events/s%n",
+                    threads, (long) runs * perRun, replaySeconds, runs * perRun / replaySeconds);
+
+            // Where the time goes: the same records from memory, decoded only, then folded only.
+            List<ConsumerRecord<String, byte[]>> raw = readAll(bootstrap);
+            t0 = System.nanoTime();
+            List<RunEvent> decoded = new ArrayList<>(raw.size());
+            for (ConsumerRecord<String, byte[]> r : raw) {
+                decoded.add(codec.decode(r.value()));
+            }
+            double decodeSeconds = seconds(t0);
+            t0 = System.nanoTime();
+            Map<String, RunState> folded = new HashMap<>();
+            for (RunEvent e : decoded) {
+                String runId = e.getEnvelope().getRunId();
+                folded.put(runId, RunStateReducer.apply(folded.get(runId), e));
+            }
+            double foldSeconds = seconds(t0);
+            check(folded, runs, perRun);
+            result.put("decodeOnlyEventsPerSecond", decoded.size() / decodeSeconds);
+            result.put("foldOnlyEventsPerSecond", decoded.size() / foldSeconds);
+            System.out.printf("from memory: decode %.0f events/s, fold %.0f events/s%n", decoded.size() / decodeSeconds,
+                    decoded.size() / foldSeconds);
+            raw = null;
+            decoded = null;
+
+            // Kafka Streams: build the store once (this is the changelog), wipe the local state, and time the restore.
+            t0 = System.nanoTime();
+            try (KafkaStreams streams = streams(bootstrap, serde, stateDir, null)) {
+                awaitStore(streams, runs, perRun);
+            }
+            double firstBuild = seconds(t0);
+            result.put("streamsFirstBuildSeconds", firstBuild);
+            System.out.printf("kafka streams first build: %.2f s%n", firstBuild);
+            deleteRecursively(stateDir);
+            AtomicLong restored = new AtomicLong();
+            long[] restoreNanos = new long[2];
+            StateRestoreListener listener = new StateRestoreListener() {
+                @Override
+                public void onRestoreStart(TopicPartition partition, String store, long start, long end) {
+                    synchronized (restoreNanos) {
+                        if (restoreNanos[0] == 0) {
+                            restoreNanos[0] = System.nanoTime();
+                        }
+                    }
+                }
+
+                @Override
+                public void onBatchRestored(TopicPartition partition, String store, long batchEnd, long numRestored) {
+                    restored.addAndGet(numRestored);
+                }
+
+                @Override
+                public void onRestoreEnd(TopicPartition partition, String store, long totalRestored) {
+                    synchronized (restoreNanos) {
+                        restoreNanos[1] = System.nanoTime();
+                    }
+                }
+            };
+            try (KafkaStreams streams = streams(bootstrap, serde, stateDir, listener)) {
+                awaitStore(streams, runs, perRun);
+            }
+            double restoreSeconds = (restoreNanos[1] - restoreNanos[0]) / 1e9;
+            result.put("streamsChangelogRecordsRestored", restored.get());
+            result.put("streamsRestoreSeconds", restoreSeconds);
+            result.put("streamsRestoreRecordsPerSecond", restored.get() / restoreSeconds);
+            result.put("replayOverStreamsRestoreTime", replaySeconds / restoreSeconds);
+            System.out.printf("kafka streams restore: %d changelog records in %.2f s = %.0f records/s (%.0f run events' worth per s)%n",
+                    restored.get(), restoreSeconds, restored.get() / restoreSeconds, runs * perRun / restoreSeconds);
+        } finally {
+            deleteRecursively(stateDir);
+        }
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(resultFile.toFile(), result);
+        System.out.println("result: " + resultFile + " " + result);
+    }
+
+    /**
+     * Runs shaped like the demo's nightly run: the trigger, four stage-1 stages started and completed, the dataset,
+     * the sweep's plan of 24 cells, each cell dispatched, started and completed, the fan-in and the sweep stage:
+     * 86 events a run. {@code perRun} is therefore fixed by the shape; runs = events / 86.
+     */
+    static int produce(String bootstrap, MeshCodec<RunEvent> codec, int runs) throws Exception {
+        Instant day = Instant.parse("2026-11-23T00:00:00Z");
+        var grid = dev.agentmesh.fanout.SweepGrid.load("default");
+        var cells = grid.cells(null);
+        int perRun = 0;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 512 * 1024,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            for (int r = 0; r < runs; r++) {
+                String runId = "bench-run-" + r;
+                Instant at = day.plusSeconds(r);
+                List<RunEvent> events = new ArrayList<>();
+                Envelope trigger = new Envelopes("meshctl", "bench", Clock.fixed(at, ZoneOffset.UTC)).origin(runId, "grant");
+                events.add(RunEvents.triggered(trigger, "nightly", "bench", SourceKind.CSV, "credit-g.csv", "credit-g",
+                        dev.agentmesh.core.Stages.INGEST_AND_TRAIN, Map.of("sweep.grant", "sweep-grant")));
+                Envelopes agent = new Envelopes("agent", "bench", Clock.fixed(at.plusMillis(1), ZoneOffset.UTC));
+                for (String stage : dev.agentmesh.core.Stages.INGEST) {
+                    events.add(RunEvents.started(agent.causedBy(trigger, stage + "-started", 1), stage));
+                    events.add(RunEvents.completed(agent.causedBy(trigger, stage + "-done", 40), stage,
+                            Map.of("rows.in", 1000L, "rows.out", 1000L), Map.of("check", "passed")));
+                }
+                events.add(new RunEvent(agent.causedBy(trigger, "published", 0), new dev.agentmesh.run.DatasetPublished(
+                        "file:/d/" + runId, "sha256:ab", Map.of("train", "file:/t", "validation", "file:/v", "test", "file:/x"),
+                        Map.of("train", 685L), List.of("f1", "f2"), "class", "good")));
+                events.add(RunEvents.started(agent.causedBy(trigger, "sweep-started", 0), dev.agentmesh.core.Stages.SWEEP));
+                events.add(new RunEvent(agent.causedBy(trigger, "planned", 0), new dev.agentmesh.sweep.SweepPlanned(
+                        "default", cells, grid.policy().toMap(), dev.agentmesh.fanout.Ranking.RULE, 600_000L, "trainer-grant")));
+                for (var cell : cells) {
+                    String id = cell.getCellId();
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new dev.agentmesh.sweep.CellDispatched(id, id)));
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new dev.agentmesh.sweep.CellStarted(id)));
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new dev.agentmesh.sweep.CellCompleted(
+                            id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd")));
+                }
+                events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new dev.agentmesh.sweep.SweepFinished(
+                        dev.agentmesh.sweep.SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,
+                        dev.agentmesh.fanout.Ranking.RULE, List.of(), 24, 0, 0, Map.of(), null, "all 24 cells succeeded")));
+                events.add(RunEvents.completed(agent.causedBy(trigger, "sweep-done", 0), dev.agentmesh.core.Stages.SWEEP,
+                        Map.of("cells.succeeded", 24L), Map.of()));
+                for (RunEvent e : events) {
+                    producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), runId, codec.encode(e)));
+                }
+                perRun = events.size();
+            }
+            producer.flush();
+        }
+        return perRun;
+    }
+
+    /** Reads every partition of run-events on its own thread (runs never span partitions), decodes and folds. */
+    static Map<String, RunState> rebuild(String bootstrap, MeshCodec<RunEvent> codec, int runs, int threads) throws Exception {
+        Map<String, RunState> all = new java.util.concurrent.ConcurrentHashMap<>(runs * 2);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            List<TopicPartition> mine = new ArrayList<>();
+            for (int p = t; p < Topics.RUN_EVENTS.partitions(); p += threads) {
+                mine.add(new TopicPartition(Topics.RUN_EVENTS.name(), p));
+            }
+            done.add(pool.submit(() -> all.putAll(rebuild(bootstrap, codec, mine))));
+        }
+        for (var f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        return all;
+    }
+
+    static Map<String, RunState> rebuild(String bootstrap, MeshCodec<RunEvent> codec, List<TopicPartition> partitions) {
+        Map<String, RunState> states = new HashMap<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000,
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    RunEvent event = codec.decode(record.value());
+                    states.merge(record.key(), RunStateReducer.apply(states.get(record.key()), event), (a, b) -> b);
+                }
+            }
+        }
+        return states;
+    }
+
+    static List<ConsumerRecord<String, byte[]>> readAll(String bootstrap) {
+        List<ConsumerRecord<String, byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10_000,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < Topics.RUN_EVENTS.partitions(); p++) {
+                partitions.add(new TopicPartition(Topics.RUN_EVENTS.name(), p));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static KafkaStreams streams(String bootstrap, Map<String, Object> serde, Path stateDir, StateRestoreListener listener) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "replay-bench-run-state");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        KafkaStreams streams = new KafkaStreams(TopologyProducer.build(serde), props);
+        if (listener != null) {
+            streams.setGlobalStateRestoreListener(listener);
+        }
+        streams.start();
+        return streams;
+    }
+
+    static void awaitStore(KafkaStreams streams, int runs, int perRun) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                try {
+                    ReadOnlyKeyValueStore<String, RunState> store = streams.store(StoreQueryParameters.fromNameAndType(
+                            TopologyProducer.RUN_STATE_STORE, QueryableStoreTypes.keyValueStore()));
+                    RunState last = store.get("bench-run-" + (runs - 1));
+                    if (store.approximateNumEntries() >= runs && last != null && last.eventCount() == perRun) {
+                        Thread.sleep(1500); // let the last commit write the changelog
+                        return;
+                    }
+                } catch (RuntimeException notQueryableYet) {
+                    // rebalancing or restoring
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the Kafka Streams store did not fill within 10 minutes");
+    }
+
+    static void check(Map<String, RunState> states, int runs, int perRun) {
+        if (states.size() != runs || states.values().stream().anyMatch(s -> s.eventCount() != perRun)) {
+            throw new IllegalStateException("rebuild is incomplete: " + states.size() + " runs");
+        }
+    }
+
+    static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (Files.exists(dir)) {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
