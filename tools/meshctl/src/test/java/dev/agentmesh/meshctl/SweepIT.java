@@ -361,6 +361,18 @@ class SweepIT {
         assertTrue(imported.contains("rebuilt: COMPLETED " + live), imported);
         String out = MeshFlowIT.meshctl("replay", "--bundle", bundle.toString(), "--verify", "--quiet");
         assertTrue(out.contains("verified: identical to the live state " + live), out);
+
+        // A live state that differs from what the log rebuilds: exit 1, and the difference is shown.
+        ReplayBundle b = ReplayBundle.read(bundle);
+        Path tampered = WORK.resolve("tampered.bundle.json.gz");
+        new ReplayBundle(b.format(), b.runId(), b.exportedAt(), b.runEvents(), b.cellTasks(), b.deadLetters(), b.schemas(),
+                b.liveState().replace("\"status\":\"COMPLETED\"", "\"status\":\"FAILED\""), null).write(tampered);
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                ROOT.resolve("tools/meshctl/target/meshctl.jar").toString(), "replay", "--bundle", tampered.toString(),
+                "--verify", "--quiet").redirectErrorStream(true).start();
+        String mismatch = new String(p.getInputStream().readAllBytes());
+        assertEquals(1, p.waitFor(), mismatch);
+        assertTrue(mismatch.contains("MISMATCH") && mismatch.contains("status: FAILED -> COMPLETED"), mismatch);
     }
 
     @Test
