@@ -2,6 +2,7 @@ package dev.agentmesh.topics;
 
 import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
+import dev.agentmesh.data.RawRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.sweep.CellTask;
@@ -26,6 +27,11 @@ public final class Topics {
     public static final Topic<String, GrantEvent> GRANTS = new Topic<>(
             "mesh.grants", String.class, GrantEvent.class, 1, Topic.Cleanup.DELETE, null,
             "Grants of authority and their revocations, in one total order");
+
+    /** Raw input rows anyone may produce, keyed by batch; a run with source kind TOPIC reads them (see row-validator). */
+    public static final Topic<String, RawRow> ROWS_RAW = new Topic<>(
+            "mesh.rows.raw", String.class, RawRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+            "Raw input rows as Avro records, keyed by batch, for runs whose source is a topic");
 
     /** Rows that passed the data contract, keyed by run id. */
     public static final Topic<String, DataRow> ROWS_VALIDATED = new Topic<>(
@@ -60,7 +66,7 @@ public final class Topics {
             "mesh.schemas", String.class, String.class, 1, Topic.Cleanup.COMPACT, null,
             "Avro schemas by id, for processes that share a broker but no registry server");
 
-    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
+    public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_RAW, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
             SWEEP_CONTROL, DEAD_LETTER, SCHEMAS);
 
     public static Optional<Topic<?, ?>> byName(String name) {

@@ -68,19 +68,25 @@ public final class RowValidationAgent {
     }
 
     public Outcome handle(RunEvent trigger) {
+        return handle(trigger, null, 0);
+    }
+
+    /**
+     * For a TOPIC source, the shell reads the topic and passes its rows ({@code topicRows}) and how many of its records
+     * could not be decoded ({@code undecodable}: they count as rows in and rows rejected, and the shell dead-letters them).
+     */
+    public Outcome handle(RunEvent trigger, CsvRows.Table topicRows, long undecodable) {
         long startNanos = System.nanoTime();
         Envelope cause = trigger.getEnvelope();
         RunTriggered request = (RunTriggered) trigger.getPayload();
         RunEvent started = RunEvents.started(envelopes.causedBy(cause, "started", 0), STAGE);
         try {
-            if (request.getSourceKind() == SourceKind.TOPIC) {
-                return failed(started, cause, "source kind TOPIC is not supported by row-validator yet (CSV and GENERATOR)",
-                        startNanos);
-            }
             RowValidator validator = new RowValidator(DataContract.load(request.getContract()));
-            CsvRows.Table table = request.getSourceKind() == SourceKind.GENERATOR
-                    ? TransactionGenerator.generate(TransactionGenerator.Spec.parse(request.getSourceLocation()))
-                    : CsvRows.read(Path.of(request.getSourceLocation()));
+            CsvRows.Table table = switch (request.getSourceKind()) {
+                case GENERATOR -> TransactionGenerator.generate(TransactionGenerator.Spec.parse(request.getSourceLocation()));
+                case TOPIC -> java.util.Objects.requireNonNull(topicRows, "a TOPIC source needs the topic's rows");
+                default -> CsvRows.read(Path.of(request.getSourceLocation()));
+            };
             List<String> headerProblems = validator.headerProblems(new HashSet<>(table.header()));
             if (!headerProblems.isEmpty()) {
                 return failed(started, cause, "source does not match contract " + request.getContract() + ": "
@@ -102,9 +108,12 @@ public final class RowValidationAgent {
                 }
             }
             Map<String, Long> counts = new TreeMap<>(rejectedByField);
-            counts.put("rows.in", (long) table.rows().size());
+            if (undecodable > 0) {
+                counts.put("rejected.undecodable", undecodable);
+            }
+            counts.put("rows.in", table.rows().size() + undecodable);
             counts.put("rows.out", (long) valid.size());
-            counts.put("rows.rejected", (long) rejected.size());
+            counts.put("rows.rejected", rejected.size() + undecodable);
             Map<String, String> audit = Map.of(
                     AuditKeys.CONTRACT, request.getContract(),
                     "contract.version", Integer.toString(validator.contract().version()),

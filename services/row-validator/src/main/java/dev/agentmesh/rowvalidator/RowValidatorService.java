@@ -45,8 +45,11 @@ public class RowValidatorService {
     private final MutinyEmitter<byte[]> runEventsOut;
     private final MutinyEmitter<byte[]> rowsOut;
     private final MutinyEmitter<byte[]> deadLetterOut;
+    private final String bootstrapServers;
+    private final dev.agentmesh.serde.MeshCodec<dev.agentmesh.data.RawRow> rawRows;
 
     public RowValidatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics,
+                               @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                                @ConfigProperty(name = "mesh.agent.role") String role,
                                @ConfigProperty(name = "mesh.agent.instance") String instance,
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
@@ -55,6 +58,8 @@ public class RowValidatorService {
                                @Channel("dead-letter-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
                                MutinyEmitter<byte[]> deadLetterOut) {
         this.codecs = codecs;
+        this.bootstrapServers = bootstrapServers;
+        this.rawRows = new dev.agentmesh.serde.MeshCodec<>(dev.agentmesh.topics.Topics.ROWS_RAW, codecs.settings());
         this.grants = grants;
         this.metrics = metrics;
         this.role = role;
@@ -80,7 +85,16 @@ public class RowValidatorService {
             throw new StageSupport.UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
         }
         LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
-        RowValidationAgent.Outcome outcome = agent.handle(event);
+        RowValidationAgent.Outcome outcome;
+        List<dev.agentmesh.core.LoggedRecord> undecodable = List.of();
+        if (trigger.getSourceKind() == dev.agentmesh.run.SourceKind.TOPIC) {
+            dev.agentmesh.core.TopicSource.Read read = dev.agentmesh.core.TopicSource.read(bootstrapServers, rawRows,
+                    trigger.getSourceLocation(), java.time.Duration.ofSeconds(60));
+            undecodable = read.undecodable();
+            outcome = agent.handle(event, read.table(), undecodable.size());
+        } else {
+            outcome = agent.handle(event);
+        }
 
         send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()), null);
         List<Uni<Void>> sends = new ArrayList<>();
@@ -93,12 +107,26 @@ public class RowValidatorService {
                     rejectionHeaders(runId, trigger.getSourceLocation(), rejection))));
             flushIfFull(sends);
         }
+        for (dev.agentmesh.core.LoggedRecord raw : undecodable) {
+            sends.add(deadLetterOut.sendMessage(message(runId, raw.value(), undecodableHeaders(runId, raw))));
+        }
         flush(sends);
         send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()), null);
 
         metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
         metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
         LOG.infof("run %s: %d rows valid, %d rejected", runId, outcome.valid().size(), outcome.rejected().size());
+    }
+
+    private RecordHeaders undecodableHeaders(String runId, dev.agentmesh.core.LoggedRecord raw) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(MeshHeaders.DLQ_REASON, utf8("undecodable raw row (not a RawRow in the Confluent wire format)"));
+        headers.add(MeshHeaders.DLQ_TOPIC, utf8(raw.topic()));
+        headers.add(MeshHeaders.DLQ_PARTITION, utf8(Integer.toString(raw.partition())));
+        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(raw.offset())));
+        headers.add(MeshHeaders.DLQ_SERVICE, utf8(role));
+        headers.add(MeshHeaders.RUN_ID, utf8(runId));
+        return headers;
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, RowValidationAgent.Rejection rejection) {

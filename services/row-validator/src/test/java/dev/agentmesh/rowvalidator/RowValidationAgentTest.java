@@ -73,11 +73,12 @@ class RowValidationAgentTest {
     }
 
     @Test
-    void missingFileAndUnsupportedSourceFailTheStageVisibly() {
+    void aMissingFileAndATopicSourceWithoutItsRowsFailTheStageVisibly() {
         var missing = agent.handle(trigger(SourceKind.CSV, "/nonexistent/file.csv"));
         assertInstanceOf(StageFailed.class, missing.finished().getPayload());
         assertTrue(((StageFailed) missing.finished().getPayload()).getReason().contains("/nonexistent/file.csv"));
         var topic = agent.handle(trigger(SourceKind.TOPIC, "mesh.rows.raw"));
-        assertTrue(((StageFailed) topic.finished().getPayload()).getReason().contains("not supported"));
+        assertTrue(((StageFailed) topic.finished().getPayload()).getReason().contains("a TOPIC source needs the topic's rows"),
+                ((StageFailed) topic.finished().getPayload()).getReason());
     }
 }

@@ -129,4 +129,48 @@ class RowValidatorServiceTest {
         // The service is still healthy after the bad record.
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
     }
+
+    @Test
+    void aRunWhoseSourceIsARawRowsTopicValidatesThatBatchAndDeadLettersWhatDoesNotDecode() {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<dev.agentmesh.data.RawRow> raw = new MeshCodec<>(Topics.ROWS_RAW, SerdeSettings.kafkaTopicStore(bootstrap));
+        List<Map<String, String>> rows = dev.agentmesh.contract.CsvRows.read(PlantedRows.CREDIT_G).rows();
+        for (int i = 0; i < 20; i++) {
+            Map<String, String> values = new java.util.HashMap<>(rows.get(i));
+            if (i == 4) {
+                values.put("age", "7");
+            }
+            TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-7".getBytes(), raw.encode(
+                    new dev.agentmesh.data.RawRow(new java.util.HashMap<>(values))));
+        }
+        byte[] garbage = "\u0000\u0000not a row".getBytes(StandardCharsets.UTF_8);
+        TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-7".getBytes(), garbage);
+        TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-8".getBytes(), raw.encode(
+                new dev.agentmesh.data.RawRow(new java.util.HashMap<>(rows.get(0)))));
+
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-topic", grant), "nightly", "test",
+                SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=batch-7", "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-topic".getBytes(), codec.encode(trigger));
+
+        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                seen -> seen.stream().filter(r -> "run-topic".equals(new String(r.key())))
+                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageCompleted));
+        StageCompleted completed = events.stream().filter(r -> "run-topic".equals(new String(r.key())))
+                .map(r -> codec.decode(r.value()).getPayload()).filter(StageCompleted.class::isInstance)
+                .map(StageCompleted.class::cast).findFirst().orElseThrow();
+        assertEquals(21L, completed.getCounts().get("rows.in"), "the batch's 20 rows and its undecodable record, not batch-8");
+        assertEquals(19L, completed.getCounts().get("rows.out"));
+        assertEquals(2L, completed.getCounts().get("rows.rejected"));
+        assertEquals(1L, completed.getCounts().get("rejected.undecodable"));
+        assertEquals(1L, completed.getCounts().get("rejected.age"));
+
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().filter(r -> "run-topic".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))).count() >= 2);
+        ConsumerRecord<byte[], byte[]> undecodable = dead.stream().filter(r -> java.util.Arrays.equals(garbage, r.value()))
+                .findFirst().orElseThrow();
+        assertEquals(Topics.ROWS_RAW.name(), TopicProbe.header(undecodable, MeshHeaders.DLQ_TOPIC));
+        assertTrue(TopicProbe.header(undecodable, MeshHeaders.DLQ_REASON).startsWith("undecodable raw row"));
+    }
 }

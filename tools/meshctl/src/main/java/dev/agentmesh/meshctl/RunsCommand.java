@@ -1,6 +1,16 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.RunLog;
 import dev.agentmesh.grants.CostRollup;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateReducer;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.serde.SerdeSettings;
+import dev.agentmesh.topics.Topics;
+import picocli.CommandLine.Option;
+import java.time.Duration;
+import java.util.Optional;
 import dev.agentmesh.runstate.RunStateJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -11,7 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Inspect runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class})
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class, RunsCommand.Resume.class})
 public class RunsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
@@ -63,6 +73,50 @@ public class RunsCommand {
         @Override
         public Integer call() {
             System.out.print(tree(new RunStateClient(connection.runStateUrl()).costs(runId)));
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = "Re-run a run from a stage (the failing one, typically), reusing what the stages before it "
+                    + "published: the event that started the stage is published again as a new attempt.")
+    static class Resume implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Parameters(index = "0", description = "Run id.")
+        String runId;
+
+        @Option(names = "--from", required = true, description = "Stage to run again: row-validation, feature-extraction, schema-check or publish.")
+        String stage;
+
+        @Override
+        public Integer call() {
+            List<RunEvent> events = RunLog.read(connection.bootstrap(), new MeshCodec<>(Topics.RUN_EVENTS,
+                    SerdeSettings.forDeployment(connection.registryUrlOrNull(), connection.bootstrap())), runId, Duration.ofSeconds(60));
+            RunState state = null;
+            for (RunEvent e : events) {
+                state = RunStateReducer.apply(state, e);
+            }
+            if (state == null || !state.triggered()) {
+                System.err.println("no triggered run " + runId);
+                return 1;
+            }
+            Optional<RunEvent> cause;
+            try {
+                cause = RunResume.cause(state, events, stage);
+            } catch (IllegalArgumentException e) {
+                System.err.println(e.getMessage());
+                return 2;
+            }
+            if (cause.isEmpty()) {
+                System.err.println("run " + runId + " has no completed stage before " + stage + " to resume from");
+                return 1;
+            }
+            RunEvent again = RunResume.again(cause.get(), RunResume.nextAttempt(state, stage), TriggerCommand.hostName());
+            TriggerCommand.publish(connection, again);
+            System.out.printf("resumed run %s from %s as attempt %d (event %s, again after %s)%n", runId, stage,
+                    again.getEnvelope().getAttempt(), again.getEnvelope().getEventId(), cause.get().getEnvelope().getEventId());
             return 0;
         }
     }

@@ -92,6 +92,12 @@ public class TriggerCommand implements Callable<Integer> {
         }
         RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, grant), pipeline, who,
                 sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, parameters);
+        publish(connection, event);
+        return id;
+    }
+
+    /** Writes one run event to the run-events topic, keyed by its run id, and waits for the broker. */
+    static void publish(Connection connection, RunEvent event) {
         String bootstrap = connection.bootstrap();
         try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
@@ -100,14 +106,13 @@ public class TriggerCommand implements Callable<Integer> {
                      ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), id, codec.encode(event))).get();
+            producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), event.getEnvelope().getRunId(), codec.encode(event))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("could not publish the trigger: " + e.getCause().getMessage(), e.getCause());
+            throw new IllegalStateException("could not publish to " + Topics.RUN_EVENTS.name() + ": " + e.getCause().getMessage(), e.getCause());
         }
-        return id;
     }
 
     static String hostName() {

@@ -196,4 +196,29 @@ class MeshFlowIT {
             assertNotNull(TopicProbe.header(r, MeshHeaders.DLQ_PARTITION));
         }
     }
+
+    @Test
+    void aRunThatFailedAtRowValidationResumesFromThatStageOnceItsInputArrives() throws Exception {
+        Path late = ROOT.resolve("tools/meshctl/target/late-" + ProcessHandle.current().pid() + "/credit-g.csv");
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", late.toString(), "--run-id", "it-resume",
+                "--grant", grant, "--stage", INGEST);
+        RunState failed = awaitTerminal("it-resume");
+        assertEquals(RunStatus.FAILED, failed.status());
+        assertEquals(1, failed.stages().get("row-validation").attempt());
+
+        Files.createDirectories(late.getParent());
+        Files.copy(CREDIT_G, late);
+        String out = meshctl("runs", "resume", "it-resume", "--from", "row-validation", "--bootstrap", kafka.bootstrapServers());
+        assertTrue(out.contains("resumed run it-resume from row-validation as attempt 2"), out);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        RunState state = failed;
+        while (state.status() != RunStatus.COMPLETED && System.nanoTime() < deadline) {
+            MeshServices.sleep(250);
+            state = runState.get("it-resume").orElseThrow();
+        }
+        assertEquals(RunStatus.COMPLETED, state.status(), state::toString);
+        assertEquals(2, state.stages().get("row-validation").attempt(), "the new attempt decides the stage");
+        assertEquals(2, state.stages().get("publish").attempt(), "and the stages after it ran as that attempt");
+        assertEquals(1000L, state.dataset().counts().get("rows.out"));
+    }
 }
