@@ -1,6 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import dev.agentmesh.core.RunLog;
+import dev.agentmesh.core.RunResume;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
