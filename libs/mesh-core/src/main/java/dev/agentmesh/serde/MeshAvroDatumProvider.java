@@ -4,6 +4,7 @@ import io.apicurio.registry.serde.avro.AvroSerdeConfig;
 import io.apicurio.registry.serde.avro.DefaultAvroDatumProvider;
 import org.apache.avro.Schema;
 import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -23,6 +24,7 @@ public class MeshAvroDatumProvider<T> extends DefaultAvroDatumProvider<T> {
     private Class<?> readerClass;
     private SpecificData specificData;
     private final Map<Schema, DatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Schema, DatumWriter<T>> writers = new ConcurrentHashMap<>();
 
     @Override
     public void configure(AvroSerdeConfig config) {
@@ -32,6 +34,12 @@ public class MeshAvroDatumProvider<T> extends DefaultAvroDatumProvider<T> {
             readerClass = c;
             specificData = new SpecificData(c.getClassLoader());
         }
+    }
+
+    /** One writer per schema, not one per record: Avro's writers keep no state between writes. */
+    @Override
+    public DatumWriter<T> createDatumWriter(T data, Schema schema) {
+        return writers.computeIfAbsent(schema, s -> super.createDatumWriter(data, s));
     }
 
     @Override
