@@ -7,9 +7,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,23 +44,7 @@ public record DataContract(
 
     /** A contract shipped with the mesh ({@code contracts/<name>.yaml} on the classpath), or a YAML file path. */
     public static DataContract load(String nameOrPath) {
-        Path path = Path.of(nameOrPath);
-        if (nameOrPath.endsWith(".yaml") && Files.isRegularFile(path)) {
-            try (InputStream in = Files.newInputStream(path)) {
-                return read(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        InputStream in = DataContract.class.getResourceAsStream("/contracts/" + nameOrPath + ".yaml");
-        if (in == null) {
-            throw new IllegalArgumentException("no data contract named '" + nameOrPath + "'");
-        }
-        try (in) {
-            return read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return dev.agentmesh.core.ShippedYaml.load("contracts", nameOrPath, "data contract", DataContract::read);
     }
 
     public Map<String, Column> columnsByName() {

@@ -9,9 +9,6 @@ import dev.agentmesh.sweep.CellConfig;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -53,22 +50,7 @@ public record SweepGrid(
 
     /** A grid shipped with the mesh ({@code sweeps/<name>.yaml} on the classpath), or a YAML file path. */
     public static SweepGrid load(String nameOrPath) {
-        Path path = Path.of(nameOrPath);
-        if (nameOrPath.endsWith(".yaml") && Files.isRegularFile(path)) {
-            try (InputStream in = Files.newInputStream(path)) {
-                return read(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        try (InputStream in = SweepGrid.class.getResourceAsStream("/sweeps/" + nameOrPath + ".yaml")) {
-            if (in == null) {
-                throw new IllegalArgumentException("no sweep grid named '" + nameOrPath + "'");
-            }
-            return read(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return dev.agentmesh.core.ShippedYaml.load("sweeps", nameOrPath, "sweep grid", SweepGrid::read);
     }
 
     SweepGrid checked() {
