@@ -176,9 +176,14 @@ public final class RowValidatorThroughput {
         throw new IllegalStateException("run " + runId + " did not complete");
     }
 
+    /**
+     * When the completion reached the log: its record's timestamp. The service sends it after every row has been
+     * acknowledged; the event's own {@code occurredAt} is earlier (when validation ended, before the rows were sent).
+     */
     static Instant lastEventTime(String bootstrap, MeshCodec<RunEvent> events, String runId) {
-        return RunLog.read(bootstrap, events, runId, Duration.ofSeconds(30)).stream()
-                .filter(e -> e.getPayload() instanceof StageCompleted).findFirst().orElseThrow().getEnvelope().getOccurredAt();
+        return RunLog.records(bootstrap, runId, Duration.ofSeconds(30)).stream()
+                .filter(r -> events.decode(r.value()).getPayload() instanceof StageCompleted)
+                .map(r -> Instant.ofEpochMilli(r.timestamp())).findFirst().orElseThrow();
     }
 
     static double median(List<Double> values) {
