@@ -35,7 +35,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.ToDoubleFunction;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -134,7 +133,6 @@ class SweepDeciderTest {
         }
     }
 
-    static ToDoubleFunction<String> lossByCell = cell -> 0.5 + Math.abs(cell.hashCode() % 97) / 1000.0;
 
     @Test
     void planningRecordsEveryCellThePolicyAndTheRankingRule() {
