@@ -29,18 +29,25 @@ public final class Envelopes {
      * a re-drive, a replay) produces the same event ids and downstream idempotency absorbs the repeat.
      */
     public Envelope causedBy(Envelope cause, String discriminator, long computeMs) {
+        return envelope(derivedId(cause.getEventId(), discriminator), cause.getRunId(), cause.getEventId(),
+                cause.getGrantId(), cause.getDelegationDepth(), cause.getAttempt(), computeMs, cause.getTraceParent());
+    }
+
+    /** An envelope of this agent's, stamped now, with every other field given. */
+    public Envelope envelope(String eventId, String runId, String causationId, String grantId, int delegationDepth,
+                             int attempt, long computeMs, String traceParent) {
         return Envelope.newBuilder()
-                .setEventId(derivedId(cause.getEventId(), discriminator))
-                .setRunId(cause.getRunId())
-                .setCausationId(cause.getEventId())
+                .setEventId(eventId)
+                .setRunId(runId)
+                .setCausationId(causationId)
                 .setAgentRole(agentRole)
                 .setAgentInstance(agentInstance)
-                .setGrantId(cause.getGrantId())
-                .setDelegationDepth(cause.getDelegationDepth())
-                .setAttempt(cause.getAttempt())
+                .setGrantId(grantId)
+                .setDelegationDepth(delegationDepth)
+                .setAttempt(attempt)
                 .setCost(new Cost(computeMs, 0L))
                 .setOccurredAt(clock.instant())
-                .setTraceParent(cause.getTraceParent())
+                .setTraceParent(traceParent)
                 .build();
     }
 
@@ -51,18 +58,6 @@ public final class Envelopes {
 
     /** The first event of a run. */
     public Envelope origin(String runId, String grantIdOrNull) {
-        return Envelope.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
-                .setRunId(runId)
-                .setCausationId(null)
-                .setAgentRole(agentRole)
-                .setAgentInstance(agentInstance)
-                .setGrantId(grantIdOrNull)
-                .setDelegationDepth(0)
-                .setAttempt(1)
-                .setCost(new Cost(0L, 0L))
-                .setOccurredAt(clock.instant())
-                .setTraceParent(null)
-                .build();
+        return envelope(UUID.randomUUID().toString(), runId, null, grantIdOrNull, 0, 1, 0, null);
     }
 }

@@ -1,8 +1,8 @@
 package dev.agentmesh.fanout;
 
-import dev.agentmesh.common.Cost;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.grants.Decision;
@@ -21,7 +21,6 @@ import dev.agentmesh.sweep.SweepFinished;
 import dev.agentmesh.sweep.SweepOutcome;
 import dev.agentmesh.sweep.SweepPlanned;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * The sweep orchestrator's decisions, as a pure function of the run's state (folded from the log by the same reducer
@@ -67,14 +65,10 @@ public final class SweepDecider {
         }
     }
 
-    private final String role;
-    private final String instance;
-    private final Clock clock;
+    private final Envelopes envelopes;
 
     public SweepDecider(String role, String instance, Clock clock) {
-        this.role = role;
-        this.instance = instance;
-        this.clock = clock;
+        this.envelopes = new Envelopes(role, instance, clock);
     }
 
     /** A run is ready to plan when its plan includes the sweep, its dataset is announced, and no plan exists yet. */
@@ -305,22 +299,13 @@ public final class SweepDecider {
     }
 
     private Envelope envelope(RunState s, String planId, String discriminator, Authority authority, int attempt, long computeMs) {
-        return Envelope.newBuilder()
-                .setEventId(discriminator == null ? planId : derivedId(planId, discriminator))
-                .setRunId(s.runId())
-                .setCausationId(discriminator == null ? s.dataset().announcedBy() : planId)
-                .setAgentRole(role)
-                .setAgentInstance(instance)
-                .setGrantId(authority.grantId())
-                .setDelegationDepth(authority.depth())
-                .setAttempt(attempt)
-                .setCost(new Cost(computeMs, 0L))
-                .setOccurredAt(clock.instant())
-                .setTraceParent(null)
-                .build();
+        return envelopes.envelope(discriminator == null ? planId : derivedId(planId, discriminator), s.runId(),
+                discriminator == null ? s.dataset().announcedBy() : planId, authority.grantId(), authority.depth(),
+                attempt, computeMs, null);
     }
 
-    static String derivedId(String base, String discriminator) {
-        return UUID.nameUUIDFromBytes((base + "|sweep-orchestrator|" + discriminator).getBytes(StandardCharsets.UTF_8)).toString();
+    /** Ids derived from the plan and the decision (the same scheme as every agent's derived ids). */
+    private String derivedId(String base, String discriminator) {
+        return envelopes.derivedId(base, discriminator);
     }
 }
