@@ -14,6 +14,8 @@ public final class AuditKeys {
     public static final String TRIGGERED_AT = "triggered-at";
     public static final String SOURCE = "source";
     public static final String FEATURE_NAMES = "feature.names";
+    /** The numeric features' standardisation as JSON, carried to the publisher, which stores it with the dataset. */
+    public static final String STANDARDISATION = "feature.standardisation";
     public static final String SCHEMA_CHECK = "schema.check";
     public static final String CHECKSUM = "dataset.checksum";
     public static final String LOCATION = "dataset.location";

@@ -51,6 +51,10 @@ public final class Envelopes {
                 .build();
     }
 
+    public String role() {
+        return agentRole;
+    }
+
     public String derivedId(String causeEventId, String discriminator) {
         return UUID.nameUUIDFromBytes((causeEventId + "|" + agentRole + "|" + discriminator)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();

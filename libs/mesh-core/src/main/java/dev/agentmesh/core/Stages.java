@@ -13,6 +13,7 @@ public final class Stages {
     public static final String SCHEMA_CHECK = "schema-check";
     public static final String PUBLISH = "publish";
     public static final String SWEEP = "sweep";
+    public static final String GATE = "gate";
 
     /** Stage 1 of the nightly run: ingest and featurize. */
     public static final List<String> INGEST = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH);
@@ -20,8 +21,8 @@ public final class Stages {
     /** Stages 1 and 2: ingest and featurize, then sweep and train. */
     public static final List<String> INGEST_AND_TRAIN = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP);
 
-    /** What a nightly run must complete today; grows as stages land. */
-    public static final List<String> NIGHTLY = INGEST_AND_TRAIN;
+    /** The whole nightly run: ingest and featurize, sweep and train, then gate and deploy. */
+    public static final List<String> NIGHTLY = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP, GATE);
 
     /** The stage that runs after {@code stage} in {@code plan}, if any. */
     public static java.util.Optional<String> next(List<String> plan, String stage) {

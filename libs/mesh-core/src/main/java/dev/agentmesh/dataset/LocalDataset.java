@@ -29,7 +29,12 @@ public final class LocalDataset {
     }
 
     public static Published publish(Path csv, DataContract contract, Path directory, String runId) {
-        List<Map<String, String>> rows = CsvRows.read(csv).rows();
+        return publish(CsvRows.read(csv), contract, directory, runId);
+    }
+
+    /** Publishes rows that are already in memory (a generated table, for example); invalid rows are not filtered. */
+    public static Published publish(CsvRows.Table table, DataContract contract, Path directory, String runId) {
+        List<Map<String, String>> rows = table.rows();
         List<FeatureEncoder.Row> input = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             input.add(new FeatureEncoder.Row(i, rows.get(i)));
@@ -38,6 +43,7 @@ public final class LocalDataset {
         List<FeatureRow> features = encoded.rows().stream().map(e -> new FeatureRow(null, e.rowIndex(), e.split(), e.label(),
                 Arrays.stream(e.features()).boxed().toList())).toList();
         DatasetWriter.Written written = DatasetWriter.write(directory, runId, features);
+        FeatureStats.write(directory, encoded.schema().standardisation());
         Map<String, String> splits = new LinkedHashMap<>();
         Map<String, Long> counts = new TreeMap<>();
         for (Split split : Split.values()) {

@@ -23,6 +23,7 @@ public record RunState(
         SortedMap<String, StageState> stages,
         Dataset dataset,
         SweepState sweep,
+        GateState gate,
         long computeMs,
         long tokens,
         SortedMap<String, GrantCost> costByGrant,

@@ -28,7 +28,7 @@ public final class RunStateReducer {
     public static RunState empty(String runId) {
         return new RunState(runId, RunStatus.PENDING, null, null, null, null, List.of(),
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null,
-                Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, 0, 0,
+                Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, null, 0, 0,
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
                 List.of());
     }
@@ -63,6 +63,7 @@ public final class RunStateReducer {
         List<String> planned = state.plannedStages();
         SortedMap<String, String> parameters = state.parameters();
         SweepState sweep = state.sweep();
+        GateState gate = state.gate();
         Instant triggeredAt = state.triggeredAt();
         RunState.Dataset dataset = state.dataset();
 
@@ -84,6 +85,9 @@ public final class RunStateReducer {
             merge(stages, observation(c.getStage(), StageState.Status.COMPLETED, envelope, c.getCounts(), c.getAudit(), null));
         } else if (payload instanceof StageFailed f) {
             merge(stages, observation(f.getStage(), StageState.Status.FAILED, envelope, Map.of(), Map.of(), f.getReason()));
+            if (f.getStage().equals(dev.agentmesh.core.Stages.GATE)) {
+                gate = GateReducer.actedOn(gate, envelope);
+            }
         } else if (payload instanceof DatasetPublished d) {
             // Re-publishing the same rows gives the same checksum; of differing announcements the lowest event id wins.
             if (dataset == null || envelope.getEventId().compareTo(dataset.announcedBy()) < 0) {
@@ -94,15 +98,17 @@ public final class RunStateReducer {
             }
         } else if (SweepReducer.handles(payload)) {
             sweep = SweepReducer.apply(sweep, envelope, payload);
+        } else if (GateReducer.handles(payload)) {
+            gate = GateReducer.apply(gate, envelope, payload);
         } else {
             throw new IllegalArgumentException("unknown run event payload " + payload);
         }
 
         RunStatus status = sweep != null && sweep.outcome() != null
                 && dev.agentmesh.sweep.SweepOutcome.REVOKED.name().equals(sweep.outcome().outcome())
-                ? RunStatus.REVOKED : derive(pipeline != null, planned, stages);
+                ? RunStatus.REVOKED : withGate(derive(pipeline != null, planned, stages), gate);
         return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, parameters,
-                triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep,
+                triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep, gate,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 costByGrant(state.costByGrant(), envelope),
@@ -115,6 +121,21 @@ public final class RunStateReducer {
                 new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(), 1),
                 (a, b) -> a.plus(b.computeMs(), b.tokens()));
         return Collections.unmodifiableSortedMap(costs);
+    }
+
+    /** A returned run waits for its principal; a run whose principal's rejection was acted on is rejected. */
+    static RunStatus withGate(RunStatus status, GateState gate) {
+        if (gate == null) {
+            return status;
+        }
+        var accepted = gate.acceptedPrincipalDecision();
+        if (status == RunStatus.FAILED && accepted.isPresent() && "REJECT".equals(accepted.get().getValue().decision())) {
+            return RunStatus.REJECTED;
+        }
+        if (!status.terminal() && gate.returnedToPrincipal() && gate.deployment() == null && accepted.isEmpty()) {
+            return RunStatus.AWAITING_PRINCIPAL;
+        }
+        return status;
     }
 
     static RunStatus derive(boolean triggered, List<String> planned, Map<String, StageState> stages) {

@@ -8,9 +8,13 @@ public enum RunStatus {
     COMPLETED,
     FAILED,
     /** Stopped because the authority it acted under was revoked. */
-    REVOKED;
+    REVOKED,
+    /** The gate returned the run to the principal: waiting for an approve or reject. */
+    AWAITING_PRINCIPAL,
+    /** The principal rejected the returned run. */
+    REJECTED;
 
     public boolean terminal() {
-        return this == COMPLETED || this == FAILED || this == REVOKED;
+        return this == COMPLETED || this == FAILED || this == REVOKED || this == REJECTED;
     }
 }

@@ -19,7 +19,7 @@ public record StageState(
     public enum Status {
         STARTED, COMPLETED, FAILED;
 
-        boolean terminal() {
+        public boolean terminal() {
             return this != STARTED;
         }
     }

@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * The model registry on the artifact store: one checkpoint per run, cell and attempt under {@code models/}, written
@@ -26,6 +27,16 @@ public final class ModelRegistry {
     /** Where a checkpoint is and what its bytes hash to. */
     public record Checkpoint(String uri, String checksum) {
     }
+
+    /**
+     * What an alias names: the checkpoint, the run and dataset it came from, and what it named before (for rollback).
+     */
+    public record AliasTarget(String contract, String alias, String checkpoint, String checksum, String runId,
+                              String datasetLocation, String previousCheckpoint, String previousChecksum,
+                              String movedAt) {
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Path root;
 
@@ -49,6 +60,48 @@ public final class ModelRegistry {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint for cell " + cellId + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What {@code alias} of {@code contract}'s models names, if anything. */
+    public Optional<AliasTarget> alias(String contract, String alias) {
+        Path file = aliasFile(contract, alias);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(file.toFile(), AliasTarget.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read alias " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Points {@code alias} at the checkpoint, atomically, remembering what it named before. Moving it to the
+     * checkpoint it already names changes nothing, so a repeated deployment reports the same previous checkpoint.
+     */
+    public synchronized AliasTarget promote(String contract, String alias, String checkpoint, String checksum, String runId,
+                                            String datasetLocation, java.time.Instant now) {
+        Optional<AliasTarget> current = alias(contract, alias);
+        if (current.isPresent() && current.get().checkpoint().equals(checkpoint)) {
+            return current.get();
+        }
+        AliasTarget target = new AliasTarget(contract, alias, checkpoint, checksum, runId, datasetLocation,
+                current.map(AliasTarget::checkpoint).orElse(null), current.map(AliasTarget::checksum).orElse(null),
+                now.toString());
+        Path file = aliasFile(contract, alias);
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), alias, ".tmp");
+            JSON.writeValue(tmp.toFile(), target);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move alias " + alias + " of " + contract + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Path aliasFile(String contract, String alias) {
+        return root.resolve("aliases").resolve(safe(contract)).resolve(safe(alias) + ".json");
     }
 
     /** Loads a checkpoint after checking its bytes against {@code checksum}. */

@@ -71,6 +71,7 @@ public final class FeatureExtractionAgent {
             counts.put("features", (long) result.schema().names().size());
             Map<String, String> audit = new LinkedHashMap<>(carried(validation));
             audit.put(AuditKeys.FEATURE_NAMES, JSON.writeValueAsString(result.schema().names()));
+            audit.put(AuditKeys.STANDARDISATION, dev.agentmesh.dataset.FeatureStats.toJson(result.schema().standardisation()));
             audit.put("standardisation", "mean and std from " + result.countsBySplit().getOrDefault(Split.TRAIN, 0L)
                     + " training rows only");
             RunEvent finished = RunEvents.completed(envelopes.causedBy(envelope, "finished", (System.nanoTime() - t0) / 1_000_000),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.dataset.FeatureStats;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
@@ -56,6 +57,10 @@ public final class PublishAgent {
             List<String> names = JSON.readValue(check.getAudit().getOrDefault(AuditKeys.FEATURE_NAMES, "[]"),
                     new TypeReference<>() { });
             DatasetWriter.Written written = DatasetWriter.write(datasetDirectory(runId), runId, features);
+            String stats = check.getAudit().get(AuditKeys.STANDARDISATION);
+            if (stats != null) {
+                FeatureStats.write(written.directory(), FeatureStats.fromJson(stats));
+            }
             Map<String, String> splits = new LinkedHashMap<>();
             Map<String, Long> counts = new TreeMap<>();
             for (Split split : Split.values()) {

@@ -1,0 +1,155 @@
+package dev.agentmesh.assessment;
+
+import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.data.DatasetRow;
+import dev.agentmesh.data.Split;
+import dev.agentmesh.dataset.FeatureStats;
+import dev.agentmesh.features.FeatureSchema;
+import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.gate.Candidate;
+import dev.agentmesh.gate.Verdict;
+import dev.agentmesh.team.GatePolicy;
+import dev.agentmesh.team.Specialists;
+import dev.agentmesh.training.ModelRegistry;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Dataset shift and subgroup fairness. Shift: PSI per contract column between the dataset the production model was
+ * trained on and the candidate's. Fairness: the candidate's positive rate and true-positive rate per subgroup of each
+ * sensitive attribute (numeric ones in bands), on the held-out rows (validation and test).
+ */
+public final class RiskFairness {
+
+    public record Thresholds(double psiConcern, double psiBlock, double gapConcern, double gapBlock, int minGroupSize,
+                             double[] bands) {
+    }
+
+    private RiskFairness() {
+    }
+
+    public static AssessmentReturned assess(Candidate candidate, ModelRegistry registry, Thresholds t) {
+        DataContract contract = DataContract.load(candidate.getContract());
+        RawColumns current = new RawColumns(contract, FeatureStats.read(candidate.getDatasetLocation()));
+        List<DatasetRow> currentRows = allRows(candidate.getDatasetLocation());
+        Map<String, String> evidence = new TreeMap<>();
+        Map<String, Double> psi = new TreeMap<>();
+        Optional<ModelRegistry.AliasTarget> reference = registry.alias(candidate.getContract(), GatePolicy.PRODUCTION_ALIAS)
+                .filter(p -> p.datasetLocation() != null && !p.datasetLocation().equals(candidate.getDatasetLocation()));
+        if (reference.isPresent()) {
+            String location = reference.get().datasetLocation();
+            RawColumns before = new RawColumns(contract, FeatureStats.read(location));
+            psi = shift(contract, before, allRows(location), current, currentRows);
+            evidence.put("shift.reference", location + " (dataset of production model, run " + reference.get().runId() + ")");
+        } else {
+            evidence.put("shift.reference", "none: no production model for " + contract.name() + ", shift not measured");
+        }
+        List<DatasetRow> heldOut = new ArrayList<>(Scoring.split(candidate.getDatasetLocation(), Split.VALIDATION));
+        heldOut.addAll(Scoring.split(candidate.getDatasetLocation(), Split.TEST));
+        double[] p = Scoring.positiveProbabilities(ModelRegistry.load(candidate.getCheckpoint(), candidate.getCheckpointChecksum()),
+                FeatureSchema.expectedNames(contract), heldOut, contract.positiveLabel());
+        boolean[] predicted = new boolean[p.length];
+        for (int i = 0; i < p.length; i++) {
+            predicted[i] = p[i] >= 0.5;
+        }
+        boolean[] actual = Scoring.positives(heldOut, contract.positiveLabel());
+        List<Subgroups.Gaps> gaps = new ArrayList<>();
+        for (String attribute : contract.sensitive() == null ? List.<String>of() : contract.sensitive()) {
+            String[] groups = heldOut.stream().map(r -> current.numeric(attribute)
+                    ? Subgroups.band(current.number(r, attribute), t.bands()) : current.value(r, attribute)).toArray(String[]::new);
+            gaps.add(Subgroups.gaps(attribute, groups, predicted, actual, t.minGroupSize()));
+        }
+        evidence.put("subgroups.rows", "validation + test split of " + candidate.getDatasetLocation() + " (" + heldOut.size() + " rows)");
+        evidence.put("subgroups.bands", Arrays.toString(t.bands()));
+        return judge(psi, gaps, t, evidence);
+    }
+
+    /** PSI per contract column (label and free text excluded) between two datasets of one contract. */
+    public static Map<String, Double> shift(DataContract contract, RawColumns before, List<DatasetRow> beforeRows,
+                                            RawColumns after, List<DatasetRow> afterRows) {
+        Map<String, Double> psi = new TreeMap<>();
+        for (DataContract.Column column : contract.columns()) {
+            if (column.name().equals(contract.label())) {
+                continue;
+            }
+            if (before.numeric(column.name())) {
+                psi.put(column.name(), DatasetShift.psi(
+                        beforeRows.stream().mapToDouble(r -> before.number(r, column.name())).toArray(),
+                        afterRows.stream().mapToDouble(r -> after.number(r, column.name())).toArray(), 10));
+            } else if (before.category(column.name())) {
+                psi.put(column.name(), DatasetShift.psi(
+                        beforeRows.stream().collect(Collectors.groupingBy(r -> before.value(r, column.name()), Collectors.counting())),
+                        afterRows.stream().collect(Collectors.groupingBy(r -> after.value(r, column.name()), Collectors.counting()))));
+            }
+        }
+        return psi;
+    }
+
+    public static AssessmentReturned judge(Map<String, Double> psi, List<Subgroups.Gaps> gaps, Thresholds t,
+                                           Map<String, String> evidence) {
+        Map<String, Double> metrics = new TreeMap<>();
+        psi.forEach((c, v) -> metrics.put("psi." + c, v));
+        for (Subgroups.Gaps g : gaps) {
+            metrics.put("gap.positive-rate." + g.attribute(), g.positiveRateGap());
+            metrics.put("gap.tpr." + g.attribute(), g.truePositiveRateGap());
+            for (Subgroups.Group group : g.groups()) {
+                String key = "group." + g.attribute() + "=" + group.name();
+                metrics.put(key + ".n", (double) group.n());
+                metrics.put(key + ".positive-rate", group.positiveRate());
+                if (!Double.isNaN(group.truePositiveRate())) {
+                    metrics.put(key + ".tpr", group.truePositiveRate());
+                }
+            }
+        }
+        List<String> blocks = new ArrayList<>();
+        List<String> concerns = new ArrayList<>();
+        psi.forEach((column, v) -> classify(v, t.psiConcern(), t.psiBlock(), blocks, concerns,
+                String.format(Locale.ROOT, "PSI %s %.3f", column, v)));
+        for (Subgroups.Gaps g : gaps) {
+            classify(g.positiveRateGap(), t.gapConcern(), t.gapBlock(), blocks, concerns, String.format(Locale.ROOT,
+                    "positive-rate gap %s %.3f (%s vs %s)", g.attribute(), g.positiveRateGap(), g.lowestPositiveRate(),
+                    g.highestPositiveRate()));
+            classify(g.truePositiveRateGap(), t.gapConcern(), t.gapBlock(), blocks, concerns,
+                    String.format(Locale.ROOT, "TPR gap %s %.3f", g.attribute(), g.truePositiveRateGap()));
+        }
+        Map<String, String> ev = new TreeMap<>(evidence);
+        ev.put("thresholds", String.format(Locale.ROOT, "PSI concern %.2f block %.2f; gap concern %.2f block %.2f; groups of >= %d rows",
+                t.psiConcern(), t.psiBlock(), t.gapConcern(), t.gapBlock(), t.minGroupSize()));
+        double maxPsi = psi.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        double maxGap = gaps.stream().mapToDouble(g -> Math.max(g.positiveRateGap(), g.truePositiveRateGap())).max().orElse(0);
+        String numbers = String.format(Locale.ROOT, "max PSI %.3f, max subgroup gap %.3f", maxPsi, maxGap);
+        if (!blocks.isEmpty()) {
+            return new AssessmentReturned(Specialists.RISK_FAIRNESS, Verdict.BLOCK, numbers + "; past block: "
+                    + String.join(", ", blocks), metrics, ev);
+        }
+        if (!concerns.isEmpty()) {
+            return new AssessmentReturned(Specialists.RISK_FAIRNESS, Verdict.CONCERN, numbers + "; past concern: "
+                    + String.join(", ", concerns), metrics, ev);
+        }
+        return new AssessmentReturned(Specialists.RISK_FAIRNESS, Verdict.APPROVE, numbers + "; within thresholds", metrics, ev);
+    }
+
+    private static void classify(double value, double concern, double block, List<String> blocks, List<String> concerns,
+                                 String what) {
+        if (value >= block) {
+            blocks.add(what);
+        } else if (value >= concern) {
+            concerns.add(what);
+        }
+    }
+
+    private static List<DatasetRow> allRows(String location) {
+        List<DatasetRow> rows = new ArrayList<>();
+        for (Split split : Split.values()) {
+            rows.addAll(Scoring.split(location, split));
+        }
+        return rows;
+    }
+}

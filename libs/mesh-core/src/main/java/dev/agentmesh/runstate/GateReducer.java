@@ -1,0 +1,116 @@
+package dev.agentmesh.runstate;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.gate.AssessmentRequested;
+import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.gate.DelegationRefused;
+import dev.agentmesh.gate.GateDecided;
+import dev.agentmesh.gate.ModelDeployed;
+import dev.agentmesh.gate.PrincipalDecided;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Folds gate events into {@link GateState}, order-independently: of two versions of one fact (a re-sent request,
+ * a second assessment from the same specialist) the lowest event id wins.
+ */
+final class GateReducer {
+
+    private GateReducer() {
+    }
+
+    static boolean handles(Object payload) {
+        return payload instanceof AssessmentRequested || payload instanceof AssessmentReturned
+                || payload instanceof DelegationRefused || payload instanceof GateDecided
+                || payload instanceof PrincipalDecided || payload instanceof ModelDeployed;
+    }
+
+    static GateState empty() {
+        return new GateState(null, null, 0, sorted(Map.of()), sorted(Map.of()), sorted(Map.of()), null, sorted(Map.of()),
+                List.of(), null);
+    }
+
+    static GateState apply(GateState gate, Envelope envelope, Object payload) {
+        if (gate == null) {
+            gate = empty();
+        }
+        String id = envelope.getEventId();
+        GateState.Candidate candidate = gate.candidate();
+        var deadline = gate.deadline();
+        int depth = gate.requestDepth();
+        TreeMap<String, String> requested = new TreeMap<>(gate.requested());
+        TreeMap<String, GateState.Assessment> assessments = new TreeMap<>(gate.assessments());
+        TreeMap<String, GateState.Refusal> refusals = new TreeMap<>(gate.refusals());
+        GateState.Decision decision = gate.decision();
+        TreeMap<String, GateState.PrincipalVote> principal = new TreeMap<>(gate.principalDecisions());
+        List<String> actedOn = gate.actedOn();
+        GateState.Deployment deployment = gate.deployment();
+
+        if (payload instanceof AssessmentRequested r) {
+            String known = requested.get(r.getSpecialist());
+            if (known == null || id.compareTo(known) < 0) {
+                requested.put(r.getSpecialist(), id);
+                var c = r.getCandidate();
+                candidate = new GateState.Candidate(c.getCellId(), c.getCheckpoint(), c.getCheckpointChecksum(),
+                        c.getValidationLoss(), c.getInferenceLatencyMicros(), c.getContract(), c.getDatasetLocation());
+                deadline = deadline == null || r.getDeadline().isBefore(deadline) ? r.getDeadline() : deadline;
+                depth = envelope.getDelegationDepth();
+            }
+        } else if (payload instanceof AssessmentReturned a) {
+            GateState.Assessment known = assessments.get(a.getSpecialist());
+            if (known == null || id.compareTo(known.eventId()) < 0) {
+                assessments.put(a.getSpecialist(), new GateState.Assessment(a.getSpecialist(), a.getVerdict().name(),
+                        a.getSummary(), sorted(a.getMetrics()), sorted(a.getEvidence()), envelope.getAgentInstance(),
+                        envelope.getOccurredAt(), id));
+            }
+        } else if (payload instanceof DelegationRefused d) {
+            refusals.put(id, new GateState.Refusal(d.getAgentRole(), d.getDelegationDepth(), d.getMaxDepth(),
+                    d.getReason(), d.getRefusedEventId()));
+        } else if (payload instanceof GateDecided d) {
+            if (decision == null || id.compareTo(decision.eventId()) < 0) {
+                decision = new GateState.Decision(d.getDisposition().name(), d.getReason(), List.copyOf(d.getConflicts()),
+                        List.copyOf(d.getMissing()), d.getRule(), envelope.getAgentInstance(), envelope.getOccurredAt(), id);
+            }
+        } else if (payload instanceof PrincipalDecided p) {
+            principal.put(id, new GateState.PrincipalVote(p.getDecision().name(), p.getDecidedBy(), p.getReason(),
+                    envelope.getGrantId(), envelope.getOccurredAt()));
+        } else if (payload instanceof ModelDeployed m) {
+            if (deployment == null || id.compareTo(deployment.eventId()) < 0) {
+                deployment = new GateState.Deployment(m.getAlias(), m.getContract(), m.getCheckpoint(),
+                        m.getCheckpointChecksum(), m.getPreviousCheckpoint(), m.getDecidedBy(), m.getDisposition(),
+                        envelope.getOccurredAt(), id);
+            }
+            actedOn = withCause(actedOn, envelope);
+        }
+        return new GateState(candidate, deadline, depth, sorted(requested), sorted(assessments), sorted(refusals), decision,
+                sorted(principal), actedOn, deployment);
+    }
+
+    /** The coordinator finished the gate (deployed or rejected) in response to {@code envelope}'s cause. */
+    static GateState actedOn(GateState gate, Envelope envelope) {
+        gate = gate == null ? empty() : gate;
+        return new GateState(gate.candidate(), gate.deadline(), gate.requestDepth(), gate.requested(), gate.assessments(),
+                gate.refusals(), gate.decision(), gate.principalDecisions(), withCause(gate.actedOn(), envelope),
+                gate.deployment());
+    }
+
+    private static List<String> withCause(List<String> actedOn, Envelope envelope) {
+        String cause = envelope.getCausationId();
+        if (cause == null || actedOn.contains(cause)) {
+            return actedOn;
+        }
+        List<String> out = new ArrayList<>(actedOn);
+        out.add(cause);
+        Collections.sort(out);
+        return List.copyOf(out);
+    }
+
+    private static <V> SortedMap<String, V> sorted(Map<String, V> map) {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(map));
+    }
+}

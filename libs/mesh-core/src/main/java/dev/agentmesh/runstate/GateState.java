@@ -1,0 +1,59 @@
+package dev.agentmesh.runstate;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+
+/**
+ * The disposition trail of a run's gate: what was asked of whom, every assessment with its evidence, the refusals,
+ * the coordinator's decision with its conflicts, the principal's decisions, and the deployment.
+ */
+public record GateState(
+        Candidate candidate,
+        Instant deadline,
+        int requestDepth,
+        SortedMap<String, String> requested,
+        SortedMap<String, Assessment> assessments,
+        SortedMap<String, Refusal> refusals,
+        Decision decision,
+        SortedMap<String, PrincipalVote> principalDecisions,
+        List<String> actedOn,
+        Deployment deployment) {
+
+    public record Candidate(String cellId, String checkpoint, String checksum, double validationLoss,
+                            double inferenceLatencyMicros, String contract, String datasetLocation) {
+    }
+
+    public record Assessment(String specialist, String verdict, String summary, SortedMap<String, Double> metrics,
+                             SortedMap<String, String> evidence, String agentInstance, Instant at, String eventId) {
+    }
+
+    public record Refusal(String agentRole, int delegationDepth, int maxDepth, String reason, String refusedEventId) {
+    }
+
+    public record Decision(String disposition, String reason, List<String> conflicts, List<String> missing, String rule,
+                           String decidedBy, Instant at, String eventId) {
+    }
+
+    public record PrincipalVote(String decision, String decidedBy, String reason, String grantId, Instant at) {
+    }
+
+    public record Deployment(String alias, String contract, String checkpoint, String checksum, String previousCheckpoint,
+                             String decidedBy, String disposition, Instant at, String eventId) {
+    }
+
+    public boolean returnedToPrincipal() {
+        return decision != null && "RETURN_TO_PRINCIPAL".equals(decision.disposition());
+    }
+
+    /** The principal decision the coordinator acted on (its gate-finishing event names it as cause), if any. */
+    public Optional<Map.Entry<String, PrincipalVote>> acceptedPrincipalDecision() {
+        return principalDecisions.entrySet().stream().filter(e -> actedOn.contains(e.getKey())).findFirst();
+    }
+
+    public boolean allAnswered() {
+        return !requested.isEmpty() && assessments.keySet().containsAll(requested.keySet());
+    }
+}

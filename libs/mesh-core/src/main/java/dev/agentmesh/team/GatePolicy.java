@@ -1,0 +1,68 @@
+package dev.agentmesh.team;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.agentmesh.core.ShippedYaml;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.List;
+
+/** The coordinator's gate policy, read from YAML ({@code gates/<name>.yaml} on the classpath, or a file path). */
+public record GatePolicy(
+        String name,
+        List<String> specialists,
+        @JsonProperty("assessment_timeout") Duration assessmentTimeout,
+        @JsonProperty("return_when") ReturnWhen returnWhen) {
+
+    public static final String DEFAULT = "default";
+    /** The model registry alias the gate moves when it ships, and the specialists compare against. */
+    public static final String PRODUCTION_ALIAS = "production";
+
+    /** The conflict rule: a block, or at least this many concerns, returns the run to the principal. */
+    public record ReturnWhen(@JsonProperty("any_block") boolean anyBlock,
+                             @JsonProperty("concerns_at_least") int concernsAtLeast) {
+        public String describe() {
+            return (anyBlock ? "any block" : "no block rule") + ", or at least " + concernsAtLeast + " concerns";
+        }
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .registerModule(new JavaTimeModule())
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    public static GatePolicy load(String nameOrPath) {
+        return ShippedYaml.load("gates", nameOrPath, "gate policy", GatePolicy::read);
+    }
+
+    public static GatePolicy read(InputStream yaml) {
+        try {
+            return YAML.readValue(yaml, GatePolicy.class).checked();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid gate policy: " + e.getMessage(), e);
+        }
+    }
+
+    public GatePolicy withTimeout(Duration timeout) {
+        return new GatePolicy(name, specialists, timeout, returnWhen).checked();
+    }
+
+    GatePolicy checked() {
+        require(specialists != null && !specialists.isEmpty() && specialists.stream().distinct().count() == specialists.size(),
+                "at least one specialist, each named once");
+        require(assessmentTimeout != null && !assessmentTimeout.isNegative() && !assessmentTimeout.isZero(),
+                "assessment_timeout must be positive");
+        require(returnWhen != null && returnWhen.concernsAtLeast() > 0, "return_when.concerns_at_least must be positive");
+        return this;
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException("invalid gate policy: " + message);
+        }
+    }
+}
