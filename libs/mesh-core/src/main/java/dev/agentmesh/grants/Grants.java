@@ -20,6 +20,10 @@ import java.util.UUID;
 /** Issues and revokes signed grants. */
 public final class Grants {
 
+    /** The role of the root of authority: root grants are issued by it, and only it decides returned runs. */
+    public static final String PRINCIPAL = "principal";
+
+
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private Grants() {

@@ -77,9 +77,10 @@ public class Connection {
         return readContext().getProperty(key);
     }
 
-    static void writeContext(String bootstrap, String runStateUrl, String grantId, String sweepGrantId) {
+    static void writeContext(String bootstrap, String runStateUrl, String grantId, String sweepGrantId, String gateGrantId) {
         Properties props = new Properties();
         props.setProperty("sweep-grant", sweepGrantId);
+        props.setProperty("gate-grant", gateGrantId);
         props.setProperty("bootstrap", bootstrap);
         props.setProperty("run-state-url", runStateUrl);
         props.setProperty("grant", grantId);

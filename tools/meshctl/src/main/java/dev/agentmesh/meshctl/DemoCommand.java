@@ -72,11 +72,14 @@ public class DemoCommand implements Callable<Integer> {
             GrantIssued sweepGrant = PrincipalTools.issueSweepGrant(bootstrap, keys, grant, "run:*", sweepBudgetMs);
             say(t0, "pipeline-operator granted sweep-orchestrator " + sweepGrant.getScope().getActions() + " within "
                     + sweepBudgetMs + " compute ms (grant " + sweepGrant.getGrantId() + ")");
-            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId());
+            GrantIssued gateGrant = PrincipalTools.issueGateGrant(bootstrap, keys, grant, "run:*");
+            say(t0, "pipeline-operator granted coordinator " + gateGrant.getScope().getActions() + " (grant "
+                    + gateGrant.getGrantId() + ")");
+            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId(), gateGrant.getGrantId());
 
             TriggerCommand trigger = new TriggerCommand();
             new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",
-                    "--grant", grant.getGrantId(), "--sweep-grant", sweepGrant.getGrantId());
+                    "--grant", grant.getGrantId(), "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId());
             String runId = trigger.trigger();
             say(t0, "triggered run " + runId + " on " + input.getFileName());
 
@@ -86,6 +89,10 @@ public class DemoCommand implements Callable<Integer> {
             System.out.println("cost by delegation subtree:");
             System.out.println(RunsCommand.tree(new RunStateClient(runStateUrl).costs(runId)));
             say(t0, "run " + runId + " " + finalState.status());
+            if (finalState.status() == dev.agentmesh.runstate.RunStatus.AWAITING_PRINCIPAL) {
+                System.out.println("the gate returned the run to the principal; decide with --keep-running and");
+                System.out.println("  ./meshctl runs decide " + runId + " approve|reject --reason \"...\"");
+            }
 
             if (keepRunning) {
                 System.out.println("broker and services stay up. In another shell, from " + Path.of("").toAbsolutePath() + ":");
@@ -111,7 +118,7 @@ public class DemoCommand implements Callable<Integer> {
                     say(t0, line);
                     last = line;
                 }
-                if (state.get().status().terminal()) {
+                if (state.get().status().terminal() || state.get().status() == dev.agentmesh.runstate.RunStatus.AWAITING_PRINCIPAL) {
                     return state.get();
                 }
             }
@@ -139,7 +146,13 @@ public class DemoCommand implements Callable<Integer> {
             cells = String.format("  cells: %d/%d done, %d failed, %d running, %d queued", ok, sw.cells().size(), failed,
                     sw.count(SweepState.CellStatus.RUNNING), sw.count(SweepState.CellStatus.DISPATCHED));
         }
-        return String.format("%s %d/%d stages  %-9s %s%s", bar, done, s.plannedStages().size(), s.status(), current, cells);
+        String gate = "";
+        if (s.gate() != null && !s.gate().requested().isEmpty()) {
+            gate = "  assessments: " + s.gate().requested().keySet().stream().map(sp -> sp + "="
+                    + (s.gate().assessments().containsKey(sp) ? s.gate().assessments().get(sp).verdict() : "…"))
+                    .collect(Collectors.joining(" "));
+        }
+        return String.format("%s %d/%d stages  %-9s %s%s%s", bar, done, s.plannedStages().size(), s.status(), current, cells, gate);
     }
 
     private static String stageLine(StageState st) {
@@ -173,7 +186,38 @@ public class DemoCommand implements Callable<Integer> {
             }
             o.failures().forEach((cell, reason) -> out.append(String.format("  failed cell         %s: %s%n", cell, reason)));
         }
+        out.append(gateTrail(s));
         out.append(String.format("  cost                %d compute ms over %d events%n", s.computeMs(), s.eventCount()));
+        return out.toString();
+    }
+
+    /** The disposition trail: each assessment with its numbers, the conflicts, the decision and who made it. */
+    static String gateTrail(RunState s) {
+        dev.agentmesh.runstate.GateState g = s.gate();
+        if (g == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        if (g.candidate() != null) {
+            out.append(String.format("  gate candidate      %s (%s)%n", g.candidate().cellId(), g.candidate().checkpoint()));
+        }
+        g.assessments().values().forEach(a -> out.append(String.format("  %-19s %-8s %s%n", a.specialist(), a.verdict(), a.summary())));
+        g.requested().keySet().stream().filter(sp -> !g.assessments().containsKey(sp))
+                .forEach(sp -> out.append(String.format("  %-19s %-8s %s%n", sp, "MISSING", "no assessment")));
+        g.refusals().values().forEach(r -> out.append(String.format("  refused             %s at depth %d (max %d): %s%n",
+                r.agentRole(), r.delegationDepth(), r.maxDepth(), r.reason())));
+        if (g.decision() != null) {
+            out.append(String.format("  gate decision       %s by %s: %s (rule: %s)%n", g.decision().disposition(),
+                    g.decision().decidedBy(), g.decision().reason(), g.decision().rule()));
+        }
+        g.principalDecisions().values().forEach(p -> out.append(String.format("  principal           %s by %s: %s%n",
+                p.decision(), p.decidedBy(), p.reason())));
+        if (g.deployment() != null) {
+            out.append(String.format("  deployed            %s of %s -> %s (previous: %s), decided by %s%n",
+                    g.deployment().alias(), g.deployment().contract(), g.deployment().checkpoint(),
+                    g.deployment().previousCheckpoint() == null ? "none" : g.deployment().previousCheckpoint(),
+                    g.deployment().decidedBy()));
+        }
         return out.toString();
     }
 

@@ -17,9 +17,12 @@ import java.util.Map;
 /** The principal's side of the demo: its keys, the services' trust in them, and the nightly root grant. */
 public final class PrincipalTools {
 
-    public static final String PRINCIPAL = "principal";
+    public static final String PRINCIPAL = dev.agentmesh.grants.Grants.PRINCIPAL;
     public static final String OPERATOR = "pipeline-operator";
     public static final String ORCHESTRATOR = "sweep-orchestrator";
+    public static final String COORDINATOR = "coordinator";
+    /** Compute the gate's assessments may spend, in ms. */
+    static final long GATE_BUDGET_MS = 120_000;
     public static final String PRINCIPAL_KEY_PROPERTY = "mesh.grants.principal-public-key";
     public static final String AGENT_KEYS_PROPERTY = "mesh.grants.agent-keys-dir";
 
@@ -54,6 +57,33 @@ public final class PrincipalTools {
         GrantIssued grant = Grants.delegate(operatorGrant, operator, ORCHESTRATOR, orchestrator.getPublic(),
                 Grants.scope(List.of(Actions.SPEND_COMPUTE, Actions.WRITE_CHECKPOINTS), List.of(resource), budgetMs),
                 operatorGrant.getExpiresAt(), operatorGrant.getMaxDepth());
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
+            publisher.publish(grant);
+        }
+        return grant;
+    }
+
+    /**
+     * pipeline operator → coordinator: deploy (and spend compute on the specialists' assessments) on {@code resource};
+     * the specialists act under it one delegation level below the coordinator.
+     */
+    public static GrantIssued issueGateGrant(String bootstrap, Path keys, GrantIssued operatorGrant, String resource) {
+        KeyPair operator = GrantKeys.loadOrCreate(keys, OPERATOR);
+        GrantIssued grant = Grants.delegate(operatorGrant, operator, COORDINATOR, GrantKeys.generate().getPublic(),
+                Grants.scope(List.of(Actions.DEPLOY, Actions.SPEND_COMPUTE), List.of(resource), GATE_BUDGET_MS),
+                operatorGrant.getExpiresAt(), operatorGrant.getMaxDepth());
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
+            publisher.publish(grant);
+        }
+        return grant;
+    }
+
+    /** The principal's own root grant to decide one returned run, for an hour; it cannot be delegated. */
+    public static GrantIssued issueDecisionGrant(String bootstrap, Path keys, String runId) {
+        KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);
+        GrantIssued grant = Grants.root(principal, PRINCIPAL, PRINCIPAL, principal.getPublic(),
+                Grants.scope(List.of(Actions.DECIDE), List.of(dev.agentmesh.grants.Resources.run(runId)), null),
+                Instant.now().plus(Duration.ofHours(1)), 0);
         try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
             publisher.publish(grant);
         }

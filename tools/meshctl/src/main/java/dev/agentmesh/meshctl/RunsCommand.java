@@ -1,5 +1,10 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.gate.PrincipalDecided;
+import dev.agentmesh.gate.PrincipalDecision;
+import dev.agentmesh.grant.GrantIssued;
+
 import dev.agentmesh.core.RunLog;
 import dev.agentmesh.core.RunResume;
 import dev.agentmesh.grants.CostRollup;
@@ -22,7 +27,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Inspect runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class, RunsCommand.Resume.class})
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class, RunsCommand.Resume.class,
+                RunsCommand.Decide.class})
 public class RunsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
@@ -118,6 +124,45 @@ public class RunsCommand {
             TriggerCommand.publish(connection, again);
             System.out.printf("resumed run %s from %s as attempt %d (event %s, again after %s)%n", runId, stage,
                     again.getEnvelope().getAttempt(), again.getEnvelope().getEventId(), cause.get().getEnvelope().getEventId());
+            return 0;
+        }
+    }
+
+    @Command(name = "decide", mixinStandardHelpOptions = true,
+            description = "As the principal, approve or reject a run the gate returned. Issues the principal's own root "
+                    + "grant to decide this run (the principal key in --keys-dir signs it) and publishes the decision.")
+    static class Decide implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Parameters(index = "0", description = "Run id.")
+        String runId;
+
+        @Parameters(index = "1", description = "approve or reject.")
+        String decision;
+
+        @Option(names = "--reason", required = true, description = "Why: recorded with the decision.")
+        String reason;
+
+        @Option(names = "--as", description = "The acting identity (default: $USER).")
+        String actor;
+
+        @Override
+        public Integer call() {
+            PrincipalDecision d;
+            try {
+                d = PrincipalDecision.valueOf(decision.toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                System.err.println("decision must be approve or reject, not " + decision);
+                return 2;
+            }
+            String who = actor != null ? actor : System.getProperty("user.name", "unknown");
+            GrantIssued grant = PrincipalTools.issueDecisionGrant(connection.bootstrap(), connection.keysDir, runId);
+            RunEvent event = new RunEvent(new Envelopes(PrincipalTools.PRINCIPAL, TriggerCommand.hostName())
+                    .origin(runId, grant.getGrantId()), new PrincipalDecided(d, who, reason));
+            TriggerCommand.publish(connection, event);
+            System.out.printf("%s run %s as %s under grant %s (event %s)%n", d, runId, who, grant.getGrantId(),
+                    event.getEnvelope().getEventId());
             return 0;
         }
     }

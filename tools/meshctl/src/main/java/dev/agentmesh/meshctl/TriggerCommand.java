@@ -4,6 +4,7 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.fanout.SweepDecider;
+import dev.agentmesh.team.GateDecider;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.serde.MeshCodec;
@@ -65,6 +66,15 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--sweep-seed", description = "Seed for every cell of the sweep (default: the grid's).")
     Long sweepSeed;
 
+    @Option(names = "--gate-grant", description = "Grant the coordinator deploys under (default: the running demo's gate grant).")
+    String gateGrantId;
+
+    @Option(names = "--gate-policy", description = "Gate policy: a shipped name (default) or a YAML file path.")
+    String gatePolicy;
+
+    @Option(names = "--gate-timeout", description = "How long the coordinator waits for assessments, ISO-8601 (default: the policy's).")
+    java.time.Duration gateTimeout;
+
     @Override
     public Integer call() {
         String id = trigger();
@@ -89,6 +99,17 @@ public class TriggerCommand implements Callable<Integer> {
         }
         if (sweepSeed != null) {
             parameters.put(SweepDecider.PARAM_SEED, Long.toString(sweepSeed));
+        }
+        String gateGrant = gateGrantId != null ? gateGrantId : Connection.fromContext("gate-grant");
+        if (gateGrant != null) {
+            parameters.put(GateDecider.PARAM_GRANT, gateGrant);
+        }
+        if (gatePolicy != null) {
+            parameters.put(GateDecider.PARAM_POLICY, gatePolicy.endsWith(".yaml")
+                    ? Path.of(gatePolicy).toAbsolutePath().normalize().toString() : gatePolicy);
+        }
+        if (gateTimeout != null) {
+            parameters.put(GateDecider.PARAM_TIMEOUT, gateTimeout.toString());
         }
         RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, grant), pipeline, who,
                 sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, parameters);
