@@ -143,6 +143,18 @@ public class ReplayCommand implements Callable<Integer> {
             return "CellCancelled " + c.getCellId() + ": " + c.getReason();
         } else if (p instanceof SweepFinished f) {
             return "SweepFinished " + f.getOutcome() + " winner " + f.getWinnerCellId() + ": " + f.getReason();
+        } else if (p instanceof dev.agentmesh.gate.AssessmentRequested r) {
+            return "AssessmentRequested from " + r.getSpecialist() + " on " + r.getCandidate().getCellId();
+        } else if (p instanceof dev.agentmesh.gate.AssessmentReturned a) {
+            return "AssessmentReturned " + a.getSpecialist() + " " + a.getVerdict() + ": " + a.getSummary();
+        } else if (p instanceof dev.agentmesh.gate.DelegationRefused d) {
+            return "DelegationRefused by " + d.getAgentRole() + " at depth " + d.getDelegationDepth() + ": " + d.getReason();
+        } else if (p instanceof dev.agentmesh.gate.GateDecided d) {
+            return "GateDecided " + d.getDisposition() + ": " + d.getReason();
+        } else if (p instanceof dev.agentmesh.gate.PrincipalDecided d) {
+            return "PrincipalDecided " + d.getDecision() + " by " + d.getDecidedBy() + ": " + d.getReason();
+        } else if (p instanceof dev.agentmesh.gate.ModelDeployed d) {
+            return "ModelDeployed " + d.getAlias() + " of " + d.getContract() + " -> " + d.getCheckpoint() + " by " + d.getDecidedBy();
         }
         return p.getClass().getSimpleName();
     }

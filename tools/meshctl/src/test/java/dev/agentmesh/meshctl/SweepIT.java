@@ -1,6 +1,24 @@
 package dev.agentmesh.meshctl;
 
 import dev.agentmesh.common.Envelope;
+import dev.agentmesh.contract.CsvRows;
+import dev.agentmesh.data.Split;
+import dev.agentmesh.dataset.DatasetReader;
+import dev.agentmesh.contract.TransactionGenerator;
+import dev.agentmesh.gate.AssessmentRequested;
+import dev.agentmesh.gate.Candidate;
+import dev.agentmesh.gate.PrincipalDecided;
+import dev.agentmesh.gate.PrincipalDecision;
+import dev.agentmesh.runstate.GateState;
+import dev.agentmesh.sweep.CellCompleted;
+import dev.agentmesh.sweep.CellConfig;
+import dev.agentmesh.sweep.SweepFinished;
+import dev.agentmesh.sweep.SweepOutcome;
+import dev.agentmesh.team.GateDecider;
+import dev.agentmesh.team.GatePolicy;
+import dev.agentmesh.team.Specialists;
+import dev.agentmesh.training.CellTrainer;
+import dev.agentmesh.training.StopSignal;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
@@ -148,10 +166,11 @@ class SweepIT {
     void theWholeNightlyRunOnCreditGEndsWithA24CellSweepAndAVerifiableWinner() throws Exception {
         String sweepGrant = sweepGrant("it-nightly", 600_000);
         String runId = MeshFlowIT.meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(),
-                "--run-id", "it-nightly", "--grant", operatorGrant.getGrantId(), "--sweep-grant", sweepGrant);
+                "--run-id", "it-nightly", "--grant", operatorGrant.getGrantId(), "--sweep-grant", sweepGrant,
+                "--gate-grant", gateGrant());
         RunState state = awaitTerminal(runId);
         assertEquals(RunStatus.COMPLETED, state.status(), () -> String.valueOf(state));
-        assertEquals(Stages.INGEST_AND_TRAIN, state.plannedStages());
+        assertEquals(Stages.NIGHTLY, state.plannedStages());
         SweepState sweep = state.sweep();
         assertEquals(24, sweep.cells().size());
         assertEquals("SUCCEEDED", sweep.outcome().outcome());
@@ -168,6 +187,15 @@ class SweepIT {
         assertTrue(state.stages().get(Stages.SWEEP).audit().get("winner.cell").equals(winner.cellId()));
         assertEquals(2, sweep.cells().values().stream().map(SweepState.CellState::agentInstance).distinct().count(),
                 "both trainers of the pool took cells");
+
+        // The first run deploys: all four assessed, the coordinator shipped, the production alias names the winner.
+        GateState gate = state.gate();
+        assertEquals(Set.copyOf(Specialists.ALL), gate.assessments().keySet(), () -> gate.toString());
+        assertEquals("SHIP", gate.decision().disposition(), gate.decision()::toString);
+        assertTrue(gate.assessments().get(Specialists.MODEL_QUALITY).summary().startsWith("first deployment"));
+        assertNotNull(gate.deployment());
+        assertNull(gate.deployment().previousCheckpoint(), "nothing was in production before");
+        assertEquals(sweep.outcome().winnerCheckpoint(), production("credit-g").orElseThrow().checkpoint());
     }
 
     @Test
@@ -182,6 +210,150 @@ class SweepIT {
         assertEquals(a.outcome().ranking().subList(0, 5), b.outcome().ranking().subList(0, 5));
         assertEquals(losses(a), losses(b), "every cell's validation loss, exactly");
         assertEquals(24, losses(a).size());
+    }
+
+    // ---- stage 3: gate and deploy. Candidates are trained here and published as the sweep would (its winner). ----
+
+    static String gateGrant() {
+        return PrincipalTools.issueGateGrant(kafka.bootstrapServers(), KEYS, operatorGrant, "run:*").getGrantId();
+    }
+
+    static Optional<ModelRegistry.AliasTarget> production(String contract) {
+        return new ModelRegistry(WORK.resolve("artifacts")).alias(contract, GatePolicy.PRODUCTION_ALIAS);
+    }
+
+    /** Publishes a run that planned only the gate: its dataset, and a finished sweep whose winner is {@code cell}. */
+    static void startGate(String runId, String contractName, CsvRows.Table rows, CellConfig cell, Map<String, String> extra) {
+        DataContract contract = DataContract.load(contractName);
+        LocalDataset.Published dataset = LocalDataset.publish(rows, contract, WORK.resolve("datasets").resolve(runId), runId);
+        CellTrainer.Trained trained = CellTrainer.train(cell, dataset.schema().names(),
+                DatasetReader.read(dataset.written().files().get(Split.TRAIN).toString()),
+                DatasetReader.read(dataset.written().files().get(Split.VALIDATION).toString()), StopSignal.NEVER);
+        ModelRegistry.Checkpoint checkpoint = new ModelRegistry(WORK.resolve("test-models"))
+                .register(runId, cell.getCellId(), 1, trained.model());
+        Map<String, String> parameters = new HashMap<>(extra);
+        parameters.putIfAbsent(GateDecider.PARAM_GRANT, gateGrant());
+        Envelope trigger = new Envelopes("meshctl", "gate-it").origin(runId, operatorGrant.getGrantId());
+        Envelopes sweep = new Envelopes("sweep-orchestrator", "gate-it");
+        publish(RunEvents.triggered(trigger, "nightly", "gate-it", SourceKind.CSV, "generated", contractName,
+                List.of(Stages.GATE), parameters));
+        publish(new RunEvent(new Envelopes("publisher", "gate-it").causedBy(trigger, "published", 0), dataset.announcement()));
+        publish(new RunEvent(sweep.causedBy(trigger, "cell", 0), new CellCompleted(cell.getCellId(), cell,
+                trained.validationLoss(), trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs(),
+                checkpoint.uri(), checkpoint.checksum())));
+        publish(new RunEvent(sweep.causedBy(trigger, "finished", 0), SweepFinished.newBuilder().setOutcome(SweepOutcome.SUCCEEDED)
+                .setWinnerCellId(cell.getCellId()).setWinnerCheckpoint(checkpoint.uri()).setWinnerChecksum(checkpoint.checksum())
+                .setWinnerValidationLoss(trained.validationLoss()).setRankingRule(dev.agentmesh.fanout.Ranking.RULE)
+                .setCellsSucceeded(1).setCellsFailed(0).setCellsNotRun(0).build()));
+        publish(RunEvents.completed(sweep.causedBy(trigger, "sweep-completed", 0), Stages.SWEEP, Map.of(), Map.of()));
+    }
+
+    static CellConfig logistic(String id, double lr, int epochs) {
+        return new CellConfig(id, "logistic", dev.agentmesh.fanout.SweepGrid.LOGISTIC, 0, lr, 64, epochs, 42L);
+    }
+
+    static RunState awaitGate(String runId) {
+        return await(runId, s -> s.status().terminal() || s.status() == RunStatus.AWAITING_PRINCIPAL, "through the gate");
+    }
+
+    static String decide(String runId, String decision, String as) throws Exception {
+        return MeshFlowIT.meshctl("runs", "decide", runId, decision, "--reason", "reviewed in " + runId, "--as", as,
+                "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString());
+    }
+
+    @Test
+    @Order(20)
+    void aWorseCandidateIsBlockedByModelQualityAndOnlyThePrincipalsDecisionFinishesIt() throws Exception {
+        ModelRegistry.AliasTarget before = production("credit-g").orElseThrow(() -> new AssertionError("needs the nightly run first"));
+        CsvRows.Table creditG = CsvRows.read(CREDIT_G);
+        startGate("it-gate-worse", "credit-g", creditG, logistic("underfit-lr0.0005", 0.0005, 1), Map.of());
+        RunState returned = awaitGate("it-gate-worse");
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, returned.status(), () -> DemoCommand.gateTrail(returned));
+        GateState.Assessment quality = returned.gate().assessments().get(Specialists.MODEL_QUALITY);
+        assertEquals("BLOCK", quality.verdict(), quality::summary);
+        assertTrue(quality.metrics().get("log-loss.regression") > 0.02, quality.metrics()::toString);
+        assertEquals(before.checkpoint(), quality.evidence().get("production.checkpoint"));
+        assertTrue(returned.gate().decision().conflicts().stream().anyMatch(c -> c.startsWith("model-quality blocks")));
+        assertEquals(before.checkpoint(), production("credit-g").orElseThrow().checkpoint(), "nothing shipped");
+
+        // The operator's grant is a root grant but not the principal's: its "approve" must change nothing.
+        publish(new RunEvent(new Envelopes("pipeline-operator", "gate-it").origin("it-gate-worse", operatorGrant.getGrantId()),
+                new PrincipalDecided(PrincipalDecision.APPROVE, "operator", "ship it anyway")));
+        MeshServices.sleep(2_000);
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, runState.get("it-gate-worse").orElseThrow().status());
+        assertEquals(before.checkpoint(), production("credit-g").orElseThrow().checkpoint(), "a non-principal cannot approve");
+
+        decide("it-gate-worse", "reject", "it-principal");
+        RunState rejected = awaitTerminal("it-gate-worse");
+        assertEquals(RunStatus.REJECTED, rejected.status(), () -> DemoCommand.gateTrail(rejected));
+        assertTrue(rejected.stages().get(Stages.GATE).reason().startsWith("rejected by it-principal"));
+        assertEquals("it-principal", rejected.gate().acceptedPrincipalDecision().orElseThrow().getValue().decidedBy());
+        assertEquals(before.checkpoint(), production("credit-g").orElseThrow().checkpoint());
+    }
+
+    @Test
+    @Order(21)
+    void plantedDriftAndASubgroupGapAreReturnedByRiskFairnessWithTheNumbersThenApproved() throws Exception {
+        CellConfig cell = logistic("logistic-lr0.05", 0.05, 5);
+        startGate("it-gate-txn-1", "transactions", TransactionGenerator.generate(
+                TransactionGenerator.Spec.parse("rows=4000,seed=1")), cell, Map.of());
+        RunState first = awaitGate("it-gate-txn-1");
+        assertEquals(RunStatus.COMPLETED, first.status(), () -> DemoCommand.gateTrail(first));
+        assertEquals(first.gate().candidate().checkpoint(), production("transactions").orElseThrow().checkpoint());
+
+        startGate("it-gate-txn-2", "transactions", TransactionGenerator.generate(
+                TransactionGenerator.Spec.parse("rows=4000,seed=2,drift=0.8,gap=0.6")), cell, Map.of());
+        RunState returned = awaitGate("it-gate-txn-2");
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, returned.status(), () -> DemoCommand.gateTrail(returned));
+        GateState.Assessment risk = returned.gate().assessments().get(Specialists.RISK_FAIRNESS);
+        assertEquals("BLOCK", risk.verdict(), risk::summary);
+        assertTrue(risk.metrics().get("psi.amount") >= 0.25, risk.metrics()::toString);
+        assertTrue(risk.metrics().get("psi.channel") >= 0.25, risk.metrics()::toString);
+        assertTrue(risk.metrics().get("gap.positive-rate.customer_region") >= 0.3, risk.metrics()::toString);
+        assertTrue(risk.summary().contains("customer_region"), risk.summary());
+        assertTrue(risk.evidence().get("shift.reference").contains("it-gate-txn-1"), risk.evidence()::toString);
+        assertTrue(returned.gate().decision().conflicts().stream().anyMatch(c -> c.startsWith("risk-fairness blocks")));
+
+        decide("it-gate-txn-2", "approve", "it-principal");
+        RunState shipped = awaitTerminal("it-gate-txn-2");
+        assertEquals(RunStatus.COMPLETED, shipped.status(), () -> DemoCommand.gateTrail(shipped));
+        assertEquals("it-principal", shipped.gate().deployment().decidedBy());
+        assertEquals(first.gate().candidate().checkpoint(), shipped.gate().deployment().previousCheckpoint());
+        assertEquals(shipped.gate().candidate().checkpoint(), production("transactions").orElseThrow().checkpoint());
+    }
+
+    @Test
+    @Order(22)
+    void anAssessmentRequestedPastTheMaximumDelegationDepthIsRefusedWithAnErrorEvent() {
+        Envelope trigger = new Envelopes("meshctl", "gate-it").origin("it-gate-depth", operatorGrant.getGrantId());
+        publish(RunEvents.triggered(trigger, "nightly", "gate-it", SourceKind.CSV, "none", "credit-g", List.of(Stages.GATE),
+                Map.of()));
+        Envelope deep = new Envelopes("coordinator", "gate-it").envelope("it-gate-depth-request", "it-gate-depth",
+                trigger.getEventId(), gateGrant(), 9, 1, 0, null);
+        publish(new RunEvent(deep, new AssessmentRequested(Specialists.COST, new Candidate("c", "file:/none", "sha256:none",
+                0.5, 10.0, "credit-g", "file:/none/"), Instant.now().plus(Duration.ofDays(1)))));
+        RunState state = await("it-gate-depth", s -> s.gate() != null && !s.gate().refusals().isEmpty(), "refused");
+        GateState.Refusal refusal = state.gate().refusals().values().iterator().next();
+        assertEquals(Specialists.COST, refusal.agentRole());
+        assertEquals(9, refusal.delegationDepth());
+        assertEquals(4, refusal.maxDepth());
+        assertEquals("it-gate-depth-request", refusal.refusedEventId());
+        assertTrue(state.gate().assessments().isEmpty(), "no assessment was made");
+    }
+
+    @Test
+    @Order(29)
+    void aSpecialistThatNeverAnswersIsFlaggedForAPersonNeverApproved() throws Exception {
+        services.kill("cost");
+        String current = production("credit-g").orElseThrow().checkpoint();
+        startGate("it-gate-silent", "credit-g", CsvRows.read(CREDIT_G), logistic("logistic-lr0.03", 0.03, 5),
+                Map.of(GateDecider.PARAM_TIMEOUT, "PT3S"));
+        RunState flagged = awaitGate("it-gate-silent");
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, flagged.status(), () -> DemoCommand.gateTrail(flagged));
+        assertEquals(List.of(Specialists.COST), flagged.gate().decision().missing());
+        assertTrue(flagged.gate().decision().reason().startsWith("flagged for a person"), flagged.gate().decision()::reason);
+        assertNull(flagged.gate().deployment());
+        assertEquals(current, production("credit-g").orElseThrow().checkpoint());
     }
 
     static final String MIXED_ARCHITECTURES = "[{name: fm, kind: factorization-machine, factors: 4},"
