@@ -1,0 +1,92 @@
+package dev.agentmesh.meshctl.deploy;
+
+import dev.agentmesh.topics.Topic;
+import dev.agentmesh.topics.Topics;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * What one service does with Kafka, read from its own {@code application.properties}: the topics its channels
+ * consume and produce, its consumer groups, a Kafka Streams application id, and the topics it reads with plain
+ * consumers ({@code mesh.kafka.direct-reads}). Every service also reads {@code mesh.grants} and uses
+ * {@code mesh.schemas} (the grant ledger and the embedded schema store). ACLs are derived from this, nothing else.
+ */
+public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<String> writes, SortedSet<String> groups,
+                            String streamsApplicationId, boolean usesArtifacts) {
+
+    private static final Pattern TOPIC_REF = Pattern.compile("\\$\\{(mesh\\.topics\\.[^}]+)}");
+    private static final Map<String, String> BY_CONFIG_KEY = Topics.ALL.stream()
+            .collect(Collectors.toMap(Topic::configKey, Topic::name));
+
+    public static ServiceAccess of(Path serviceDir) {
+        Properties p = new Properties();
+        try (InputStream in = Files.newInputStream(serviceDir.resolve("src/main/resources/application.properties"))) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        TreeSet<String> reads = new TreeSet<>();
+        TreeSet<String> writes = new TreeSet<>();
+        TreeSet<String> groups = new TreeSet<>();
+        reads.add(Topics.GRANTS.name());
+        reads.add(Topics.SCHEMAS.name());
+        String streams = null;
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith("%")) {
+                continue;
+            }
+            String value = p.getProperty(key);
+            if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".topic")) {
+                reads.addAll(resolve(value));
+            } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".dead-letter-queue.topic")) {
+                writes.addAll(resolve(value));
+            } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".group.id")) {
+                groups.add(value);
+            } else if (key.startsWith("mp.messaging.outgoing.") && key.endsWith(".topic")) {
+                writes.addAll(resolve(value));
+            } else if (key.equals("quarkus.kafka-streams.topics")) {
+                reads.addAll(resolve(value));
+            } else if (key.equals("quarkus.kafka-streams.application-id")) {
+                streams = value;
+            } else if (key.equals("mesh.kafka.direct-reads")) {
+                reads.addAll(resolve(value));
+            }
+        }
+        if (!writes.isEmpty()) {
+            writes.add(Topics.SCHEMAS.name()); // a producer registers the schemas it writes with
+        }
+        return new ServiceAccess(serviceDir.getFileName().toString(), reads, writes, groups, streams,
+                p.containsKey("mesh.artifacts.dir"));
+    }
+
+    static SortedSet<String> resolve(String value) {
+        TreeSet<String> topics = new TreeSet<>();
+        for (String part : Arrays.stream(value.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()) {
+            Matcher m = TOPIC_REF.matcher(part);
+            if (m.matches()) {
+                String name = BY_CONFIG_KEY.get(m.group(1));
+                if (name == null) {
+                    throw new IllegalArgumentException("unknown topic reference " + part + ": not in the Topics registry");
+                }
+                topics.add(name);
+            } else if (Topics.byName(part).isPresent()) {
+                topics.add(part);
+            } else {
+                throw new IllegalArgumentException("topic '" + part + "' is not in the Topics registry");
+            }
+        }
+        return topics;
+    }
+}

@@ -1,0 +1,175 @@
+package dev.agentmesh.meshctl.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.agentmesh.meshctl.MeshServices;
+import dev.agentmesh.topics.Topic;
+import dev.agentmesh.topics.Topics;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The deployment files agree with the Topics registry and the services/ modules: the committed files are a fresh
+ * rendering, and each overlay, rendered by {@code kubectl kustomize}, gives every service probes, limits and a
+ * KafkaUser whose ACLs are exactly what its configuration consumes and produces.
+ */
+class DeployManifestsTest {
+
+    static final Path ROOT = MeshServices.repoRoot();
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+    static Set<String> serviceModules() throws IOException {
+        try (Stream<Path> dirs = Files.list(ROOT.resolve("services"))) {
+            return dirs.filter(d -> Files.isRegularFile(d.resolve("pom.xml"))).map(d -> d.getFileName().toString())
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    @Test
+    void theCommittedFilesAreAFreshRenderingOfTheRegistryAndTheServices() throws IOException {
+        Map<String, String> rendered = DeployManifests.render(ROOT);
+        for (Map.Entry<String, String> file : rendered.entrySet()) {
+            Path path = ROOT.resolve(file.getKey());
+            assertTrue(Files.isRegularFile(path), file.getKey() + " is missing: run ./meshctl deploy render");
+            assertEquals(file.getValue(), Files.readString(path), file.getKey() + " differs from a fresh rendering: "
+                    + "run ./meshctl deploy render (never edit generated files by hand)");
+        }
+        try (Stream<Path> committed = Files.walk(ROOT.resolve("deploy/k8s/base"))) {
+            Set<String> stale = committed.filter(Files::isRegularFile).map(p -> ROOT.relativize(p).toString())
+                    .filter(p -> !rendered.containsKey(p)).collect(Collectors.toSet());
+            assertEquals(Set.of(), stale, "files in the base that no rendering produces (a removed service?)");
+        }
+    }
+
+    static List<JsonNode> kustomize(String overlay) throws Exception {
+        Path kubectl = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "kubectl"))
+                .filter(Files::isExecutable).findFirst().orElse(null);
+        Assumptions.assumeTrue(kubectl != null, "kubectl not found on PATH: skipping the rendering of overlay " + overlay);
+        Process process = new ProcessBuilder(kubectl.toString(), "kustomize", ROOT.resolve("deploy/k8s/overlays").resolve(overlay).toString())
+                .redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), out);
+        List<JsonNode> docs = new ArrayList<>();
+        try (var parser = YAML.getFactory().createParser(out)) {
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(docs::add);
+        }
+        return docs;
+    }
+
+    static Map<String, JsonNode> byName(List<JsonNode> docs, String kind) {
+        Map<String, JsonNode> out = new HashMap<>();
+        docs.stream().filter(d -> kind.equals(d.path("kind").asText())).forEach(d -> out.put(d.path("metadata").path("name").asText(), d));
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void everyOverlayGivesEveryServiceProbesLimitsAndExactlyTheAclsItNeeds(String overlay) throws Exception {
+        List<JsonNode> docs = kustomize(overlay);
+        Map<String, JsonNode> deployments = byName(docs, "Deployment");
+        Map<String, JsonNode> users = byName(docs, "KafkaUser");
+        Map<String, JsonNode> topics = byName(docs, "KafkaTopic");
+        for (String service : serviceModules()) {
+            JsonNode deployment = deployments.get(service);
+            assertNotNull(deployment, overlay + ": no Deployment for " + service);
+            for (JsonNode c : deployment.path("spec").path("template").path("spec").path("containers")) {
+                for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+                    assertTrue(c.path(probe).path("httpGet").path("path").asText().startsWith("/q/health/"),
+                            overlay + ": " + service + " has no " + probe + " on /q/health/*");
+                }
+                assertFalse(c.path("resources").path("limits").path("cpu").isMissingNode(), service + " has no CPU limit");
+                assertFalse(c.path("resources").path("limits").path("memory").isMissingNode(), service + " has no memory limit");
+                assertFalse(c.path("resources").path("requests").path("memory").isMissingNode(), service + " has no memory request");
+            }
+            assertTrue(byName(docs, "ServiceAccount").containsKey(service), service + " has no ServiceAccount");
+            assertTrue(byName(docs, "NetworkPolicy").containsKey(service), service + " has no NetworkPolicy");
+
+            ServiceAccess access = ServiceAccess.of(ROOT.resolve("services").resolve(service));
+            JsonNode user = users.get(service);
+            assertNotNull(user, overlay + ": no KafkaUser for " + service);
+            assertEquals(access.reads(), aclTopics(user, "Read"), service + ": Read ACLs are not what it consumes");
+            assertEquals(access.writes(), aclTopics(user, "Write"), service + ": Write ACLs are not what it produces");
+            assertTrue(access.reads().stream().allMatch(t -> Topics.byName(t).isPresent()));
+        }
+        for (Topic<?, ?> t : Topics.ALL) {
+            JsonNode topic = topics.get(t.name());
+            assertNotNull(topic, overlay + ": no KafkaTopic for " + t.name());
+            assertEquals(t.name(), topic.path("spec").path("topicName").asText());
+            assertEquals(t.partitions(), topic.path("spec").path("partitions").asInt(), t.name() + " partitions");
+            assertEquals(t.retentionMs(), topic.path("spec").path("config").path("retention.ms").asLong(), t.name() + " retention");
+        }
+        assertEquals(Topics.ALL.size(), topics.size(), "a KafkaTopic that the registry does not know");
+        Set<String> grantWriters = users.entrySet().stream().filter(e -> aclTopics(e.getValue(), "Write").contains(Topics.GRANTS.name()))
+                .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(Set.of(DeployManifests.PRINCIPAL_TOOLS, "sweep-orchestrator"), grantWriters,
+                "only the principal's tools (and the orchestrator's signed delegations) may write grants");
+        JsonNode scaled = byName(docs, "ScaledObject").get("trainer");
+        assertNotNull(scaled, "the trainer pool scales on consumer lag");
+        assertEquals(Topics.SWEEP_TASKS.name(), scaled.path("spec").path("triggers").get(0).path("metadata").path("topic").asText());
+        if (overlay.equals("prod")) {
+            for (String service : serviceModules()) {
+                String image = deployments.get(service).path("spec").path("template").path("spec").path("containers").get(0)
+                        .path("image").asText();
+                assertEquals(DeployManifests.IMAGE_PREFIX + service + ":0.1.0", image, "prod pins every service's image");
+            }
+            assertTrue(byName(docs, "ConfigMap").get("mesh-config").path("data").path("QUARKUS_LOG_CONSOLE_JSON").asText().equals("true"));
+        }
+    }
+
+    static Set<String> aclTopics(JsonNode user, String operation) {
+        Set<String> topics = new TreeSet<>();
+        for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
+            JsonNode r = acl.path("resource");
+            boolean has = false;
+            for (JsonNode op : acl.path("operations")) {
+                has |= op.asText().equals(operation);
+            }
+            if (has && r.path("type").asText().equals("topic") && r.path("patternType").asText().equals("literal")) {
+                topics.add(r.path("name").asText());
+            }
+        }
+        return topics;
+    }
+
+    @Test
+    void dockerComposeRunsKafkaTheRegistryKafkaUiAndEveryService() throws Exception {
+        JsonNode compose = YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+        JsonNode services = compose.path("services");
+        for (String service : serviceModules()) {
+            assertTrue(services.has(service), "docker-compose.yml lacks " + service);
+            assertEquals("kafka:29092", services.path(service).path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText());
+        }
+        for (String infra : List.of("kafka", "mesh-topics", DeployManifests.REGISTRY, "kafka-ui")) {
+            assertTrue(services.has(infra), "docker-compose.yml lacks " + infra);
+        }
+        assertTrue(services.path("kafka-ui").path("environment").path("KAFKA_CLUSTERS_0_SCHEMAREGISTRY").asText()
+                .endsWith("/apis/ccompat/v7"), "Kafka UI decodes Avro through the registry's Confluent-compatible API");
+        String topicsCommand = services.path("mesh-topics").path("command").get(0).asText();
+        for (Topic<?, ?> t : Topics.ALL) {
+            assertTrue(topicsCommand.contains("--topic " + t.name() + " --partitions " + t.partitions()), t.name());
+        }
+    }
+}
