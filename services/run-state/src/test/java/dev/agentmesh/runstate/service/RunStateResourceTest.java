@@ -93,6 +93,7 @@ class RunStateResourceTest {
     @Test
     void readinessReflectsTheStreamsApp() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-                given().when().get("/q/health/ready").then().statusCode(200));
+                given().when().get("/q/health/ready").then().statusCode(200)
+                        .body(org.hamcrest.Matchers.containsString("Kafka Streams state health check"))));
     }
 }

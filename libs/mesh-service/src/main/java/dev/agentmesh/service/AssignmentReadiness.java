@@ -1,0 +1,72 @@
+package dev.agentmesh.service;
+
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Readiness that means "this instance is doing its share": DOWN until the service's consumer has partitions
+ * assigned, and again after they are all revoked or lost. Channels opt in with
+ * {@code mp.messaging.incoming.<channel>.consumer-rebalance-listener.name=mesh-assignment}. An instance beyond the
+ * topic's partition count stays not ready, which is the truth: it would do nothing.
+ */
+@ApplicationScoped
+@Identifier(AssignmentReadiness.NAME)
+@Readiness
+public class AssignmentReadiness implements KafkaConsumerRebalanceListener, HealthCheck {
+
+    public static final String NAME = "mesh-assignment";
+
+    private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
+    private final boolean inUse;
+
+    @jakarta.inject.Inject
+    public AssignmentReadiness(org.eclipse.microprofile.config.Config config) {
+        this(java.util.stream.StreamSupport.stream(config.getPropertyNames().spliterator(), false)
+                .anyMatch(k -> k.startsWith("mp.messaging.incoming.") && k.endsWith(".consumer-rebalance-listener.name")
+                        && NAME.equals(config.getOptionalValue(k, String.class).orElse(null))));
+    }
+
+    /** {@code inUse}: some channel reports its assignment here; otherwise there is nothing to wait for. */
+    public AssignmentReadiness(boolean inUse) {
+        this.inUse = inUse;
+    }
+
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        assigned.addAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        assigned.removeAll(partitions);
+    }
+
+    @Override
+    public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        assigned.removeAll(partitions);
+    }
+
+    @Override
+    public HealthCheckResponse call() {
+        if (!inUse) {
+            return HealthCheckResponse.named("kafka-consumer-assignment").up().withData("partitions", "no channel in a group").build();
+        }
+        Set<String> names = new TreeSet<>();
+        assigned.forEach(tp -> names.add(tp.toString()));
+        return HealthCheckResponse.named("kafka-consumer-assignment")
+                .status(!assigned.isEmpty())
+                .withData("partitions", names.isEmpty() ? "none assigned" : String.join(",", names))
+                .build();
+    }
+}
