@@ -30,10 +30,10 @@ public final class Envelopes {
      */
     public Envelope causedBy(Envelope cause, String discriminator, long computeMs) {
         return envelope(derivedId(cause.getEventId(), discriminator), cause.getRunId(), cause.getEventId(),
-                cause.getGrantId(), cause.getDelegationDepth(), cause.getAttempt(), computeMs, cause.getTraceParent());
+                cause.getGrantId(), cause.getDelegationDepth(), cause.getAttempt(), computeMs, null);
     }
 
-    /** An envelope of this agent's, stamped now, with every other field given. */
+    /** An envelope of this agent's, stamped now, with every other field given; a null trace parent is the run's. */
     public Envelope envelope(String eventId, String runId, String causationId, String grantId, int delegationDepth,
                              int attempt, long computeMs, String traceParent) {
         return Envelope.newBuilder()
@@ -47,7 +47,7 @@ public final class Envelopes {
                 .setAttempt(attempt)
                 .setCost(new Cost(computeMs, 0L))
                 .setOccurredAt(clock.instant())
-                .setTraceParent(traceParent)
+                .setTraceParent(traceParent != null ? traceParent : Traces.traceParent(runId, eventId))
                 .build();
     }
 

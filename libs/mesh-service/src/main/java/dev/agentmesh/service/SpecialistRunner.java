@@ -84,17 +84,16 @@ public class SpecialistRunner {
                     Map.of("error", String.valueOf(e)));
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(
-                new RunEvent(envelopes.causedBy(envelope, "assessment", ms), answer)));
+        stage.send(runEventsOut, 
+                new RunEvent(envelopes.causedBy(envelope, "assessment", ms), answer));
         metrics.counter("mesh.gate.assessments", "verdict", answer.getVerdict().name()).increment();
         LOG.infof("run %s: %s %s - %s", runId, role, answer.getVerdict(), answer.getSummary());
     }
 
     private void refuse(RunEvent event, int max, String reason, MutinyEmitter<byte[]> runEventsOut) {
         var envelope = event.getEnvelope();
-        stage.send(runEventsOut, envelope.getRunId(), codecs.runEvents().encode(new RunEvent(
-                envelopes.causedBy(envelope, "refused", 0), new DelegationRefused(role, envelope.getEventId(),
-                envelope.getDelegationDepth(), max, reason))));
+        stage.send(runEventsOut, new RunEvent(envelopes.causedBy(envelope, "refused", 0), new DelegationRefused(role,
+                envelope.getEventId(), envelope.getDelegationDepth(), max, reason)));
         metrics.counter("mesh.delegation.refused").increment();
         throw new StageSupport.UnauthorisedActionException("refused past the maximum delegation depth: " + reason);
     }

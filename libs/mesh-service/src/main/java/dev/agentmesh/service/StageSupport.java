@@ -66,7 +66,7 @@ public class StageSupport {
         String runId = event.getEnvelope().getRunId();
         Decision decision = authorizeStage(event);
         if (!decision.allowed()) {
-            send(runEventsOut, runId, codecs.runEvents().encode(failed.apply("unauthorised: " + decision.reason())));
+            send(runEventsOut, failed.apply("unauthorised: " + decision.reason()));
             throw new UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
         }
         long expected = completion.get().getCounts().getOrDefault(expectedCountKey, 0L);
@@ -76,8 +76,7 @@ public class StageSupport {
             return Optional.of(RunRecords.read(bootstrapServers, topic, codec, runId, since, expected, identity,
                     Duration.ofSeconds(60)));
         } catch (RuntimeException e) {
-            send(runEventsOut, runId, codecs.runEvents().encode(failed.apply(
-                    "cannot read the run's records from " + topic.name() + ": " + e.getMessage())));
+            send(runEventsOut, failed.apply("cannot read the run's records from " + topic.name() + ": " + e.getMessage()));
             return Optional.empty();
         }
     }
@@ -109,6 +108,21 @@ public class StageSupport {
             metadata.withHeaders(headers);
         }
         return Message.of(value).addMetadata(metadata.build());
+    }
+
+    /** Sends a run event keyed by its run id, with its trace context in the {@code traceparent} header. */
+    public void send(MutinyEmitter<byte[]> emitter, RunEvent event) {
+        emitter.sendMessage(message(event.getEnvelope().getRunId(), codecs.runEvents().encode(event), traceHeaders(event)))
+                .await().atMost(SEND_TIMEOUT);
+    }
+
+    public static RecordHeaders traceHeaders(RunEvent event) {
+        RecordHeaders headers = new RecordHeaders();
+        String traceParent = event.getEnvelope().getTraceParent();
+        if (traceParent != null) {
+            headers.add(dev.agentmesh.core.Traces.HEADER, traceParent.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return headers;
     }
 
     public void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {

@@ -192,7 +192,7 @@ public class CoordinatorService {
 
     private RunState send(RunState state, List<RunEvent> events) {
         for (RunEvent e : events) {
-            stage.send(runEventsOut, state.runId(), codecs.runEvents().encode(e));
+            stage.send(runEventsOut, e);
             state = RunStateReducer.apply(state, e);
             if (e.getPayload() instanceof dev.agentmesh.gate.GateDecided d) {
                 metrics.counter("mesh.gate.decisions", "disposition", d.getDisposition().name()).increment();

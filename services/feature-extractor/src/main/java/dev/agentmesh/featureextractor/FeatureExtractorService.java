@@ -59,9 +59,9 @@ public class FeatureExtractorService {
         String runId = event.getEnvelope().getRunId();
         List<DataRow> rows = input.get();
         FeatureExtractionAgent.Outcome outcome = agent.handle(event, rows);
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()));
+        stage.send(runEventsOut, outcome.started());
         stage.sendAll(featuresOut, runId, outcome.features().stream().map(codecs.features()::encode).toList());
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()));
+        stage.send(runEventsOut, outcome.finished());
         LOG.infof("run %s: %d feature rows", runId, outcome.features().size());
     }
 }

@@ -54,11 +54,11 @@ public class PublisherService {
         String runId = event.getEnvelope().getRunId();
         List<FeatureRow> features = input.get();
         PublishAgent.Outcome outcome = agent.handle(event, features);
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()));
+        stage.send(runEventsOut, outcome.started());
         if (outcome.published() != null) {
-            stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.published()));
+            stage.send(runEventsOut, outcome.published());
         }
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()));
+        stage.send(runEventsOut, outcome.finished());
         LOG.infof("run %s: dataset %s", runId, outcome.published() == null ? "not published" : "published");
     }
 }

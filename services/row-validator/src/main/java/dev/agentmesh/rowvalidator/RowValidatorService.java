@@ -84,7 +84,7 @@ public class RowValidatorService {
         RunTriggered trigger = (RunTriggered) event.getPayload();
         Decision decision = grants.authorize(RowValidationAgent.requiredAuthority(event));
         if (!decision.allowed()) {
-            send(runEventsOut, runId, codecs.runEvents().encode(agent.refused(event, decision.reason())), null);
+            sendEvent(agent.refused(event, decision.reason()));
             throw new StageSupport.UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
         }
         LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
@@ -99,7 +99,7 @@ public class RowValidatorService {
             outcome = agent.handle(event);
         }
 
-        send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()), null);
+        sendEvent(outcome.started());
         // Rows in bulk go straight to the channels' own Kafka producers (same configuration as the emitters), then
         // one flush: a Message and a Uni per row through the emitter cost more than validating the row.
         Producer<String, byte[]> rowsProducer = kafkaClients.<String, byte[]>getProducer("rows-validated-out").unwrap();
@@ -119,7 +119,7 @@ public class RowValidatorService {
         rowsProducer.flush();
         deadProducer.flush();
         awaitAll(sends);
-        send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()), null);
+        sendEvent(outcome.finished());
 
         metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
         metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
@@ -156,6 +156,10 @@ public class RowValidatorService {
             metadata.withHeaders(headers);
         }
         return Message.of(value).addMetadata(metadata.build());
+    }
+
+    private void sendEvent(RunEvent event) {
+        send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), StageSupport.traceHeaders(event));
     }
 
     private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {

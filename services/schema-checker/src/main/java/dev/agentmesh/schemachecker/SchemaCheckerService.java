@@ -54,8 +54,8 @@ public class SchemaCheckerService {
         String runId = event.getEnvelope().getRunId();
         List<FeatureRow> features = input.get();
         SchemaCheckAgent.Outcome outcome = agent.handle(event, features);
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.started()));
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(outcome.finished()));
+        stage.send(runEventsOut, outcome.started());
+        stage.send(runEventsOut, outcome.finished());
         LOG.infof("run %s: schema check %s", runId, outcome.result().summary());
     }
 }

@@ -239,7 +239,7 @@ public class SweepOrchestratorService {
 
     private RunState send(RunState state, Outputs outputs) {
         for (RunEvent e : outputs.runEvents()) {
-            stage.send(runEventsOut, state.runId(), codecs.runEvents().encode(e));
+            stage.send(runEventsOut, e);
             state = RunStateReducer.apply(state, e);
         }
         for (CellTask task : outputs.tasks()) {

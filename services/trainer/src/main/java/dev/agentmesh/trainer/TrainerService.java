@@ -85,8 +85,9 @@ public class TrainerService {
             return;
         }
         // Not awaited on its own: training starts at once, and the report below waits for both acknowledgements.
+        RunEvent startedEvent = agent.started(task);
         java.util.concurrent.CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
-                codecs.runEvents().encode(agent.started(task)), null)).subscribeAsCompletionStage();
+                codecs.runEvents().encode(startedEvent), StageSupport.traceHeaders(startedEvent))).subscribeAsCompletionStage();
         Instant deadline = Instant.now().plusMillis(task.getTimeoutMs());
         StopSignal stop = () -> {
             Optional<String> reason = cancellations.reason(runId, cellId, attempt);
@@ -110,6 +111,6 @@ public class TrainerService {
     }
 
     private void emit(String runId, RunEvent event) {
-        stage.send(runEventsOut, runId, codecs.runEvents().encode(event));
+        stage.send(runEventsOut, event);
     }
 }

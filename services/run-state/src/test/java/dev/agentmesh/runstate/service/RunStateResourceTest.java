@@ -94,6 +94,6 @@ class RunStateResourceTest {
     void readinessReflectsTheStreamsApp() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().when().get("/q/health/ready").then().statusCode(200)
-                        .body(org.hamcrest.Matchers.containsString("Kafka Streams state health check"))));
+                        .body(org.hamcrest.Matchers.containsString("\"name\": \"kafka-streams-running\",\n            \"status\": \"UP\"")));
     }
 }
