@@ -15,6 +15,21 @@ public final class MeshHeaders {
     public static final String DLQ_SERVICE = "mesh-dead-letter-service";
     /** Run the dead record belongs to, when it is known. */
     public static final String RUN_ID = "mesh-run-id";
+    /** W3C trace context of the event (see {@link Traces}). */
+    public static final String TRACE_PARENT = "traceparent";
+    /** Id of the mesh event in the record, so logs and metrics need not decode it. */
+    public static final String EVENT_ID = "mesh-event-id";
     /** Field-level reasons for a rejected row, as {@code field: reason; field: reason}. */
     public static final String ROW_REJECTIONS = "mesh-row-rejections";
+
+    /** An event's trace context, run id and event id as headers, for tracing, logs and metrics without decoding. */
+    public static org.apache.kafka.common.header.internals.RecordHeaders forEnvelope(dev.agentmesh.common.Envelope envelope) {
+        var headers = new org.apache.kafka.common.header.internals.RecordHeaders();
+        if (envelope.getTraceParent() != null) {
+            headers.add(TRACE_PARENT, envelope.getTraceParent().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        headers.add(RUN_ID, envelope.getRunId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        headers.add(EVENT_ID, envelope.getEventId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return headers;
+    }
 }

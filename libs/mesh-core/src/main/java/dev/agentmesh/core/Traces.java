@@ -12,9 +12,6 @@ import java.util.HexFormat;
  */
 public final class Traces {
 
-    /** Kafka header carrying the event's W3C traceparent. */
-    public static final String HEADER = "traceparent";
-
     private Traces() {
     }
 

@@ -1,6 +1,7 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.core.RunRecords;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.topics.Topic;
@@ -117,12 +118,7 @@ public class StageSupport {
     }
 
     public static RecordHeaders traceHeaders(RunEvent event) {
-        RecordHeaders headers = new RecordHeaders();
-        String traceParent = event.getEnvelope().getTraceParent();
-        if (traceParent != null) {
-            headers.add(dev.agentmesh.core.Traces.HEADER, traceParent.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return headers;
+        return MeshHeaders.forEnvelope(event.getEnvelope());
     }
 
     public void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {

@@ -102,6 +102,7 @@ public class CoordinatorService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

@@ -118,6 +118,16 @@ class CoordinatorServiceTest {
                 .map(p -> (StageFailed) p).findFirst().orElseThrow();
         assertEquals("rejected by alice: nobody assessed it", failed.getReason(), "the operator's decision was not acted on");
         assertEquals(1, finished.stream().filter(e -> e.getPayload() instanceof StageFailed).count());
+
+        // What was handled, what failed (and was dead-lettered), how long it took, and the consumer's lag.
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("mesh_events_handled_total{topic=\"mesh.run-events\"}"), "handled events are counted");
+        assertTrue(metrics.contains("mesh_events_failed_total{exception=\"UnauthorisedActionException\",topic=\"mesh.run-events\"}"),
+                "the operator's refused decision is counted as a failure");
+        assertTrue(metrics.contains("mesh_dead_letter_records_total{topic=\"mesh.run-events\"}"));
+        assertTrue(metrics.contains("mesh_handler_latency_seconds_count{topic=\"mesh.run-events\"}"));
+        assertTrue(metrics.contains("kafka_consumer_fetch_manager_records_lag_max"), "consumer lag");
+        assertTrue(metrics.contains("mesh_gate_decisions_total{disposition=\"RETURN_TO_PRINCIPAL\"}"));
     }
 
     @Test

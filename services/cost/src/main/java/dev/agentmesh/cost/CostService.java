@@ -30,6 +30,7 @@ public class CostService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> CostProjection.assess(candidate, settings), runEventsOut);

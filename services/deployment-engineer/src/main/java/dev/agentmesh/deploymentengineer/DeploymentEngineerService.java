@@ -35,6 +35,7 @@ public class DeploymentEngineerService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> RollbackReadiness.assess(candidate, registry, canary), runEventsOut);

@@ -47,6 +47,7 @@ public class FeatureExtractorService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

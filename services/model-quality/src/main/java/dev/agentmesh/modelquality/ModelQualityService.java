@@ -34,6 +34,7 @@ public class ModelQualityService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> ModelQuality.assess(candidate, registry, thresholds), runEventsOut);

@@ -42,6 +42,7 @@ public class PublisherService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

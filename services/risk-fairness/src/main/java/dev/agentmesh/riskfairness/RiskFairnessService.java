@@ -39,6 +39,7 @@ public class RiskFairnessService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> RiskFairness.assess(candidate, registry, thresholds), runEventsOut);

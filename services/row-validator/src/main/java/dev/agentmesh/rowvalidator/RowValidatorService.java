@@ -74,6 +74,7 @@ public class RowValidatorService {
 
     /** A record that cannot be decoded throws, is nacked, and goes to the dead-letter topic with the reason. */
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

@@ -129,6 +129,7 @@ public class SweepOrchestratorService {
     }
 
     @Incoming("run-events")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

@@ -65,6 +65,7 @@ public class TrainerService {
     }
 
     @Incoming("cell-tasks")
+    @dev.agentmesh.service.MeshHandler
     @Blocking
     public void onTask(ConsumerRecord<byte[], byte[]> record) {
         CellTask task = codecs.cellTasks().decode(record.value());

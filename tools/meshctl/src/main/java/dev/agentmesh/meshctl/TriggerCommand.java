@@ -127,7 +127,8 @@ public class TriggerCommand implements Callable<Integer> {
                      ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), event.getEnvelope().getRunId(), codec.encode(event))).get();
+            producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, event.getEnvelope().getRunId(),
+                    codec.encode(event), dev.agentmesh.core.MeshHeaders.forEnvelope(event.getEnvelope()))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -149,6 +149,32 @@ class MeshFlowIT {
     }
 
     @Test
+    void oneRunIsOneTraceAcrossEveryServiceThatHandledIt() throws Exception {
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-trace",
+                "--grant", grant, "--stage", INGEST);
+        awaitTerminal("it-trace");
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
+        List<ConsumerRecord<byte[], byte[]>> run = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(),
+                        WAIT, seen -> seen.stream().filter(r -> "it-trace".equals(new String(r.key()))).count() >= 10)
+                .stream().filter(r -> "it-trace".equals(new String(r.key()))).toList();
+        String traceId = dev.agentmesh.core.Traces.traceId("it-trace");
+        java.util.Set<String> roles = new java.util.TreeSet<>();
+        for (ConsumerRecord<byte[], byte[]> r : run) {
+            RunEvent e = codec.decode(r.value());
+            String header = TopicProbe.header(r, dev.agentmesh.core.MeshHeaders.TRACE_PARENT);
+            assertNotNull(header, "no traceparent header on " + e.getPayload().getClass().getSimpleName() + " from "
+                    + e.getEnvelope().getAgentRole());
+            assertEquals(e.getEnvelope().getTraceParent(), header, "the header carries the envelope's context");
+            assertEquals(traceId, dev.agentmesh.core.Traces.traceIdOf(header), "one run, one trace");
+            roles.add(e.getEnvelope().getAgentRole());
+        }
+        assertEquals(java.util.Set.of("meshctl", "row-validator", "feature-extractor", "schema-checker", "publisher"), roles,
+                "the run's trace spans the CLI and every stage-1 service");
+        assertEquals(run.size(), run.stream().map(r -> TopicProbe.header(r, dev.agentmesh.core.MeshHeaders.TRACE_PARENT)).distinct().count(),
+                "each event is its own span");
+    }
+
+    @Test
     void recordsWrittenByOneProcessAreReadByOthersWithTheSameSchemaId() throws Exception {
         meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", "it-run-2", "--grant", grant, "--stage", INGEST);
         awaitTerminal("it-run-2");

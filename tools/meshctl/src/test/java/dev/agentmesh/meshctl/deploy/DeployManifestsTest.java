@@ -135,7 +135,7 @@ class DeployManifestsTest {
                         .path("image").asText();
                 assertEquals(DeployManifests.IMAGE_PREFIX + service + ":0.1.0", image, "prod pins every service's image");
             }
-            assertTrue(byName(docs, "ConfigMap").get("mesh-config").path("data").path("QUARKUS_LOG_CONSOLE_JSON").asText().equals("true"));
+            assertTrue(byName(docs, "ConfigMap").get("mesh-config").path("data").path("QUARKUS_LOG_CONSOLE_JSON_ENABLED").asText().equals("true"));
         }
     }
 
@@ -161,6 +161,8 @@ class DeployManifestsTest {
         for (String service : serviceModules()) {
             assertTrue(services.has(service), "docker-compose.yml lacks " + service);
             assertEquals("kafka:29092", services.path(service).path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText());
+            assertEquals(service, services.path(service).path("build").path("args").path("SERVICE").asText(), "built from its own module");
+            assertTrue(Files.isRegularFile(ROOT.resolve(services.path(service).path("build").path("dockerfile").asText())));
         }
         for (String infra : List.of("kafka", "mesh-topics", DeployManifests.REGISTRY, "kafka-ui")) {
             assertTrue(services.has(infra), "docker-compose.yml lacks " + infra);

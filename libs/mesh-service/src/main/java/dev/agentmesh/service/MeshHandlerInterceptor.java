@@ -1,0 +1,69 @@
+package dev.agentmesh.service;
+
+import dev.agentmesh.core.MeshHeaders;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.Priority;
+import jakarta.interceptor.AroundInvoke;
+import jakarta.interceptor.Interceptor;
+import jakarta.interceptor.InvocationContext;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jboss.logging.MDC;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Metrics and log context for every {@link MeshHandler}: {@code mesh.events.handled} and {@code mesh.events.failed}
+ * (by topic), {@code mesh.dead-letter.records} (a failed record is dead-lettered), {@code mesh.handler.latency}; MDC
+ * keys {@code runId} and {@code eventId} from the record's headers, so plain and JSON logs carry them.
+ */
+@MeshHandler
+@Interceptor
+@Priority(Interceptor.Priority.PLATFORM_AFTER)
+public class MeshHandlerInterceptor {
+
+    public static final String MDC_RUN_ID = "runId";
+    public static final String MDC_EVENT_ID = "eventId";
+
+    private final MeterRegistry metrics;
+
+    public MeshHandlerInterceptor(MeterRegistry metrics) {
+        this.metrics = metrics;
+    }
+
+    @AroundInvoke
+    Object around(InvocationContext context) throws Exception {
+        ConsumerRecord<?, ?> record = null;
+        for (Object parameter : context.getParameters()) {
+            if (parameter instanceof ConsumerRecord<?, ?> r) {
+                record = r;
+            }
+        }
+        String topic = record == null ? "none" : record.topic();
+        if (record != null) {
+            MDC.put(MDC_RUN_ID, header(record, MeshHeaders.RUN_ID, record.key() instanceof byte[] key
+                    ? new String(key, StandardCharsets.UTF_8) : String.valueOf(record.key())));
+            MDC.put(MDC_EVENT_ID, header(record, MeshHeaders.EVENT_ID, "-"));
+        }
+        Timer.Sample sample = Timer.start(metrics);
+        try {
+            Object result = context.proceed();
+            metrics.counter("mesh.events.handled", "topic", topic).increment();
+            return result;
+        } catch (Exception | Error e) {
+            metrics.counter("mesh.events.failed", "topic", topic, "exception", e.getClass().getSimpleName()).increment();
+            metrics.counter("mesh.dead-letter.records", "topic", topic).increment();
+            throw e;
+        } finally {
+            sample.stop(metrics.timer("mesh.handler.latency", "topic", topic));
+            MDC.remove(MDC_RUN_ID);
+            MDC.remove(MDC_EVENT_ID);
+        }
+    }
+
+    private static String header(ConsumerRecord<?, ?> record, String name, String otherwise) {
+        Header h = record.headers().lastHeader(name);
+        return h == null ? otherwise : new String(h.value(), StandardCharsets.UTF_8);
+    }
+}
