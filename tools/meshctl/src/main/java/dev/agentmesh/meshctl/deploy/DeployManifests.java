@@ -132,6 +132,7 @@ public final class DeployManifests {
         data.put("MESH_GRANTS_PRINCIPAL_PUBLIC_KEY", "set-me: the principal's Ed25519 public key, base64 X.509");
         data.put("MESH_ARTIFACTS_DIR", "/artifacts");
         data.put("QUARKUS_LOG_CONSOLE_JSON_ENABLED", "false");
+        data.put("QUARKUS_OTEL_SDK_DISABLED", "false");
         data.put("QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT", "http://otel-collector.observability.svc:4317");
         cm.put("data", data);
         return cm;
