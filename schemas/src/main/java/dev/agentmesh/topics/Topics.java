@@ -4,6 +4,7 @@ import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.data.RawRow;
 import dev.agentmesh.grant.GrantEvent;
+import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.sweep.CellTask;
 import dev.agentmesh.sweep.SweepControl;
@@ -56,6 +57,16 @@ public final class Topics {
             "mesh.sweep.control", String.class, SweepControl.class, 1, Topic.Cleanup.DELETE, Duration.ofDays(1),
             "Sweep cancellations, keyed by run id, broadcast to every trainer");
 
+    /** Dead-lettered rows a person fixed and re-drove from review, for the row-validator to validate again. */
+    public static final Topic<String, DataRow> ROWS_REDRIVEN = new Topic<>(
+            "mesh.rows.redriven", String.class, DataRow.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(7),
+            "Re-driven rows, keyed by run id, keeping their original event id");
+
+    /** What people did in review: re-drive, discard, escalate, approve, reject; with who and why. */
+    public static final Topic<String, ReviewAction> REVIEW_ACTIONS = new Topic<>(
+            "mesh.review.actions", String.class, ReviewAction.class, 1, Topic.Cleanup.DELETE, null,
+            "Review decisions by item id, in one total order: the review service's state is folded from them");
+
     /** Anything that could not be handled, with the reason in headers; feeds human review. */
     public static final Topic<byte[], byte[]> DEAD_LETTER = new Topic<>(
             "mesh.dead-letter", byte[].class, byte[].class, 3, Topic.Cleanup.DELETE, null,
@@ -67,7 +78,7 @@ public final class Topics {
             "Avro schemas by id, for processes that share a broker but no registry server");
 
     public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_RAW, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
-            SWEEP_CONTROL, DEAD_LETTER, SCHEMAS);
+            SWEEP_CONTROL, ROWS_REDRIVEN, REVIEW_ACTIONS, DEAD_LETTER, SCHEMAS);
 
     public static Optional<Topic<?, ?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

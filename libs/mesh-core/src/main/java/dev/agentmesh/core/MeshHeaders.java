@@ -19,6 +19,8 @@ public final class MeshHeaders {
     public static final String TRACE_PARENT = "traceparent";
     /** Id of the mesh event in the record, so logs and metrics need not decode it. */
     public static final String EVENT_ID = "mesh-event-id";
+    /** Data contract a re-driven row is validated against. */
+    public static final String CONTRACT = "mesh-contract";
     /** Field-level reasons for a rejected row, as {@code field: reason; field: reason}. */
     public static final String ROW_REJECTIONS = "mesh-row-rejections";
 

@@ -67,6 +67,28 @@ public final class RowValidationAgent {
                 "unauthorised: " + reason, false);
     }
 
+    /** A re-driven row validated again: the event that reports it, and its violations (none when it is valid now). */
+    public record Redrive(RunEvent reported, List<RowViolation> violations) {
+        public boolean valid() {
+            return violations.isEmpty();
+        }
+    }
+
+    /**
+     * Validates a row a person fixed and re-drove. The report's id derives from the row's own event id, which a
+     * re-drive keeps, so the same row re-driven twice gives the same report and is applied once.
+     */
+    public Redrive redriven(DataRow row, DataContract contract) {
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        row.getValues().forEach((k, v) -> values.put(k, v));
+        List<RowViolation> violations = new RowValidator(contract).validate(values);
+        Envelope cause = row.getEnvelope();
+        String reason = violations.stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; "));
+        RunEvent reported = new RunEvent(envelopes.causedBy(cause, "redriven", 0),
+                new dev.agentmesh.run.RowRedriven(row.getRowIndex(), violations.isEmpty(), reason, cause.getEventId()));
+        return new Redrive(reported, violations);
+    }
+
     public Outcome handle(RunEvent trigger) {
         return handle(trigger, null, 0);
     }

@@ -27,6 +27,7 @@ public record RunState(
         long computeMs,
         long tokens,
         SortedMap<String, GrantCost> costByGrant,
+        SortedMap<String, RedrivenRow> redrivenRows,
         List<String> eventIds) {
 
     /** Key of {@link #costByGrant} for events that name no grant. */
@@ -43,6 +44,10 @@ public record RunState(
     public record Dataset(String location, String checksum, SortedMap<String, Long> counts, int features,
                           SortedMap<String, String> splits, List<String> featureNames, String labelColumn,
                           String positiveLabel, String announcedBy) {
+    }
+
+    /** A dead-lettered row re-driven from review and validated again, by row index. */
+    public record RedrivenRow(long rowIndex, boolean valid, String reason, String redriveOf, String eventId) {
     }
 
     public long eventCount() {

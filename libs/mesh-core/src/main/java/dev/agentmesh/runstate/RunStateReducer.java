@@ -30,6 +30,7 @@ public final class RunStateReducer {
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null,
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, null, 0, 0,
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
+                Collections.unmodifiableSortedMap(new TreeMap<>()),
                 List.of());
     }
 
@@ -66,6 +67,7 @@ public final class RunStateReducer {
         GateState gate = state.gate();
         Instant triggeredAt = state.triggeredAt();
         RunState.Dataset dataset = state.dataset();
+        SortedMap<String, RunState.RedrivenRow> redriven = state.redrivenRows();
 
         Object payload = event.getPayload();
         if (payload instanceof RunTriggered t) {
@@ -98,6 +100,12 @@ public final class RunStateReducer {
             }
         } else if (SweepReducer.handles(payload)) {
             sweep = SweepReducer.apply(sweep, envelope, payload);
+        } else if (payload instanceof dev.agentmesh.run.RowRedriven r) {
+            // Keyed by the dead-lettered row's event id: a second re-drive of the same row carries the same event id.
+            TreeMap<String, RunState.RedrivenRow> rows = new TreeMap<>(redriven);
+            rows.putIfAbsent(Long.toString(r.getRowIndex()), new RunState.RedrivenRow(r.getRowIndex(), r.getValid(),
+                    r.getReason(), r.getRedriveOf(), envelope.getEventId()));
+            redriven = Collections.unmodifiableSortedMap(rows);
         } else if (GateReducer.handles(payload)) {
             gate = GateReducer.apply(gate, envelope, payload);
         } else {
@@ -112,6 +120,7 @@ public final class RunStateReducer {
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 costByGrant(state.costByGrant(), envelope),
+                redriven,
                 eventIds);
     }
 

@@ -47,6 +47,8 @@ public class RowValidatorService {
     private final String role;
     private final MeterRegistry metrics;
     private final MutinyEmitter<byte[]> runEventsOut;
+    private final MutinyEmitter<byte[]> rowsValidatedOut;
+    private final MutinyEmitter<byte[]> deadLetterOut;
     private final String bootstrapServers;
     private final KafkaClientService kafkaClients;
     private final dev.agentmesh.serde.MeshCodec<dev.agentmesh.data.RawRow> rawRows;
@@ -70,6 +72,52 @@ public class RowValidatorService {
         this.agent = new RowValidationAgent(new Envelopes(role, instance));
         this.runEventsOut = runEventsOut;
         // rowsOut and deadLetterOut declare the channels whose Kafka producers carry the rows (see onRunEvent).
+        this.rowsValidatedOut = rowsOut;
+        this.deadLetterOut = deadLetterOut;
+    }
+
+    /**
+     * A dead-lettered row a person fixed and re-drove from review: validated again against the run's contract (named
+     * in the {@code mesh-contract} header), sent on if it is valid now, dead-lettered again with its reasons if not.
+     * The row keeps its event id, so a report already in the run's log means it was applied: nothing happens again.
+     */
+    @Incoming("rows-redriven")
+    @dev.agentmesh.service.MeshHandler
+    @Blocking
+    public void onRedrivenRow(ConsumerRecord<byte[], byte[]> record) {
+        dev.agentmesh.data.DataRow row = codecs.rows().decode(record.value());
+        String runId = row.getEnvelope().getRunId();
+        var contractHeader = record.headers().lastHeader(MeshHeaders.CONTRACT);
+        if (contractHeader == null) {
+            throw new IllegalArgumentException("re-driven row " + row.getRowIndex() + " of run " + runId
+                    + " names no contract (" + MeshHeaders.CONTRACT + " header)");
+        }
+        var envelope = row.getEnvelope();
+        Decision decision = grants.authorize(new dev.agentmesh.grants.ActionRequest(envelope.getGrantId(),
+                dev.agentmesh.grants.Actions.SPEND_COMPUTE, dev.agentmesh.grants.Resources.run(runId),
+                envelope.getDelegationDepth(), 0, java.time.Instant.now()));
+        if (!decision.allowed()) {
+            throw new StageSupport.UnauthorisedActionException("re-driven row of run " + runId + " refused: " + decision.reason());
+        }
+        RowValidationAgent.Redrive redrive = agent.redriven(row,
+                dev.agentmesh.contract.DataContract.load(new String(contractHeader.value(), StandardCharsets.UTF_8)));
+        String reportId = redrive.reported().getEnvelope().getEventId();
+        boolean applied = dev.agentmesh.core.RunLog.read(bootstrapServers, codecs.runEvents(), runId, Duration.ofSeconds(30))
+                .stream().anyMatch(e -> e.getEnvelope().getEventId().equals(reportId));
+        if (applied) {
+            metrics.counter("mesh.rows.redrive.duplicates", "role", role).increment();
+            LOG.infof("run %s: row %d was re-driven before (event %s): nothing to do", runId, row.getRowIndex(), envelope.getEventId());
+            return;
+        }
+        if (redrive.valid()) {
+            send(rowsValidatedOut, runId, codecs.rows().encode(row), null);
+        } else {
+            send(deadLetterOut, runId, codecs.rows().encode(row), rejectionHeaders(runId, "redrive:" + record.topic(),
+                    new RowValidationAgent.Rejection(row, redrive.violations())));
+        }
+        sendEvent(redrive.reported());
+        metrics.counter("mesh.rows.redriven", "role", role, "valid", Boolean.toString(redrive.valid())).increment();
+        LOG.infof("run %s: re-driven row %d is %s", runId, row.getRowIndex(), redrive.valid() ? "valid" : "still invalid");
     }
 
     /** A record that cannot be decoded throws, is nacked, and goes to the dead-letter topic with the reason. */

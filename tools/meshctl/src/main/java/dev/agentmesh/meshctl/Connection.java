@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -77,8 +78,10 @@ public class Connection {
         return readContext().getProperty(key);
     }
 
-    static void writeContext(String bootstrap, String runStateUrl, String grantId, String sweepGrantId, String gateGrantId) {
+    static void writeContext(String bootstrap, String runStateUrl, String grantId, String sweepGrantId, String gateGrantId,
+                             Map<String, String> more) {
         Properties props = new Properties();
+        more.forEach(props::setProperty);
         props.setProperty("sweep-grant", sweepGrantId);
         props.setProperty("gate-grant", gateGrantId);
         props.setProperty("bootstrap", bootstrap);

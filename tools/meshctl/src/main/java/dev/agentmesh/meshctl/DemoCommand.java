@@ -57,6 +57,7 @@ public class DemoCommand implements Callable<Integer> {
                 config.put(service, PrincipalTools.serviceConfig(keys));
             }
             config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(keys));
+            config.put("review", PrincipalTools.reviewConfig(keys, bootstrap));
             say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
             List<MeshServices.Running> started = new java.util.ArrayList<>(
                     services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));
@@ -75,7 +76,9 @@ public class DemoCommand implements Callable<Integer> {
             GrantIssued gateGrant = PrincipalTools.issueGateGrant(bootstrap, keys, grant, "run:*");
             say(t0, "pipeline-operator granted coordinator " + gateGrant.getScope().getActions() + " (grant "
                     + gateGrant.getGrantId() + ")");
-            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId(), gateGrant.getGrantId());
+            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId(), gateGrant.getGrantId(),
+                    Map.of("review-url", services.get("review").url(), "review-user", PrincipalTools.REVIEW_PRINCIPAL_USER,
+                            "review-password", PrincipalTools.REVIEW_PRINCIPAL_PASSWORD));
 
             TriggerCommand trigger = new TriggerCommand();
             new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",

@@ -21,7 +21,7 @@ public final class MeshServices implements AutoCloseable {
     /** Services the demo runs today, in start order. */
     public static final List<String> SERVICES = List.of("run-state", "row-validator", "feature-extractor", "schema-checker",
             "publisher", "sweep-orchestrator", "trainer", "coordinator", "model-quality", "risk-fairness", "cost",
-            "deployment-engineer");
+            "deployment-engineer", "review");
 
     /** What stage 1 (ingest and featurize) needs, with run-state to watch it. */
     public static final List<String> INGEST_SERVICES = SERVICES.subList(0, 5);

@@ -90,6 +90,17 @@ public final class PrincipalTools {
         return grant;
     }
 
+    /** The embedded review service's logins (its application.properties defaults), for the demo's context. */
+    public static final String REVIEW_PRINCIPAL_USER = "alice";
+    public static final String REVIEW_PRINCIPAL_PASSWORD = "alice-principal";
+
+    /** Config for the review service: trust the principal, and decide returned runs under the principal's own grant. */
+    public static Map<String, String> reviewConfig(Path keys, String bootstrap) {
+        Map<String, String> config = new java.util.HashMap<>(serviceConfig(keys));
+        config.put("mesh.review.principal-grant", issueDecisionGrant(bootstrap, keys, "*").getGrantId());
+        return config;
+    }
+
     /** principal → pipeline operator: schedule nightly runs and what they need, for a day. */
     public static GrantIssued issueNightlyGrant(String bootstrap, Path keys) {
         KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);

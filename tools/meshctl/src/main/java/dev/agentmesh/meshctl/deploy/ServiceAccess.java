@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
 /**
  * What one service does with Kafka, read from its own {@code application.properties}: the topics its channels
  * consume and produce, its consumer groups, a Kafka Streams application id, and the topics it reads with plain
- * consumers ({@code mesh.kafka.direct-reads}). Every service also reads {@code mesh.grants} and uses
+ * consumers ({@code mesh.kafka.direct-reads}) or writes with plain producers ({@code mesh.kafka.direct-writes}). Every service also reads {@code mesh.grants} and uses
  * {@code mesh.schemas} (the grant ledger and the embedded schema store). ACLs are derived from this, nothing else.
  */
 public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<String> writes, SortedSet<String> groups,
@@ -62,6 +62,8 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
                 streams = value;
             } else if (key.equals("mesh.kafka.direct-reads")) {
                 reads.addAll(resolve(value));
+            } else if (key.equals("mesh.kafka.direct-writes")) {
+                writes.addAll(resolve(value));
             }
         }
         if (!writes.isEmpty()) {

@@ -1,0 +1,194 @@
+package dev.agentmesh.review.service;
+
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.gate.PrincipalDecided;
+import dev.agentmesh.gate.PrincipalDecision;
+import dev.agentmesh.review.ReviewAction;
+import dev.agentmesh.review.ReviewActionKind;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.topics.Topic;
+import dev.agentmesh.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * What people do in review, each as an event with who did it and why: re-drive (optionally edited, parsed against the
+ * schema first; the record keeps its original event id so its consumer applies it once), discard, escalate, and the
+ * principal's approve or reject of a returned run.
+ */
+@ApplicationScoped
+public class ReviewDesk {
+
+    /** A request the item's state or content does not allow; the message says why. */
+    public static class Refused extends RuntimeException {
+        public Refused(String message) {
+            super(message);
+        }
+    }
+
+    private final ReviewLog log;
+    private final MeshCodecs codecs;
+    private final MeshCodec<ReviewAction> actions;
+    private final MeterRegistry metrics;
+    private final Envelopes envelopes;
+    private final Optional<String> principalGrant;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    public ReviewDesk(ReviewLog log, MeshCodecs codecs, MeterRegistry metrics,
+                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                      @ConfigProperty(name = "mesh.agent.role") String role,
+                      @ConfigProperty(name = "mesh.agent.instance") String instance,
+                      @ConfigProperty(name = "mesh.review.principal-grant") Optional<String> principalGrant) {
+        this.log = log;
+        this.codecs = codecs;
+        this.actions = new MeshCodec<>(Topics.REVIEW_ACTIONS, codecs.settings());
+        this.metrics = metrics;
+        this.envelopes = new Envelopes(role, instance);
+        this.principalGrant = principalGrant.filter(g -> !g.isBlank());
+        this.producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        producer.close();
+    }
+
+    ReviewBook.Item item(String itemId) {
+        return log.book().item(itemId).orElseThrow(() -> new jakarta.ws.rs.NotFoundException("no review item " + itemId));
+    }
+
+    /**
+     * Sends the dead letter back to be handled again: a row to {@code mesh.rows.redriven} (with its run's contract),
+     * anything else to the topic it died on. {@code editedJson}, when given, replaces the payload after it parsed
+     * against the schema; it must keep the record's event id.
+     */
+    public ReviewAction redrive(String itemId, String editedJson, String actor, String reason) {
+        ReviewBook.Item item = item(itemId);
+        if (item.kind() != ReviewBook.Kind.DEAD_LETTER) {
+            throw new Refused("only a dead letter can be re-driven; a returned run is approved or rejected");
+        }
+        if (item.status() == ReviewBook.Status.DISCARDED) {
+            throw new Refused("item " + itemId + " was discarded");
+        }
+        Topic<?, ?> type = Payloads.typeOf(item.originalTopic())
+                .orElseThrow(() -> new Refused("cannot re-drive: " + item.originalTopic() + " is not a mesh Avro topic"));
+        boolean edited = editedJson != null && !editedJson.isBlank();
+        byte[] value;
+        if (edited) {
+            SpecificRecord record = Payloads.fromJson(editedJson, type);
+            String original = eventId(item.payloadJson() == null ? null : Payloads.fromJson(item.payloadJson(), type));
+            if (original != null && !original.equals(eventId(record))) {
+                throw new IllegalArgumentException("a re-drive keeps the original event id " + original
+                        + "; the edit changed it to " + eventId(record));
+            }
+            value = Payloads.encode(record, type, codecs.settings());
+        } else if (item.payloadJson() != null) {
+            value = Payloads.encode(Payloads.fromJson(item.payloadJson(), type), type, codecs.settings());
+        } else {
+            throw new Refused("the payload could not be decoded: edit it into a valid " + type.valueType().getSimpleName()
+                    + " to re-drive it");
+        }
+        boolean row = type == Topics.ROWS_VALIDATED;
+        String target = row ? Topics.ROWS_REDRIVEN.name() : type.name();
+        RecordHeaders headers = new RecordHeaders();
+        item.headers().forEach((k, v) -> {
+            if (k.equals(MeshHeaders.TRACE_PARENT) || k.equals(MeshHeaders.RUN_ID) || k.equals(MeshHeaders.EVENT_ID)) {
+                headers.add(k, v.getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        if (row) {
+            String contract = log.book().contractOf(item.runId())
+                    .orElseThrow(() -> new Refused("the contract of run " + item.runId() + " is not in the log"));
+            headers.add(MeshHeaders.CONTRACT, contract.getBytes(StandardCharsets.UTF_8));
+        }
+        send(new ProducerRecord<>(target, null, item.key() == null ? null : item.key().getBytes(StandardCharsets.UTF_8),
+                value, headers));
+        metrics.counter("mesh.review.redrives", "edited", Boolean.toString(edited)).increment();
+        return record(itemId, ReviewActionKind.REDRIVE, actor, reason, target, edited);
+    }
+
+    public ReviewAction discard(String itemId, String actor, String reason) {
+        ReviewBook.Item item = item(itemId);
+        if (!item.open()) {
+            throw new Refused("item " + itemId + " is " + item.status() + ", not open");
+        }
+        return record(itemId, ReviewActionKind.DISCARD, actor, reason, null, false);
+    }
+
+    public ReviewAction escalate(String itemId, String actor, String reason) {
+        ReviewBook.Item item = item(itemId);
+        if (!item.open()) {
+            throw new Refused("item " + itemId + " is " + item.status() + ", not open");
+        }
+        return record(itemId, ReviewActionKind.ESCALATE, actor, reason, null, false);
+    }
+
+    /** The principal decides a returned run: a PrincipalDecided event under the principal's decision grant. */
+    public ReviewAction decide(String runId, PrincipalDecision decision, String actor, String reason) {
+        String grant = principalGrant.orElseThrow(() -> new Refused("no principal grant configured "
+                + "(mesh.review.principal-grant): this review service cannot decide for the principal"));
+        Envelope envelope = envelopes.origin(runId, grant);
+        RunEvent event = new RunEvent(envelope, new PrincipalDecided(decision, actor, reason));
+        send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, runId.getBytes(StandardCharsets.UTF_8),
+                codecs.runEvents().encode(event), MeshHeaders.forEnvelope(envelope)));
+        return record(ReviewBook.runItemId(runId), decision == PrincipalDecision.APPROVE ? ReviewActionKind.APPROVE
+                : ReviewActionKind.REJECT, actor, reason, null, false);
+    }
+
+    private ReviewAction record(String itemId, ReviewActionKind kind, String actor, String reason, String redrivenTo,
+                                boolean edited) {
+        ReviewAction action = new ReviewAction(UUID.randomUUID().toString(), itemId, kind, actor,
+                reason == null ? "" : reason, redrivenTo, edited, Instant.now());
+        send(new ProducerRecord<>(Topics.REVIEW_ACTIONS.name(), null, itemId.getBytes(StandardCharsets.UTF_8),
+                actions.encode(action), null));
+        log.book().apply(itemId, new ReviewBook.Action(action.getActionId(), kind.name(), actor, action.getReason(),
+                redrivenTo, edited, action.getAt()));
+        metrics.counter("mesh.review.actions", "action", kind.name()).increment();
+        return action;
+    }
+
+    private static String eventId(SpecificRecord record) {
+        if (record == null || record.getSchema().getField("envelope") == null) {
+            return null;
+        }
+        return ((Envelope) record.get(record.getSchema().getField("envelope").pos())).getEventId();
+    }
+
+    private void send(ProducerRecord<byte[], byte[]> record) {
+        try {
+            producer.send(record).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("could not write to " + record.topic() + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    static String rawPreview(String base64) {
+        return base64 == null ? null : new String(Base64.getDecoder().decode(base64), StandardCharsets.ISO_8859_1);
+    }
+}

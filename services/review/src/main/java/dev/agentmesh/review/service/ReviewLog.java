@@ -1,0 +1,202 @@
+package dev.agentmesh.review.service;
+
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.gate.Disposition;
+import dev.agentmesh.gate.GateDecided;
+import dev.agentmesh.gate.PrincipalDecided;
+import dev.agentmesh.review.ReviewAction;
+import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateReducer;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.topics.Topic;
+import dev.agentmesh.topics.Topics;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Folds the dead-letter topic, the run events and the review actions into the {@link ReviewBook}, from the beginning
+ * of each topic at every start: the book is a view of the log, never the only copy of anything. Ready once it has
+ * caught up with the ends the topics had when it started.
+ */
+@ApplicationScoped
+public class ReviewLog {
+
+    private static final Logger LOG = Logger.getLogger(ReviewLog.class);
+
+    private final ReviewBook book = new ReviewBook();
+    private final MeshCodecs codecs;
+    private final MeshCodec<ReviewAction> actions;
+    private final String bootstrapServers;
+    private final Map<String, RunState> gatedRuns = new HashMap<>();
+    private final AtomicBoolean caughtUp = new AtomicBoolean();
+    private volatile boolean running = true;
+    private Thread thread;
+
+    public ReviewLog(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+        this.codecs = codecs;
+        this.actions = new MeshCodec<>(Topics.REVIEW_ACTIONS, codecs.settings());
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public ReviewBook book() {
+        return book;
+    }
+
+    void start(@Observes StartupEvent started) {
+        thread = new Thread(this::run, "review-log");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    void stop(@Observes ShutdownEvent stopping) {
+        running = false;
+    }
+
+    private void run() {
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        while (running) {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (Topic<?, ?> t : List.of(Topics.DEAD_LETTER, Topics.RUN_EVENTS, Topics.REVIEW_ACTIONS)) {
+                    consumer.partitionsFor(t.name(), Duration.ofSeconds(30))
+                            .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+                }
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
+                while (running) {
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                        fold(record);
+                    }
+                    book.settlePending();
+                    if (!caughtUp.get() && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
+                        caughtUp.set(true);
+                        LOG.infof("review caught up with the log: %d items", book.items().size());
+                    }
+                }
+            } catch (RuntimeException e) {
+                LOG.error("review log consumer failed; starting over from the beginning", e);
+                sleep();
+            }
+        }
+    }
+
+    private void fold(ConsumerRecord<byte[], byte[]> record) {
+        try {
+            if (record.topic().equals(Topics.DEAD_LETTER.name())) {
+                book.deadLetter(item(record));
+            } else if (record.topic().equals(Topics.REVIEW_ACTIONS.name())) {
+                ReviewAction a = actions.decode(record.value());
+                book.apply(a.getItemId(), new ReviewBook.Action(a.getActionId(), a.getAction().name(), a.getActor(), a.getReason(),
+                        a.getRedrivenTo(), a.getEdited(), a.getAt()));
+            } else {
+                runEvent(codecs.runEvents().decode(record.value()));
+            }
+        } catch (RuntimeException e) {
+            // An undecodable run event is the dead-letter topic's business (its consumers put it there), not review's.
+            LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
+        }
+    }
+
+    private void runEvent(RunEvent event) {
+        String runId = event.getEnvelope().getRunId();
+        Object payload = event.getPayload();
+        if (payload instanceof RunTriggered t) {
+            book.runContract(runId, t.getContract());
+        }
+        boolean gate = payload.getClass().getPackageName().equals(GateDecided.class.getPackageName());
+        if (gate || gatedRuns.containsKey(runId)) {
+            RunState state = RunStateReducer.apply(gatedRuns.get(runId), event);
+            gatedRuns.put(runId, state);
+            if (payload instanceof GateDecided d && d.getDisposition() == Disposition.RETURN_TO_PRINCIPAL) {
+                Map<String, String> positions = new LinkedHashMap<>();
+                state.gate().requested().keySet().forEach(sp -> {
+                    var a = state.gate().assessments().get(sp);
+                    positions.put(sp, a == null ? "MISSING: no assessment in time" : a.verdict() + ": " + a.summary());
+                });
+                d.getConflicts().forEach(c -> positions.put("conflict " + (positions.size() + 1), c));
+                book.returned(runId, d.getReason(), positions, event.getEnvelope().getOccurredAt());
+            } else if (payload instanceof PrincipalDecided p) {
+                book.principalDecided(runId, p.getDecision().name(), p.getDecidedBy(), p.getReason(),
+                        event.getEnvelope().getEventId(), event.getEnvelope().getOccurredAt());
+            }
+        }
+    }
+
+    ReviewBook.Item item(ConsumerRecord<byte[], byte[]> record) {
+        Map<String, String> headers = new TreeMap<>();
+        for (Header h : record.headers()) {
+            headers.put(h.key(), h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8));
+        }
+        String originalTopic = headers.get(MeshHeaders.DLQ_TOPIC);
+        String reason = headers.getOrDefault(MeshHeaders.DLQ_REASON, headers.getOrDefault(MeshHeaders.DLQ_CAUSE, "(no reason given)"));
+        if (headers.containsKey(MeshHeaders.ROW_REJECTIONS)) {
+            reason = reason + " [" + headers.get(MeshHeaders.ROW_REJECTIONS) + "]";
+        }
+        String runId = headers.get(MeshHeaders.RUN_ID);
+        String agent = headers.get(MeshHeaders.DLQ_SERVICE);
+        String type = null;
+        String json = null;
+        var topic = Payloads.typeOf(originalTopic);
+        if (topic.isPresent() && record.value() != null) {
+            SpecificRecord decoded = Payloads.decode(record.value(), topic.get(), codecs.settings()).orElse(null);
+            if (decoded != null) {
+                type = decoded.getSchema().getName();
+                json = Payloads.avroJson(decoded);
+                var envelopeField = decoded.getSchema().getField("envelope");
+                if (envelopeField != null && decoded.get(envelopeField.pos()) instanceof dev.agentmesh.common.Envelope e) {
+                    runId = runId != null ? runId : e.getRunId();
+                    agent = agent != null ? agent : "from " + e.getAgentRole();
+                }
+            }
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        return new ReviewBook.Item(ReviewBook.deadLetterId(record.partition(), record.offset()), ReviewBook.Kind.DEAD_LETTER,
+                ReviewBook.Status.OPEN, reason, runId != null ? runId : key, agent != null ? agent : "(unknown)", key,
+                originalTopic, headers.get(MeshHeaders.DLQ_PARTITION), headers.get(MeshHeaders.DLQ_OFFSET),
+                record.partition(), record.offset(), headers, type, json,
+                json == null && record.value() != null ? Base64.getEncoder().encodeToString(record.value()) : null,
+                Instant.ofEpochMilli(record.timestamp()), List.of());
+    }
+
+    public boolean caughtUp() {
+        return caughtUp.get();
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
