@@ -19,8 +19,17 @@ public final class Traces {
         return "00-" + traceId(runId) + "-" + hex(eventId, 8) + "-01";
     }
 
+    /** The last run's trace id: stages stamp many events (one per row) of one run in a row. */
+    private static volatile String[] lastTrace = {"", ""};
+
     public static String traceId(String runId) {
-        return hex(runId, 16);
+        String[] last = lastTrace;
+        if (last[0].equals(runId)) {
+            return last[1];
+        }
+        String id = hex(runId, 16);
+        lastTrace = new String[]{runId, id};
+        return id;
     }
 
     /** The trace id of a traceparent, or null when it is not one. */

@@ -1,7 +1,6 @@
 package dev.agentmesh.coordinator;
 
 import dev.agentmesh.core.Envelopes;
-import dev.agentmesh.core.RunLog;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.grants.ActionRequest;
@@ -11,10 +10,10 @@ import dev.agentmesh.grants.GrantLedger;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.grants.Resources;
 import dev.agentmesh.run.RunEvent;
-import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.runstate.StageState;
+import dev.agentmesh.service.ActiveRuns;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
@@ -37,14 +36,9 @@ import org.jboss.logging.Logger;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Thin Kafka shell around {@link GateDecider}: folds each run's events with the run-state reducer, opens the gate
@@ -63,13 +57,11 @@ public class CoordinatorService {
     private final MeterRegistry metrics;
     private final GateDecider decider;
     private final ModelRegistry registry;
-    private final String bootstrapServers;
     private final Duration tick;
     private final MutinyEmitter<byte[]> runEventsOut;
     private final Clock clock = Clock.systemUTC();
 
-    private final Map<String, RunState> active = new HashMap<>();
-    private final Set<String> settled = new HashSet<>();
+    private final ActiveRuns runs;
     private ScheduledExecutorService ticker;
 
     public CoordinatorService(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics,
@@ -85,14 +77,13 @@ public class CoordinatorService {
         this.metrics = metrics;
         this.decider = new GateDecider(new Envelopes(role, instance, clock));
         this.registry = new ModelRegistry(artifacts);
-        this.bootstrapServers = bootstrapServers;
+        this.runs = new ActiveRuns(bootstrapServers, codecs.runEvents(), Stages.GATE);
         this.tick = tick;
         this.runEventsOut = runEventsOut;
     }
 
     void start(@Observes StartupEvent started) {
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "gate-ticker"));
-        ticker.scheduleWithFixedDelay(this::onTick, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        ticker = ActiveRuns.ticker("gate-ticker", tick, this::onTick);
     }
 
     void stop(@Observes ShutdownEvent stopping) {
@@ -107,23 +98,11 @@ public class CoordinatorService {
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
         String runId = event.getEnvelope().getRunId();
-        if (settled.contains(runId)) {
-            if (event.getPayload() instanceof PrincipalDecided) {
-                LOG.infof("run %s: principal decision %s ignored, the gate is closed", runId, event.getEnvelope().getEventId());
-            }
-            return;
+        if (runs.settled(runId) && event.getPayload() instanceof PrincipalDecided) {
+            LOG.infof("run %s: principal decision %s ignored, the gate is closed", runId, event.getEnvelope().getEventId());
         }
-        RunState state = active.get(runId);
-        if (state == null && !(event.getPayload() instanceof RunTriggered)) {
-            state = rebuild(runId);
-        }
-        state = RunStateReducer.apply(state, event);
-        if (state.triggered() && !state.plannedStages().contains(Stages.GATE)) {
-            settle(runId);
-            return;
-        }
-        active.put(runId, state);
-        if (!state.triggered()) {
+        RunState state = runs.fold(event).orElse(null);
+        if (state == null || !state.triggered()) {
             return;
         }
         if (event.getPayload() instanceof PrincipalDecided decided) {
@@ -141,7 +120,7 @@ public class CoordinatorService {
 
     synchronized void onTick() {
         try {
-            for (RunState state : List.copyOf(active.values())) {
+            for (RunState state : runs.all()) {
                 if (state.gate() != null && !state.gate().requested().isEmpty() && state.gate().decision() == null) {
                     act(state);
                 }
@@ -171,9 +150,9 @@ public class CoordinatorService {
         StageState gate = state.stages().get(Stages.GATE);
         if (gate != null && gate.status().terminal()) {
             LOG.infof("run %s: gate %s%s", state.runId(), gate.status(), gate.reason() == null ? "" : " - " + gate.reason());
-            settle(state.runId());
+            runs.settle(state.runId());
         } else {
-            active.put(state.runId(), state);
+            runs.put(state);
         }
     }
 
@@ -241,17 +220,5 @@ public class CoordinatorService {
         return Decision.ALLOWED;
     }
 
-    private RunState rebuild(String runId) {
-        RunState state = null;
-        for (RunEvent e : RunLog.read(bootstrapServers, codecs.runEvents(), runId, Duration.ofSeconds(30))) {
-            state = RunStateReducer.apply(state, e);
-        }
-        LOG.infof("run %s rebuilt from the log: %d events", runId, state == null ? 0 : state.eventCount());
-        return state;
-    }
 
-    private void settle(String runId) {
-        active.remove(runId);
-        settled.add(runId);
-    }
 }

@@ -1,7 +1,6 @@
 package dev.agentmesh.sweeporchestrator;
 
 import dev.agentmesh.core.Envelopes;
-import dev.agentmesh.core.RunLog;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.fanout.SweepDecider;
 import dev.agentmesh.fanout.SweepDecider.Authority;
@@ -17,10 +16,10 @@ import dev.agentmesh.grants.GrantLedger;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.grants.Resources;
 import dev.agentmesh.run.RunEvent;
-import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.runstate.StageState;
+import dev.agentmesh.service.ActiveRuns;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
@@ -44,15 +43,10 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Thin Kafka shell around {@link SweepDecider}. It folds each run's events with the run-state reducer, asks the
@@ -73,7 +67,6 @@ public class SweepOrchestratorService {
     private final String role;
     private final String instance;
     private final Optional<KeyPair> agentKey;
-    private final String bootstrapServers;
     private final Duration tick;
     private final MutinyEmitter<byte[]> runEventsOut;
     private final MutinyEmitter<byte[]> cellTasksOut;
@@ -81,10 +74,8 @@ public class SweepOrchestratorService {
     private final MutinyEmitter<byte[]> grantsOut;
     private final Clock clock = Clock.systemUTC();
 
-    /** Runs whose sweep is pending or under way, folded from their events. */
-    private final Map<String, RunState> active = new HashMap<>();
-    /** Runs with nothing (more) to orchestrate: no sweep in their plan, or the sweep is over. */
-    private final Set<String> settled = new HashSet<>();
+    /** Runs whose sweep is pending or under way, folded from their events; settled ones are ignored. */
+    private final ActiveRuns runs;
     private ScheduledExecutorService ticker;
 
     public SweepOrchestratorService(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics,
@@ -106,7 +97,7 @@ public class SweepOrchestratorService {
         this.decider = new SweepDecider(role, instance, clock);
         this.agentKey = keysDir.filter(dir -> Files.isRegularFile(dir.resolve(role + ".key")))
                 .map(dir -> GrantKeys.load(dir, role));
-        this.bootstrapServers = bootstrapServers;
+        this.runs = new ActiveRuns(bootstrapServers, codecs.runEvents(), Stages.SWEEP);
         this.tick = tick;
         this.runEventsOut = runEventsOut;
         this.cellTasksOut = cellTasksOut;
@@ -118,8 +109,7 @@ public class SweepOrchestratorService {
     }
 
     void start(@Observes StartupEvent started) {
-        ticker = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "sweep-ticker"));
-        ticker.scheduleWithFixedDelay(this::onTick, tick.toMillis(), tick.toMillis(), TimeUnit.MILLISECONDS);
+        ticker = ActiveRuns.ticker("sweep-ticker", tick, this::onTick);
     }
 
     void stop(@Observes ShutdownEvent stopping) {
@@ -133,28 +123,12 @@ public class SweepOrchestratorService {
     @Blocking
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
-        String runId = event.getEnvelope().getRunId();
-        if (settled.contains(runId)) {
-            return;
-        }
-        RunState state = active.get(runId);
-        if (state == null && !(event.getPayload() instanceof RunTriggered)) {
-            state = rebuild(runId);
-        }
-        state = RunStateReducer.apply(state, event);
-        if (state.triggered() && !state.plannedStages().contains(Stages.SWEEP)) {
-            settle(runId);
-            return;
-        }
-        active.put(runId, state);
-        if (state.triggered()) {
-            act(state);
-        }
+        runs.fold(event).filter(RunState::triggered).ifPresent(this::act);
     }
 
     synchronized void onTick() {
         try {
-            for (RunState state : List.copyOf(active.values())) {
+            for (RunState state : runs.all()) {
                 if (state.sweep() != null && state.sweep().plannedBy() != null && !state.sweep().finished()) {
                     act(state);
                 }
@@ -164,14 +138,6 @@ public class SweepOrchestratorService {
         }
     }
 
-    private RunState rebuild(String runId) {
-        RunState state = null;
-        for (RunEvent e : RunLog.read(bootstrapServers, codecs.runEvents(), runId, Duration.ofSeconds(30))) {
-            state = RunStateReducer.apply(state, e);
-        }
-        LOG.infof("run %s rebuilt from the log: %d events", runId, state == null ? 0 : state.eventCount());
-        return state;
-    }
 
     private void act(RunState state) {
         String runId = state.runId();
@@ -185,9 +151,9 @@ public class SweepOrchestratorService {
                 || (sweepStage != null && sweepStage.status() == StageState.Status.FAILED)) {
             LOG.infof("run %s: sweep %s", runId, state.sweep() != null && state.sweep().finished()
                     ? state.sweep().outcome().outcome() + " - " + state.sweep().outcome().reason() : sweepStage.reason());
-            settle(runId);
+            runs.settle(runId);
         } else {
-            active.put(runId, state);
+            runs.put(state);
         }
     }
 
@@ -254,8 +220,4 @@ public class SweepOrchestratorService {
         return state;
     }
 
-    private void settle(String runId) {
-        active.remove(runId);
-        settled.add(runId);
-    }
 }
