@@ -33,6 +33,16 @@ public final class Envelopes {
                 cause.getGrantId(), cause.getDelegationDepth(), cause.getAttempt(), computeMs, null);
     }
 
+    /**
+     * An envelope for one of the many items (rows) a single action produces: its id is the cause's id and
+     * {@code discriminator} (deterministic, and no hashing per row), and it shares the cause's trace context, since
+     * the items belong to the stage's span rather than being spans of their own.
+     */
+    public Envelope item(Envelope cause, String discriminator) {
+        return envelope(cause.getEventId() + "/" + discriminator, cause.getRunId(), cause.getEventId(), cause.getGrantId(),
+                cause.getDelegationDepth(), cause.getAttempt(), 0, cause.getTraceParent());
+    }
+
     /** An envelope of this agent's, stamped now, with every other field given; a null trace parent is the run's. */
     public Envelope envelope(String eventId, String runId, String causationId, String grantId, int delegationDepth,
                              int attempt, long computeMs, String traceParent) {

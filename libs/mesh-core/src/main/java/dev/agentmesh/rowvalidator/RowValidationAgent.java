@@ -119,7 +119,7 @@ public final class RowValidationAgent {
             Map<String, Long> rejectedByField = new TreeMap<>();
             for (int i = 0; i < table.rows().size(); i++) {
                 Map<String, String> values = table.rows().get(i);
-                DataRow row = new DataRow(envelopes.causedBy(cause, "row-" + i, 0), (long) i, new LinkedHashMap<>(values));
+                DataRow row = new DataRow(envelopes.item(cause, "row-" + i), (long) i, new LinkedHashMap<>(values));
                 List<RowViolation> violations = validator.validate(values);
                 if (violations.isEmpty()) {
                     valid.add(row);

@@ -57,7 +57,7 @@ public final class FeatureExtractionAgent {
             FeatureEncoder.Result result = new FeatureEncoder(contract).encode(input);
             List<FeatureRow> features = new ArrayList<>(result.rows().size());
             for (FeatureEncoder.Encoded e : result.rows()) {
-                features.add(new FeatureRow(envelopes.causedBy(envelope, "row-" + e.rowIndex(), 0), e.rowIndex(), e.split(),
+                features.add(new FeatureRow(envelopes.item(envelope, "row-" + e.rowIndex()), e.rowIndex(), e.split(),
                         e.label(), Arrays.stream(e.features()).boxed().toList()));
             }
             Map<String, Long> counts = new TreeMap<>();
