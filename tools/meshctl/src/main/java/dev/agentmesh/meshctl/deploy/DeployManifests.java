@@ -78,6 +78,9 @@ public final class DeployManifests {
         kustomization.put("resources", resources);
         files.put(base + "kustomization.yaml", docs(List.of(kustomization)));
         files.put("docker-compose.yml", DockerCompose.render(services));
+        for (ServiceAccess s : services) {
+            files.put("services/" + s.service() + "/" + DockerCompose.DOCKERFILE, DockerCompose.dockerfile(s.service()));
+        }
         return files;
     }
 

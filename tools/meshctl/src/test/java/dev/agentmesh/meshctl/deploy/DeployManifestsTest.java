@@ -161,8 +161,10 @@ class DeployManifestsTest {
         for (String service : serviceModules()) {
             assertTrue(services.has(service), "docker-compose.yml lacks " + service);
             assertEquals("kafka:29092", services.path(service).path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText());
-            assertEquals(service, services.path(service).path("build").path("args").path("SERVICE").asText(), "built from its own module");
-            assertTrue(Files.isRegularFile(ROOT.resolve(services.path(service).path("build").path("dockerfile").asText())));
+            Path context = ROOT.resolve(services.path(service).path("build").path("context").asText());
+            assertEquals(ROOT.resolve("services").resolve(service), context, "built from its own module");
+            assertTrue(Files.isRegularFile(context.resolve(services.path(service).path("build").path("dockerfile").asText())),
+                    service + " has no src/main/docker/Dockerfile.jvm");
         }
         for (String infra : List.of("kafka", "mesh-topics", DeployManifests.REGISTRY, "kafka-ui")) {
             assertTrue(services.has(infra), "docker-compose.yml lacks " + infra);
