@@ -101,6 +101,9 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("broker and services stay up. In another shell, from " + Path.of("").toAbsolutePath() + ":");
                 System.out.println("  ./meshctl runs list");
                 System.out.println("  ./meshctl runs show " + runId);
+                System.out.println("  ./meshctl dlq list");
+                System.out.println("review page: " + services.get("review").url() + "/review (alice / alice-principal: reviewer and principal;"
+                        + " bob / bob-reviewer: reviewer)");
                 System.out.println("Ctrl-C stops everything.");
                 Thread.currentThread().join();
             }
