@@ -114,6 +114,11 @@ public class DemoCommand implements Callable<Integer> {
     }
 
     private RunState watch(long t0, RunStateClient client, String runId) {
+        return watch(t0, client, runId, timeout);
+    }
+
+    /** Prints a progress line whenever it changes, until the run ends or waits for its principal. */
+    static RunState watch(long t0, RunStateClient client, String runId, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {

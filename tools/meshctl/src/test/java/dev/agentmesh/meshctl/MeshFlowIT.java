@@ -129,6 +129,10 @@ class MeshFlowIT {
 
         String listed = meshctl("runs", "list", "--run-state-url", services.get("run-state").url());
         assertTrue(listed.lines().anyMatch(l -> l.startsWith("it-run-1") && l.contains("COMPLETED")), listed);
+
+        String watched = meshctl("watch", "it-run-1", "--run-state-url", services.get("run-state").url(), "--timeout", "PT30S");
+        assertTrue(watched.contains("[####################] 4/4 stages  COMPLETED"), watched);
+        assertTrue(watched.contains("run it-run-1: COMPLETED"), "then the summary: " + watched);
     }
 
     @Test
