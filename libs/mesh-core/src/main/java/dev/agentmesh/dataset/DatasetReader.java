@@ -24,7 +24,7 @@ public final class DatasetReader {
     }
 
     public static List<DatasetRow> read(String uri) {
-        Path file = uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+        Path file = dev.agentmesh.artifacts.Artifacts.local(uri);
         try (InputStream in = Files.newInputStream(file);
              DataFileStream<DatasetRow> rows = new DataFileStream<>(in, new SpecificDatumReader<>(DatasetRow.getClassSchema(),
                      DatasetRow.getClassSchema(), new SpecificData(DatasetRow.class.getClassLoader())))) {

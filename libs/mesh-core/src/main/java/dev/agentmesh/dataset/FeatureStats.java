@@ -51,10 +51,11 @@ public final class FeatureStats {
 
     /** The statistics of the dataset at {@code location} (a directory URI); empty when it has none. */
     public static Map<String, double[]> read(String location) {
-        Path file = Path.of(URI.create(location)).resolve(FILE);
-        if (!Files.isRegularFile(file)) {
+        String uri = (location.endsWith("/") ? location : location + "/") + FILE;
+        if (!dev.agentmesh.artifacts.Artifacts.exists(uri)) {
             return Map.of();
         }
+        Path file = dev.agentmesh.artifacts.Artifacts.local(uri);
         try {
             return fromJson(Files.readString(file));
         } catch (IOException e) {

@@ -3,6 +3,8 @@ package dev.agentmesh.publisher;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.artifacts.ArtifactStore;
+import dev.agentmesh.artifacts.LocalArtifactStore;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.dataset.FeatureStats;
 import dev.agentmesh.core.Envelopes;
@@ -32,10 +34,17 @@ public final class PublishAgent {
 
     private final Envelopes envelopes;
     private final Path artifactRoot;
+    private final ArtifactStore store;
 
-    public PublishAgent(Envelopes envelopes, Path artifactRoot) {
+    /** Writes under {@code artifactRoot}, then publishes to {@code store} (the local filesystem or an S3 bucket). */
+    public PublishAgent(Envelopes envelopes, Path artifactRoot, ArtifactStore store) {
         this.envelopes = envelopes;
         this.artifactRoot = artifactRoot.toAbsolutePath().normalize();
+        this.store = store;
+    }
+
+    public PublishAgent(Envelopes envelopes, Path artifactRoot) {
+        this(envelopes, artifactRoot, LocalArtifactStore.INSTANCE);
     }
 
     public RunEvent failed(RunEvent cause, String reason) {
@@ -61,14 +70,14 @@ public final class PublishAgent {
             if (stats != null) {
                 FeatureStats.write(written.directory(), FeatureStats.fromJson(stats));
             }
+            String location = store.publish(written.directory(), "datasets/" + runId);
             Map<String, String> splits = new LinkedHashMap<>();
             Map<String, Long> counts = new TreeMap<>();
             for (Split split : Split.values()) {
-                splits.put(split.name().toLowerCase(), written.files().get(split).toUri().toString());
+                splits.put(split.name().toLowerCase(), location + DatasetWriter.fileName(split));
                 counts.put(split.name().toLowerCase(), written.counts().get(split));
             }
             counts.put(AuditKeys.ROWS_OUT, (long) features.size());
-            String location = written.directory().toUri().toString();
             RunEvent published = new RunEvent(envelopes.causedBy(cause.getEnvelope(), "published", 0),
                     new DatasetPublished(location, written.checksum(), splits, counts, names, contract.label(),
                             contract.positiveLabel()));

@@ -34,10 +34,11 @@ public class PublisherService {
                                 @ConfigProperty(name = "mesh.agent.role") String role,
                                 @ConfigProperty(name = "mesh.agent.instance") String instance,
                                 @ConfigProperty(name = "mesh.artifacts.dir") java.nio.file.Path artifacts,
+                                dev.agentmesh.service.ArtifactStores stores,
                                 @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.codecs = codecs;
         this.stage = stage;
-        this.agent = new PublishAgent(new Envelopes(role, instance), artifacts);
+        this.agent = new PublishAgent(new Envelopes(role, instance), artifacts, stores.store());
         this.runEventsOut = runEventsOut;
     }
 

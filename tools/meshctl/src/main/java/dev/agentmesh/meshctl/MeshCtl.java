@@ -12,11 +12,28 @@ public class MeshCtl {
 
     public static void main(String[] args) {
         quietLibraries();
+        s3FromEnvironment();
         System.exit(commandLine().execute(args));
     }
 
     public static CommandLine commandLine() {
         return new CommandLine(new MeshCtl()).setCaseInsensitiveEnumValuesAllowed(true);
+    }
+
+    /**
+     * Reads {@code s3://} artifacts (datasets) when the services publish to an S3-compatible store: the same settings
+     * as theirs, from {@code MESH_ARTIFACTS_S3_BUCKET}, {@code _ENDPOINT}, {@code _REGION}, {@code _ACCESS_KEY},
+     * {@code _SECRET_KEY}.
+     */
+    static void s3FromEnvironment() {
+        String bucket = System.getenv("MESH_ARTIFACTS_S3_BUCKET");
+        if (bucket != null && !bucket.isBlank()) {
+            dev.agentmesh.artifacts.Artifacts.register(new dev.agentmesh.artifacts.s3.S3ArtifactStore(
+                    new dev.agentmesh.artifacts.s3.S3ArtifactStore.Settings(System.getenv("MESH_ARTIFACTS_S3_ENDPOINT"), bucket,
+                            System.getenv().getOrDefault("MESH_ARTIFACTS_S3_REGION", "us-east-1"),
+                            System.getenv("MESH_ARTIFACTS_S3_ACCESS_KEY"), System.getenv("MESH_ARTIFACTS_S3_SECRET_KEY"), true),
+                    java.nio.file.Path.of(".mesh", "s3-cache")));
+        }
     }
 
     /** The embedded broker and Kafka clients log a lot at INFO; the CLI shows only their warnings. */

@@ -56,12 +56,24 @@ class MeshFlowIT {
     static RunStateClient runState;
 
     @BeforeAll
-    static void startMesh() {
+    static void startMesh() throws Exception {
         kafka = EmbeddedKafka.start();
         services = new MeshServices(ROOT, ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()));
         java.util.Map<String, java.util.Map<String, String>> config = new java.util.HashMap<>(MeshServices.INGEST_SERVICES.stream()
                 .collect(java.util.stream.Collectors.toMap(s -> s, s -> PrincipalTools.serviceConfig(KEYS))));
         config.put(REVIEW, PrincipalTools.reviewConfig(KEYS, kafka.bootstrapServers()));
+        // The publisher writes datasets to an S3-compatible store (S3Proxy, in this JVM); the rest read them from there.
+        s3 = dev.agentmesh.testing.EmbeddedS3.start("it-artifacts");
+        java.util.Map<String, String> s3Config = java.util.Map.of("mesh.artifacts.s3.bucket", s3.bucket(),
+                "mesh.artifacts.s3.endpoint", s3.endpoint(), "mesh.artifacts.s3.access-key", dev.agentmesh.testing.EmbeddedS3.ACCESS_KEY,
+                "mesh.artifacts.s3.secret-key", dev.agentmesh.testing.EmbeddedS3.SECRET_KEY);
+        java.util.Map<String, String> publisher = new java.util.HashMap<>(config.get("publisher"));
+        publisher.putAll(s3Config);
+        config.put("publisher", publisher);
+        dev.agentmesh.artifacts.Artifacts.register(new dev.agentmesh.artifacts.s3.S3ArtifactStore(
+                new dev.agentmesh.artifacts.s3.S3ArtifactStore.Settings(s3.endpoint(), s3.bucket(), "us-east-1",
+                        dev.agentmesh.testing.EmbeddedS3.ACCESS_KEY, dev.agentmesh.testing.EmbeddedS3.SECRET_KEY, true),
+                ROOT.resolve("tools/meshctl/target/it-s3-cache-" + ProcessHandle.current().pid())));
         java.util.List<String> started = new java.util.ArrayList<>(MeshServices.INGEST_SERVICES);
         started.add(REVIEW);
         services.startAll(started, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
@@ -70,12 +82,14 @@ class MeshFlowIT {
     }
 
     @AfterAll
-    static void stopMesh() {
+    static void stopMesh() throws Exception {
         services.close();
         kafka.close();
+        s3.close();
     }
 
     static final String REVIEW = "review";
+    static dev.agentmesh.testing.EmbeddedS3 s3;
 
     /** Stage 1 only: the sweep and later stages have their own ITs. */
     static final String INGEST = String.join(",", dev.agentmesh.core.Stages.INGEST);
@@ -125,6 +139,11 @@ class MeshFlowIT {
         assertNotNull(state.dataset(), "the dataset is announced");
         assertTrue(state.dataset().checksum().startsWith("sha256:"));
         assertEquals(1000L, state.dataset().counts().get("rows.out"));
+        assertEquals("s3://it-artifacts/datasets/it-run-1/", state.dataset().location(), "published to the configured S3 store");
+        java.util.List<java.nio.file.Path> splits = java.util.Arrays.stream(dev.agentmesh.data.Split.values())
+                .map(sp -> dev.agentmesh.artifacts.Artifacts.local(state.dataset().splits().get(sp.name().toLowerCase()))).toList();
+        assertEquals(state.dataset().checksum(), dev.agentmesh.dataset.DatasetWriter.checksum(splits),
+                "the bytes in the bucket are the bytes announced");
         assertEquals(10, state.eventCount(), "trigger, 4 x (started, completed), dataset published");
 
         String listed = meshctl("runs", "list", "--run-state-url", services.get("run-state").url());
@@ -410,6 +429,7 @@ class MeshFlowIT {
         var browser = new org.openqa.selenium.chrome.ChromeDriver(service, options);
         try {
             var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page is replaced after a submit
             browser.get(services.get(REVIEW).url() + "/review");
             wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
             browser.findElement(org.openqa.selenium.By.id("username")).sendKeys("bob");
