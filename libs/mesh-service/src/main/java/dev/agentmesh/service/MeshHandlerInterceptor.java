@@ -23,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 @Priority(Interceptor.Priority.PLATFORM_AFTER)
 public class MeshHandlerInterceptor {
 
+    /** Records sent to the dead-letter topic, by the topic they came from; services that dead-letter by hand count here too. */
+    public static final String DEAD_LETTER_RECORDS = "mesh.dead-letter.records";
     public static final String MDC_RUN_ID = "runId";
     public static final String MDC_EVENT_ID = "eventId";
 
@@ -53,7 +55,7 @@ public class MeshHandlerInterceptor {
             return result;
         } catch (Exception | Error e) {
             metrics.counter("mesh.events.failed", "topic", topic, "exception", e.getClass().getSimpleName()).increment();
-            metrics.counter("mesh.dead-letter.records", "topic", topic).increment();
+            metrics.counter(DEAD_LETTER_RECORDS, "topic", topic).increment();
             throw e;
         } finally {
             sample.stop(metrics.timer("mesh.handler.latency", "topic", topic));

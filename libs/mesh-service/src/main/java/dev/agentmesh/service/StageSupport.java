@@ -113,13 +113,11 @@ public class StageSupport {
 
     /** Sends a run event keyed by its run id, with its trace context in the {@code traceparent} header. */
     public void send(MutinyEmitter<byte[]> emitter, RunEvent event) {
-        emitter.sendMessage(message(event.getEnvelope().getRunId(), codecs.runEvents().encode(event), traceHeaders(event)))
+        emitter.sendMessage(message(event.getEnvelope().getRunId(), codecs.runEvents().encode(event),
+                MeshHeaders.forEnvelope(event.getEnvelope())))
                 .await().atMost(SEND_TIMEOUT);
     }
 
-    public static RecordHeaders traceHeaders(RunEvent event) {
-        return MeshHeaders.forEnvelope(event.getEnvelope());
-    }
 
     public void send(MutinyEmitter<byte[]> emitter, String key, byte[] value) {
         emitter.sendMessage(message(key, value, null)).await().atMost(SEND_TIMEOUT);

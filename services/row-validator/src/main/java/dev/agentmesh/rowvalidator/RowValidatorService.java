@@ -114,6 +114,7 @@ public class RowValidatorService {
         } else {
             send(deadLetterOut, runId, codecs.rows().encode(row), rejectionHeaders(runId, "redrive:" + record.topic(),
                     new RowValidationAgent.Rejection(row, redrive.violations())));
+            metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", record.topic()).increment();
         }
         sendEvent(redrive.reported());
         metrics.counter("mesh.rows.redriven", "role", role, "valid", Boolean.toString(redrive.valid())).increment();
@@ -176,6 +177,8 @@ public class RowValidatorService {
 
         metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
         metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
+        metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", trigger.getSourceKind()
+                == dev.agentmesh.run.SourceKind.TOPIC ? Topics.ROWS_RAW.name() : "source").increment(outcome.rejected().size() + undecodable.size());
         LOG.infof("run %s: %d rows valid, %d rejected (read %d ms, validate %d ms, send %d ms)", runId, outcome.valid().size(),
                 outcome.rejected().size(), readNanos / 1_000_000, (validatedAt - t0 - readNanos) / 1_000_000,
                 (System.nanoTime() - validatedAt) / 1_000_000);
@@ -214,7 +217,7 @@ public class RowValidatorService {
     }
 
     private void sendEvent(RunEvent event) {
-        send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), StageSupport.traceHeaders(event));
+        send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), dev.agentmesh.core.MeshHeaders.forEnvelope(event.getEnvelope()));
     }
 
     private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {

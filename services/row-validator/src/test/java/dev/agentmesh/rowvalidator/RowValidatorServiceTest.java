@@ -172,5 +172,10 @@ class RowValidatorServiceTest {
                 .findFirst().orElseThrow();
         assertEquals(Topics.ROWS_RAW.name(), TopicProbe.header(undecodable, MeshHeaders.DLQ_TOPIC));
         assertTrue(TopicProbe.header(undecodable, MeshHeaders.DLQ_REASON).startsWith("undecodable raw row"));
+
+        String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(metrics.contains("mesh_dead_letter_records_total{topic=\"mesh.rows.raw\"} 2.0"),
+                "the rows this service dead-lettered itself are counted with the rest: " + metrics.lines()
+                        .filter(l -> l.startsWith("mesh_dead_letter")).toList());
     }
 }

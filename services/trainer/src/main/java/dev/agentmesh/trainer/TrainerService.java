@@ -88,7 +88,7 @@ public class TrainerService {
         // Not awaited on its own: training starts at once, and the report below waits for both acknowledgements.
         RunEvent startedEvent = agent.started(task);
         java.util.concurrent.CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
-                codecs.runEvents().encode(startedEvent), StageSupport.traceHeaders(startedEvent))).subscribeAsCompletionStage();
+                codecs.runEvents().encode(startedEvent), dev.agentmesh.core.MeshHeaders.forEnvelope(startedEvent.getEnvelope()))).subscribeAsCompletionStage();
         Instant deadline = Instant.now().plusMillis(task.getTimeoutMs());
         StopSignal stop = () -> {
             Optional<String> reason = cancellations.reason(runId, cellId, attempt);
