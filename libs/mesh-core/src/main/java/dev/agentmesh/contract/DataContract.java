@@ -62,6 +62,9 @@ public record DataContract(
             if (byName.size() != columns.size()) {
                 problems.add("duplicate column names");
             }
+            if (key != null && !byName.containsKey(key)) {
+                problems.add("key '" + key + "' is not a column");
+            }
             if (label != null && !byName.containsKey(label)) {
                 problems.add("label '" + label + "' is not a column");
             }

@@ -1,19 +1,33 @@
 package dev.agentmesh.contract;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Checks rows against a {@link DataContract}; pure, so it runs the same in a service, a test or a replay. */
+/**
+ * Checks rows against a {@link DataContract}; pure, so it runs the same in a service, a test or a replay. It sits on
+ * the hot path of every row, hence the precomputed column table and no allocation for a valid row.
+ */
 public final class RowValidator {
 
     private final DataContract contract;
     private final Map<String, DataContract.Column> columns;
+    private final DataContract.Column[] checked;
+    private final Set<String>[] allowed;
 
+    @SuppressWarnings("unchecked")
     public RowValidator(DataContract contract) {
         this.contract = contract;
         this.columns = contract.columnsByName();
+        this.checked = contract.columns().toArray(DataContract.Column[]::new);
+        this.allowed = new Set[checked.length];
+        for (int i = 0; i < checked.length; i++) {
+            List<String> values = checked[i].allowed();
+            allowed[i] = values == null || values.isEmpty() ? null : new HashSet<>(values);
+        }
     }
 
     public DataContract contract() {
@@ -28,61 +42,99 @@ public final class RowValidator {
         return problems;
     }
 
-    /** Every field-level violation of one row; empty when the row is valid. */
+    /** Every field-level violation of one row; empty (and shared) when the row is valid. */
     public List<RowViolation> validate(Map<String, String> row) {
-        List<RowViolation> violations = new ArrayList<>();
-        row.keySet().stream().filter(f -> !columns.containsKey(f))
-                .forEach(f -> violations.add(new RowViolation(f, "not in contract " + contract.name())));
-        for (DataContract.Column column : contract.columns()) {
+        List<RowViolation> violations = null;
+        if (row.size() != checked.length || !columns.keySet().containsAll(row.keySet())) {
+            for (String field : row.keySet()) {
+                if (!columns.containsKey(field)) {
+                    violations = add(violations, new RowViolation(field, "not in contract " + contract.name()));
+                }
+            }
+        }
+        for (int i = 0; i < checked.length; i++) {
+            DataContract.Column column = checked[i];
             String raw = row.get(column.name());
             String value = raw == null ? null : raw.trim();
             if (value == null || value.isEmpty()) {
                 if (column.required()) {
-                    violations.add(new RowViolation(column.name(), "required but missing"));
+                    violations = add(violations, new RowViolation(column.name(), "required but missing"));
                 }
                 continue;
             }
-            switch (column.type()) {
-                case CATEGORY -> {
-                    if (!column.allowed().contains(value)) {
-                        violations.add(new RowViolation(column.name(), "'" + value + "' is not one of " + column.allowed()));
-                    }
-                }
-                case INTEGER -> {
-                    try {
-                        checkRange(column, Long.parseLong(value), violations);
-                    } catch (NumberFormatException e) {
-                        violations.add(new RowViolation(column.name(), "'" + value + "' is not an integer"));
-                    }
-                }
-                case NUMBER -> {
-                    try {
-                        double number = Double.parseDouble(value);
-                        if (Double.isNaN(number) || Double.isInfinite(number)) {
-                            violations.add(new RowViolation(column.name(), "'" + value + "' is not a finite number"));
-                        } else {
-                            checkRange(column, number, violations);
-                        }
-                    } catch (NumberFormatException e) {
-                        violations.add(new RowViolation(column.name(), "'" + value + "' is not a number"));
-                    }
-                }
-                case STRING -> {
-                    if (column.allowed() != null && !column.allowed().isEmpty() && !column.allowed().contains(value)) {
-                        violations.add(new RowViolation(column.name(), "'" + value + "' is not one of " + column.allowed()));
-                    }
-                }
+            RowViolation violation = switch (column.type()) {
+                case CATEGORY, STRING -> allowed[i] == null || allowed[i].contains(value) ? null
+                        : new RowViolation(column.name(), "'" + value + "' is not one of " + column.allowed());
+                case INTEGER -> integer(column, value);
+                case NUMBER -> number(column, value);
+            };
+            if (violation != null) {
+                violations = add(violations, violation);
             }
         }
-        return violations;
+        return violations == null ? List.of() : violations;
     }
 
-    private static void checkRange(DataContract.Column column, double value, List<RowViolation> violations) {
+    private static RowViolation integer(DataContract.Column column, String value) {
+        try {
+            return outOfRange(column, Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            return new RowViolation(column.name(), "'" + value + "' is not an integer");
+        }
+    }
+
+    private static RowViolation number(DataContract.Column column, String value) {
+        try {
+            double number = Double.parseDouble(value);
+            if (Double.isNaN(number) || Double.isInfinite(number)) {
+                return new RowViolation(column.name(), "'" + value + "' is not a finite number");
+            }
+            return outOfRange(column, number);
+        } catch (NumberFormatException e) {
+            return new RowViolation(column.name(), "'" + value + "' is not a number");
+        }
+    }
+
+    private static RowViolation outOfRange(DataContract.Column column, double value) {
         if (column.min() != null && value < column.min()) {
-            violations.add(new RowViolation(column.name(), value + " is below the minimum " + column.min()));
+            return new RowViolation(column.name(), value + " is below the minimum " + column.min());
         }
         if (column.max() != null && value > column.max()) {
-            violations.add(new RowViolation(column.name(), value + " is above the maximum " + column.max()));
+            return new RowViolation(column.name(), value + " is above the maximum " + column.max());
+        }
+        return null;
+    }
+
+    private static List<RowViolation> add(List<RowViolation> violations, RowViolation violation) {
+        List<RowViolation> list = violations == null ? new ArrayList<>(2) : violations;
+        list.add(violation);
+        return list;
+    }
+
+    /**
+     * The contract's unique key across one run's rows: the first row with a key value owns it, a later row with the
+     * same value is a violation naming that first row. Holds one entry per distinct key (memory grows with the run).
+     */
+    public static final class UniqueKeys {
+        private final String keyColumn;
+        private final Map<String, Long> firstSeen = new HashMap<>();
+
+        public UniqueKeys(DataContract contract) {
+            this.keyColumn = contract.key();
+        }
+
+        /** The violation for a duplicate key, or null; rows without a key value are left to the column's own check. */
+        public RowViolation check(Map<String, String> row, long rowIndex) {
+            if (keyColumn == null) {
+                return null;
+            }
+            String raw = row.get(keyColumn);
+            if (raw == null || raw.isBlank()) {
+                return null;
+            }
+            Long first = firstSeen.putIfAbsent(raw.trim(), rowIndex);
+            return first == null ? null
+                    : new RowViolation(keyColumn, "duplicate key '" + raw.trim() + "' (first seen at row " + first + ")");
         }
     }
 }

@@ -54,21 +54,8 @@ public final class RunLog {
     public static List<LoggedRecord> scan(String bootstrapServers, String topic, String partitionKey,
                                           java.util.function.Predicate<LoggedRecord> keep, Duration timeout) {
         List<LoggedRecord> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
-            int count = consumer.partitionsFor(topic, timeout).size();
-            List<TopicPartition> partitions = new ArrayList<>();
-            if (partitionKey != null) {
-                partitions.add(new TopicPartition(topic, partitionOf(partitionKey, count)));
-            } else {
-                for (int p = 0; p < count; p++) {
-                    partitions.add(new TopicPartition(topic, p));
-                }
-            }
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+            List<TopicPartition> partitions = partitions(consumer, topic, partitionKey, timeout);
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
@@ -87,5 +74,57 @@ public final class RunLog {
         }
         out.sort(java.util.Comparator.comparingInt(LoggedRecord::partition).thenComparingLong(LoggedRecord::offset));
         return out;
+    }
+
+    /**
+     * Streams {@code topic}'s records, up to each partition's end as of the call, to {@code each}, one partition after
+     * the other in offset order (so the order is (partition, offset), as {@link #scan} sorts it), without holding
+     * them. With {@code partitionKey}, only the partition that key hashes to is read, and only records with that key
+     * are passed on. {@code timeout} bounds each partition's read.
+     */
+    public static void forEach(String bootstrapServers, String topic, String partitionKey, Duration timeout,
+                               java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> each) {
+        byte[] key = partitionKey == null ? null : partitionKey.getBytes(StandardCharsets.UTF_8);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
+            for (TopicPartition partition : partitions(consumer, topic, partitionKey, timeout)) {
+                consumer.assign(List.of(partition));
+                consumer.seekToBeginning(List.of(partition));
+                long end = consumer.endOffsets(List.of(partition), timeout).get(partition);
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (consumer.position(partition, timeout) < end) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("could not read " + partition + " up to offset " + end + " within " + timeout);
+                    }
+                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                        if (record.offset() < end && (key == null || java.util.Arrays.equals(key, record.key()))) {
+                            each.accept(record);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+    }
+
+    private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, String partitionKey, Duration timeout) {
+        int count = consumer.partitionsFor(topic, timeout).size();
+        List<TopicPartition> partitions = new ArrayList<>();
+        if (partitionKey != null) {
+            partitions.add(new TopicPartition(topic, partitionOf(partitionKey, count)));
+        } else {
+            for (int p = 0; p < count; p++) {
+                partitions.add(new TopicPartition(topic, p));
+            }
+        }
+        return partitions;
     }
 }

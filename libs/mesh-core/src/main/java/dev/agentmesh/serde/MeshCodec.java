@@ -12,6 +12,9 @@ import java.util.Map;
 /** Encodes and decodes one Avro-valued topic's values through Apicurio's serdes. */
 public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable {
 
+    /** Confluent wire format: magic byte 0, then the writer schema's 4-byte id. */
+    public static final int WIRE_HEADER_BYTES = 5;
+
     private final Topic<?, V> topic;
     private final AvroKafkaSerializer<V> serializer = new AvroKafkaSerializer<>();
     private final AvroKafkaDeserializer<V> deserializer = new AvroKafkaDeserializer<>();
@@ -35,7 +38,7 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
      *                          Confluent wire format, or name a schema the store does not know
      */
     public V decode(byte[] bytes) {
-        if (bytes == null || bytes.length < 5 || bytes[0] != 0) {
+        if (bytes == null || bytes.length < WIRE_HEADER_BYTES || bytes[0] != 0) {
             throw new MalformedRecordException("not Confluent wire format (magic byte 0 + 4-byte schema id): "
                     + (bytes == null ? "null" : bytes.length + " bytes"));
         }

@@ -60,4 +60,35 @@ class RowValidatorTest {
                 () -> DataContract.read(new java.io.ByteArrayInputStream(yaml.getBytes())));
         assertTrue(e.getMessage().contains("label 'nope' is not a column"), e.getMessage());
     }
+
+    @Test
+    void aFieldOutsideTheContractIsAViolationBesideTheColumnsOwn() {
+        Map<String, String> row = new LinkedHashMap<>(CsvRows.read(CREDIT_G).rows().get(0));
+        row.put("favourite_colour", "blue");
+        row.remove("age");
+        List<RowViolation> violations = validator.validate(row);
+        assertEquals(List.of(new RowViolation("favourite_colour", "not in contract credit-g"),
+                new RowViolation("age", "required but missing")), violations);
+    }
+
+    @Test
+    void theContractsUniqueKeyRejectsEveryLaterRowWithAKeyAlreadySeen() {
+        RowValidator.UniqueKeys keys = new RowValidator.UniqueKeys(DataContract.load("transactions"));
+        assertNull(keys.check(Map.of("txn_id", "t-1"), 0));
+        assertNull(keys.check(Map.of("txn_id", "t-2"), 1));
+        assertEquals(new RowViolation("txn_id", "duplicate key 't-1' (first seen at row 0)"), keys.check(Map.of("txn_id", " t-1 "), 2));
+        assertEquals(new RowViolation("txn_id", "duplicate key 't-1' (first seen at row 0)"), keys.check(Map.of("txn_id", "t-1"), 3));
+        assertNull(keys.check(Map.of("amount", "1"), 4), "a missing key is the column's own violation, not a duplicate");
+        RowValidator.UniqueKeys none = new RowValidator.UniqueKeys(DataContract.load("credit-g"));
+        assertNull(none.check(Map.of("age", "30"), 0));
+        assertNull(none.check(Map.of("age", "30"), 1), "credit-g has no key column");
+    }
+
+    @Test
+    void contractNamingAnUnknownKeyIsRefused() {
+        String yaml = "name: bad\nversion: 1\nkey: id\ncolumns:\n  - {name: a, type: integer, required: true}\n";
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> DataContract.read(new java.io.ByteArrayInputStream(yaml.getBytes())));
+        assertTrue(e.getMessage().contains("key 'id' is not a column"), e.getMessage());
+    }
 }

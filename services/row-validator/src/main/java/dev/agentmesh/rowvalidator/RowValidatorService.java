@@ -24,15 +24,13 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.concurrent.Future;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import dev.agentmesh.topics.Topics;
+import dev.agentmesh.serde.DataRowWriter;
 
 /** Thin Kafka shell around {@link RowValidationAgent}. */
 @ApplicationScoped
@@ -40,6 +38,7 @@ public class RowValidatorService {
 
     private static final Logger LOG = Logger.getLogger(RowValidatorService.class);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration SOURCE_TIMEOUT = Duration.ofSeconds(60);
 
     private final MeshCodecs codecs;
     private final GrantGate grants;
@@ -113,7 +112,7 @@ public class RowValidatorService {
             send(rowsValidatedOut, runId, codecs.rows().encode(row), null);
         } else {
             send(deadLetterOut, runId, codecs.rows().encode(row), rejectionHeaders(runId, "redrive:" + record.topic(),
-                    new RowValidationAgent.Rejection(row, redrive.violations())));
+                    row.getRowIndex(), new RowValidationAgent.Rejection(row, redrive.violations()).reason(), redrive.violations()));
             metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", record.topic()).increment();
         }
         sendEvent(redrive.reported());
@@ -139,54 +138,118 @@ public class RowValidatorService {
         }
         LOG.infof("run %s: validating %s against contract %s", runId, trigger.getSourceLocation(), trigger.getContract());
         long t0 = System.nanoTime();
-        long readNanos = 0;
-        RowValidationAgent.Outcome outcome;
-        List<dev.agentmesh.core.LoggedRecord> undecodable = List.of();
-        if (trigger.getSourceKind() == dev.agentmesh.run.SourceKind.TOPIC) {
-            dev.agentmesh.core.TopicSource.Read read = dev.agentmesh.core.TopicSource.read(bootstrapServers, rawRows,
-                    trigger.getSourceLocation(), java.time.Duration.ofSeconds(60));
-            undecodable = read.undecodable();
-            readNanos = System.nanoTime() - t0;
-            outcome = agent.handle(event, read.table(), undecodable.size());
-        } else {
-            outcome = agent.handle(event);
+        RowValidationAgent.Validation validation = agent.begin(event);
+        sendEvent(validation.started());
+        if (!validation.failed()) {
+            try {
+                validateAndSend(runId, validation);
+            } catch (RuntimeException e) {
+                validation.fail(e);
+            }
         }
-
-        long validatedAt = System.nanoTime();
-        sendEvent(outcome.started());
-        // Rows in bulk go straight to the channels' own Kafka producers (same configuration as the emitters), then
-        // one flush: a Message and a Uni per row through the emitter cost more than validating the row.
-        Producer<String, byte[]> rowsProducer = kafkaClients.<String, byte[]>getProducer("rows-validated-out").unwrap();
-        Producer<String, byte[]> deadProducer = kafkaClients.<String, byte[]>getProducer("dead-letter-out").unwrap();
-        List<Future<RecordMetadata>> sends = new ArrayList<>();
-        for (var row : outcome.valid()) {
-            sends.add(rowsProducer.send(new ProducerRecord<>(Topics.ROWS_VALIDATED.name(), runId, codecs.rows().encode(row))));
-        }
-        for (var rejection : outcome.rejected()) {
-            sends.add(deadProducer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId,
-                    codecs.rows().encode(rejection.row()), rejectionHeaders(runId, trigger.getSourceLocation(), rejection))));
-        }
-        for (dev.agentmesh.core.LoggedRecord raw : undecodable) {
-            sends.add(deadProducer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, raw.value(),
-                    undecodableHeaders(runId, raw))));
-        }
-        rowsProducer.flush();
-        deadProducer.flush();
-        awaitAll(sends);
-        sendEvent(outcome.finished());
-
-        metrics.counter("mesh.rows.valid", "role", role).increment(outcome.valid().size());
-        metrics.counter("mesh.rows.rejected", "role", role).increment(outcome.rejected().size());
+        // Only now, with every row acknowledged by the broker, does the stage complete (or fail, rows void).
+        sendEvent(validation.finished());
+        metrics.counter("mesh.rows.valid", "role", role).increment(validation.rowsValid());
+        metrics.counter("mesh.rows.rejected", "role", role).increment(validation.rowsRejected());
         metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", trigger.getSourceKind()
-                == dev.agentmesh.run.SourceKind.TOPIC ? Topics.ROWS_RAW.name() : "source").increment(outcome.rejected().size() + undecodable.size());
-        LOG.infof("run %s: %d rows valid, %d rejected (read %d ms, validate %d ms, send %d ms)", runId, outcome.valid().size(),
-                outcome.rejected().size(), readNanos / 1_000_000, (validatedAt - t0 - readNanos) / 1_000_000,
-                (System.nanoTime() - validatedAt) / 1_000_000);
+                == dev.agentmesh.run.SourceKind.TOPIC ? Topics.ROWS_RAW.name() : "source").increment(validation.rowsRejected());
+        LOG.infof("run %s: %d rows valid, %d rejected%s in %d ms", runId, validation.rowsValid(), validation.rowsRejected(),
+                validation.failed() ? " (stage failed)" : "", (System.nanoTime() - t0) / 1_000_000);
     }
 
-    private RecordHeaders undecodableHeaders(String runId, dev.agentmesh.core.LoggedRecord raw) {
+    /**
+     * Streams the source through validation to the brokers: each row is checked and sent as soon as it is read, and
+     * rows go straight to the channels' own Kafka producers (same configuration as the emitters) with one flush at
+     * the end, since a Message and a Uni per row through an emitter cost more than validating the row.
+     */
+    private void validateAndSend(String runId, RowValidationAgent.Validation validation) {
+        RowSink sink = new RowSink(runId, validation);
+        if (validation.sourceKind() == dev.agentmesh.run.SourceKind.TOPIC) {
+            boolean[] headerChecked = {false};
+            dev.agentmesh.core.TopicSource.stream(bootstrapServers, rawRows, validation.sourceLocation(), SOURCE_TIMEOUT,
+                    new dev.agentmesh.core.TopicSource.Rows() {
+                        @Override
+                        public void row(java.util.Map<String, String> values) {
+                            if (!headerChecked[0]) {
+                                headerChecked[0] = true;
+                                if (!validation.acceptsHeader(values.keySet())) {
+                                    throw new IllegalStateException("source does not match its contract");
+                                }
+                            }
+                            sink.row(validation.check(values), values);
+                        }
+
+                        @Override
+                        public void undecodable(dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
+                            validation.undecodable();
+                            sink.undecodable(raw, why);
+                        }
+                    });
+        } else {
+            dev.agentmesh.contract.CsvRows.Table table = validation.readTable();
+            if (validation.acceptsHeader(new java.util.HashSet<>(table.header()))) {
+                for (java.util.Map<String, String> values : table.rows()) {
+                    sink.row(validation.check(values), values);
+                }
+            }
+        }
+        sink.flush();
+    }
+
+    /** Where one run's rows go: valid ones on, rejected and undecodable ones to the dead-letter topic with reasons. */
+    private final class RowSink {
+        private final String runId;
+        private final String source;
+        private final Producer<String, byte[]> rows = kafkaClients.<String, byte[]>getProducer("rows-validated-out").unwrap();
+        private final Producer<String, byte[]> dead = kafkaClients.<String, byte[]>getProducer("dead-letter-out").unwrap();
+        private final DataRowWriter writer;
+        private final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        private final org.apache.kafka.clients.producer.Callback onAck = (metadata, e) -> {
+            if (e != null) {
+                failure.compareAndSet(null, e);
+            }
+        };
+
+        RowSink(String runId, RowValidationAgent.Validation validation) {
+            this.runId = runId;
+            this.source = validation.sourceLocation();
+            this.writer = new DataRowWriter(codecs.rows(), validation.rowEnvelopeTemplate());
+        }
+
+        void row(RowValidationAgent.Verdict verdict, java.util.Map<String, String> values) {
+            throwIfFailed();
+            byte[] row = writer.encode(verdict.rowIndex(), values);
+            if (verdict.valid()) {
+                rows.send(new ProducerRecord<>(Topics.ROWS_VALIDATED.name(), runId, row), onAck);
+            } else {
+                dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, row,
+                        rejectionHeaders(runId, source, verdict.rowIndex(), verdict.reason(), verdict.violations())), onAck);
+            }
+        }
+
+        void undecodable(dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
+            throwIfFailed();
+            dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, raw.value(), undecodableHeaders(runId, raw, why)), onAck);
+        }
+
+        /** Returns once every row sent is acknowledged; throws if any was not. */
+        void flush() {
+            rows.flush();
+            dead.flush();
+            throwIfFailed();
+        }
+
+        private void throwIfFailed() {
+            Exception e = failure.get();
+            if (e != null) {
+                throw new IllegalStateException("rows not acknowledged by the broker: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private RecordHeaders undecodableHeaders(String runId, dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(MeshHeaders.DLQ_REASON, utf8("undecodable raw row (not a RawRow in the Confluent wire format)"));
+        headers.add(MeshHeaders.DLQ_REASON, utf8("undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage()));
         headers.add(MeshHeaders.DLQ_TOPIC, utf8(raw.topic()));
         headers.add(MeshHeaders.DLQ_PARTITION, utf8(Integer.toString(raw.partition())));
         headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(raw.offset())));
@@ -195,15 +258,16 @@ public class RowValidatorService {
         return headers;
     }
 
-    private RecordHeaders rejectionHeaders(String runId, String source, RowValidationAgent.Rejection rejection) {
+    private RecordHeaders rejectionHeaders(String runId, String source, long rowIndex, String reason,
+                                           List<dev.agentmesh.contract.RowViolation> violations) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(MeshHeaders.DLQ_REASON, utf8(rejection.reason()));
+        headers.add(MeshHeaders.DLQ_REASON, utf8(reason));
         headers.add(MeshHeaders.DLQ_TOPIC, utf8("csv:" + source));
         headers.add(MeshHeaders.DLQ_PARTITION, utf8("-1"));
-        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(rejection.row().getRowIndex())));
+        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(rowIndex)));
         headers.add(MeshHeaders.DLQ_SERVICE, utf8(role));
         headers.add(MeshHeaders.RUN_ID, utf8(runId));
-        headers.add(MeshHeaders.ROW_REJECTIONS, utf8(rejection.violations().stream()
+        headers.add(MeshHeaders.ROW_REJECTIONS, utf8(violations.stream()
                 .map(Object::toString).collect(Collectors.joining("; "))));
         return headers;
     }
@@ -222,19 +286,6 @@ public class RowValidatorService {
 
     private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {
         emitter.sendMessage(message(key, value, headers)).await().atMost(SEND_TIMEOUT);
-    }
-
-    private static void awaitAll(List<Future<RecordMetadata>> sends) {
-        try {
-            for (Future<RecordMetadata> send : sends) {
-                send.get(SEND_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("rows not acknowledged by the broker: " + e.getMessage(), e);
-        }
     }
 
     private static byte[] utf8(String s) {
