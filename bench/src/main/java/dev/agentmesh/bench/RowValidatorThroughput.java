@@ -45,10 +45,11 @@ import java.util.Map;
 /**
  * Rows per second through the row-validator service (its own JVM, the packaged app) on generated transactions read
  * from the raw-rows topic: decode, validate against the contract, write every valid row and dead-letter the rest,
- * from the trigger to the stage's completion. Baseline, same run, same broker, same records: a bare consume→produce
+ * from the trigger's arrival in the log to the stage's completion's. Baseline, same run, same broker, same records: a bare consume→produce
  * hop of the raw bytes (no decoding, no validation).
  *
- * <p>Arguments: rows, measured runs (after one warm-up), the JSON result file.
+ * <p>Arguments: rows, measured runs, the JSON result file, warm-up runs (default 2: the service's JIT compiles its
+ * row loop with the optimising compiler during the first runs; a long-running service is measured warm).
  */
 public final class RowValidatorThroughput {
 
@@ -58,12 +59,15 @@ public final class RowValidatorThroughput {
         int rows = Integer.parseInt(args[0]);
         int runs = Integer.parseInt(args[1]);
         Path resultFile = Path.of(args[2]);
+        int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 2;
         Path root = MeshServices.repoRoot();
         Path work = resultFile.getParent().resolve("row-validator-bench-" + ProcessHandle.current().pid());
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("rows", rows);
+        result.put("warmupRuns", warmups);
         List<Double> meshRates = new ArrayList<>();
         List<Double> hopRates = new ArrayList<>();
+        List<Double> pickups = new ArrayList<>();
         try (EmbeddedKafka kafka = EmbeddedKafka.start(); MeshServices services = new MeshServices(root, work)) {
             String bootstrap = kafka.bootstrapServers();
             try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
@@ -76,28 +80,30 @@ public final class RowValidatorThroughput {
             MeshCodec<RawRow> raw = new MeshCodec<>(Topics.ROWS_RAW, serde);
             MeshCodec<RunEvent> events = new MeshCodec<>(Topics.RUN_EVENTS, serde);
             CsvRows.Table table = TransactionGenerator.generate(new TransactionGenerator.Spec(rows, 42, 0.01, 0));
-            for (int run = 0; run <= runs; run++) {
-                String batch = "batch-" + run;
+            for (int run = 1 - warmups; run <= runs; run++) {
+                String batch = "batch-" + (run + warmups);
                 try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
                     for (Map<String, String> row : table.rows()) {
                         producer.send(new ProducerRecord<>(Topics.ROWS_RAW.name(), batch, raw.encode(new RawRow(new HashMap<>(row)))));
                     }
                 }
-                String runId = "bench-rv-" + run;
+                String runId = "bench-rv-" + (run + warmups);
                 RunEvent trigger = RunEvents.triggered(new Envelopes("bench", "bench").origin(runId, grant.getGrantId()), "nightly",
                         "bench", SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=" + batch, "transactions",
                         List.of(Stages.ROW_VALIDATION), Map.of());
-                Instant t0 = Instant.now();
                 try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
                     producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), runId, events.encode(trigger))).get();
                 }
                 StageCompleted done = awaitCompletion(bootstrap, events, runId);
-                double seconds = Duration.between(t0, lastEventTime(bootstrap, events, runId)).toNanos() / 1e9;
+                Map<Class<?>, Instant> logged = logTimes(bootstrap, events, runId);
+                Instant triggered = logged.get(dev.agentmesh.run.RunTriggered.class);
+                double seconds = Duration.between(triggered, logged.get(StageCompleted.class)).toNanos() / 1e9;
+                pickups.add((double) Duration.between(triggered, logged.get(dev.agentmesh.run.StageStarted.class)).toMillis());
                 double meshRate = done.getCounts().get("rows.in") / seconds;
                 double hopRate = hop(bootstrap, batch, rows);
-                System.out.printf("%s: row-validator %.0f rows/s (%d in, %d out, %d rejected); bare hop %.0f rows/s; ratio %.2f%n",
-                        run == 0 ? "warm-up" : "run " + run, meshRate, done.getCounts().get("rows.in"), done.getCounts().get("rows.out"),
-                        done.getCounts().get("rows.rejected"), hopRate, meshRate / hopRate);
+                System.out.printf("%s: row-validator %.0f rows/s (%d in, %d out, %d rejected; trigger to stage start %.0f ms); bare hop %.0f rows/s; ratio %.2f%n",
+                        run <= 0 ? "warm-up " + (run + warmups) : "run " + run, meshRate, done.getCounts().get("rows.in"), done.getCounts().get("rows.out"),
+                        done.getCounts().get("rows.rejected"), pickups.get(pickups.size() - 1), hopRate, meshRate / hopRate);
                 if (run > 0) {
                     meshRates.add(meshRate);
                     hopRates.add(hopRate);
@@ -111,6 +117,7 @@ public final class RowValidatorThroughput {
         result.put("medianRowValidatorRowsPerSecond", mesh);
         result.put("medianBareHopRowsPerSecond", hop);
         result.put("medianRatio", mesh / hop);
+        result.put("triggerToStageStartMillis", pickups);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(resultFile.toFile(), result);
         System.out.printf("%nrow-validator: median %.0f rows/s; bare consume->produce hop %.0f rows/s; ratio %.2f%n", mesh, hop, mesh / hop);
     }
@@ -177,13 +184,16 @@ public final class RowValidatorThroughput {
     }
 
     /**
-     * When the completion reached the log: its record's timestamp. The service sends it after every row has been
-     * acknowledged; the event's own {@code occurredAt} is earlier (when validation ended, before the rows were sent).
+     * When the trigger, the stage's start and its completion reached the log: their records' timestamps (set when
+     * each was sent). The service sends the completion after every row has been acknowledged; the event's own
+     * {@code occurredAt} would be earlier (when validation ended).
      */
-    static Instant lastEventTime(String bootstrap, MeshCodec<RunEvent> events, String runId) {
-        return RunLog.records(bootstrap, runId, Duration.ofSeconds(30)).stream()
-                .filter(r -> events.decode(r.value()).getPayload() instanceof StageCompleted)
-                .map(r -> Instant.ofEpochMilli(r.timestamp())).findFirst().orElseThrow();
+    static Map<Class<?>, Instant> logTimes(String bootstrap, MeshCodec<RunEvent> events, String runId) {
+        Map<Class<?>, Instant> times = new HashMap<>();
+        for (var r : RunLog.records(bootstrap, runId, Duration.ofSeconds(30))) {
+            times.putIfAbsent(events.decode(r.value()).getPayload().getClass(), Instant.ofEpochMilli(r.timestamp()));
+        }
+        return times;
     }
 
     static double median(List<Double> values) {

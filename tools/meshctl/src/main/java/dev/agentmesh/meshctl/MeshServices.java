@@ -91,8 +91,8 @@ public final class MeshServices implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
-        if (!service.equals("trainer")) {
-            command.add("-XX:TieredStopAtLevel=1"); // faster start; trainers keep the optimising compiler for training
+        if (!OPTIMISING_COMPILER.contains(service)) {
+            command.add("-XX:TieredStopAtLevel=1"); // faster start for services that handle a few events a run
         }
         command.add("-Dkafka.bootstrap.servers=" + bootstrap);
         command.add("-Dquarkus.http.port=" + port);
@@ -113,6 +113,9 @@ public final class MeshServices implements AutoCloseable {
             throw new UncheckedIOException("cannot start " + service, e);
         }
     }
+
+    /** Services with a hot loop (training; every row of a run) keep the JIT's optimising compiler, as deployed. */
+    static final java.util.Set<String> OPTIMISING_COMPILER = java.util.Set.of("trainer", "row-validator");
 
     public Running get(String service) {
         return running.get(service);
