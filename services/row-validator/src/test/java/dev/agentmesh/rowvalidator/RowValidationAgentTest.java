@@ -81,4 +81,52 @@ class RowValidationAgentTest {
         assertTrue(((StageFailed) topic.finished().getPayload()).getReason().contains("a TOPIC source needs the topic's rows"),
                 ((StageFailed) topic.finished().getPayload()).getReason());
     }
+
+    @Test
+    void aRowRepeatingAnEarlierRowsKeyIsRejectedNamingThatRow(@TempDir Path dir) throws java.io.IOException {
+        Path file = dir.resolve("transactions.csv");
+        java.nio.file.Files.writeString(file, """
+                txn_id,amount,merchant_category,channel,hour,customer_age,customer_region,is_fraud
+                t-1,10.00,grocery,pos,3,30,north,no
+                t-2,20.00,travel,web,4,40,south,yes
+                t-1,30.00,dining,app,5,50,east,no
+                """);
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "cli").origin("run-dup", "grant-1"), "nightly", "alice",
+                SourceKind.CSV, file.toString(), "transactions", List.of(RowValidationAgent.STAGE), Map.of());
+        var outcome = agent.handle(trigger);
+        assertEquals(List.of(0L, 1L), outcome.valid().stream().map(r -> r.getRowIndex()).toList());
+        assertEquals(1, outcome.rejected().size());
+        assertEquals("row 2 violates the data contract: txn_id: duplicate key 't-1' (first seen at row 0)",
+                outcome.rejected().get(0).reason());
+        StageCompleted done = (StageCompleted) outcome.finished().getPayload();
+        assertEquals(1L, done.getCounts().get("rejected.txn_id"));
+        assertEquals(3L, done.getCounts().get("rows.in"));
+    }
+
+    @Test
+    void aStreamedValidationCountsAsRowsPassAndFailsOnASourceWhoseColumnsDoNotMatch() {
+        RunEvent trigger = trigger(SourceKind.TOPIC, "mesh.rows.raw?key=b");
+        RowValidationAgent.Validation streamed = agent.begin(trigger);
+        var rows = dev.agentmesh.contract.CsvRows.read(PlantedRows.CREDIT_G).rows();
+        assertTrue(streamed.acceptsHeader(rows.get(0).keySet()));
+        assertTrue(streamed.check(rows.get(0)).valid());
+        java.util.Map<String, String> bad = new java.util.HashMap<>(rows.get(1));
+        bad.put("age", "12");
+        RowValidationAgent.Verdict verdict = streamed.check(bad);
+        assertEquals(1L, verdict.rowIndex());
+        assertEquals("row 1 violates the data contract: age: 12.0 is below the minimum 18.0", verdict.reason());
+        streamed.undecodable();
+        assertEquals(trigger.getEnvelope().getEventId() + "/row-1", streamed.rowEnvelope(1).getEventId());
+        assertEquals(streamed.rowEnvelopeTemplate().getEventId() + "1", streamed.rowEnvelope(1).getEventId());
+        StageCompleted done = (StageCompleted) streamed.finished().getPayload();
+        assertEquals(Map.of("rows.in", 3L, "rows.out", 1L, "rows.rejected", 2L, "rejected.age", 1L, "rejected.undecodable", 1L),
+                done.getCounts());
+
+        RowValidationAgent.Validation mismatched = agent.begin(trigger);
+        java.util.Map<String, String> extra = new java.util.HashMap<>(rows.get(0));
+        extra.put("shoe_size", "42");
+        assertFalse(mismatched.acceptsHeader(extra.keySet()));
+        StageFailed failed = (StageFailed) mismatched.finished().getPayload();
+        assertEquals("source does not match contract credit-g: unexpected column 'shoe_size'", failed.getReason());
+    }
 }

@@ -173,9 +173,47 @@ class RowValidatorServiceTest {
         assertEquals(Topics.ROWS_RAW.name(), TopicProbe.header(undecodable, MeshHeaders.DLQ_TOPIC));
         assertTrue(TopicProbe.header(undecodable, MeshHeaders.DLQ_REASON).startsWith("undecodable raw row"));
 
+        // Valid rows are on rows.validated in source order, each under its own id derived from the trigger's.
+        MeshCodec<DataRow> validated = new MeshCodec<>(Topics.ROWS_VALIDATED, SerdeSettings.kafkaTopicStore(bootstrap));
+        List<DataRow> out = TopicProbe.readUntil(bootstrap, Topics.ROWS_VALIDATED.name(), WAIT,
+                        seen -> seen.stream().filter(r -> "run-topic".equals(new String(r.key()))).count() >= 19)
+                .stream().filter(r -> "run-topic".equals(new String(r.key()))).map(r -> validated.decode(r.value())).toList();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 5L), out.stream().limit(5).map(DataRow::getRowIndex).toList());
+        assertEquals(trigger.getEnvelope().getEventId() + "/row-5", out.get(4).getEnvelope().getEventId());
+        assertEquals(trigger.getEnvelope().getEventId(), out.get(4).getEnvelope().getCausationId());
+        assertEquals(grant, out.get(4).getEnvelope().getGrantId());
+        assertEquals(rows.get(5), out.get(4).getValues());
+
         String metrics = given().when().get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(metrics.contains("mesh_dead_letter_records_total{topic=\"mesh.rows.raw\"} 2.0"),
                 "the rows this service dead-lettered itself are counted with the rest: " + metrics.lines()
                         .filter(l -> l.startsWith("mesh_dead_letter")).toList());
+    }
+
+    @Test
+    void aRawRowsBatchWhoseColumnsDoNotMatchTheContractFailsTheStageVisibly() {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<dev.agentmesh.data.RawRow> raw = new MeshCodec<>(Topics.ROWS_RAW, SerdeSettings.kafkaTopicStore(bootstrap));
+        List<Map<String, String>> rows = dev.agentmesh.contract.CsvRows.read(PlantedRows.CREDIT_G).rows();
+        for (int i = 0; i < 5; i++) {
+            Map<String, String> values = new java.util.HashMap<>(rows.get(i));
+            values.put("shoe_size", "42");
+            TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-shoes".getBytes(), raw.encode(new dev.agentmesh.data.RawRow(values)));
+        }
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-shoes", grant), "nightly", "test",
+                SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=batch-shoes", "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-shoes".getBytes(), codec.encode(trigger));
+
+        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                seen -> seen.stream().filter(r -> "run-shoes".equals(new String(r.key())))
+                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageFailed));
+        StageFailed failed = events.stream().filter(r -> "run-shoes".equals(new String(r.key())))
+                .map(r -> codec.decode(r.value()).getPayload()).filter(StageFailed.class::isInstance)
+                .map(StageFailed.class::cast).findFirst().orElseThrow();
+        assertEquals("source does not match contract credit-g: unexpected column 'shoe_size'", failed.getReason());
+        assertTrue(events.stream().filter(r -> "run-shoes".equals(new String(r.key())))
+                .map(r -> codec.decode(r.value()).getPayload()).noneMatch(StageCompleted.class::isInstance));
     }
 }
