@@ -71,10 +71,41 @@ public final class SweepDecider {
         this.envelopes = new Envelopes(role, instance, clock);
     }
 
-    /** A run is ready to plan when its plan includes the sweep, its dataset is announced, and no plan exists yet. */
+    /**
+     * A run is ready to plan when its plan includes the sweep, its dataset is announced, and no plan exists yet for
+     * the sweep attempt the run asks for: the first, or a later one when the run was resumed (the stage before the
+     * sweep completed again as a new attempt, by {@code meshctl runs resume --from sweep} or from an earlier stage).
+     */
     public static boolean readyToPlan(RunState s) {
-        return s.triggered() && s.plannedStages().contains(Stages.SWEEP) && s.dataset() != null
-                && (s.sweep() == null || s.sweep().plannedBy() == null) && !s.status().terminal();
+        if (!s.triggered() || !s.plannedStages().contains(Stages.SWEEP) || s.dataset() == null) {
+            return false;
+        }
+        int requested = requestedAttempt(s);
+        int planned = s.sweep() == null || s.sweep().plannedBy() == null ? 0 : s.sweep().attempt();
+        if (requested <= planned) {
+            return false;
+        }
+        dev.agentmesh.runstate.StageState stage = s.stages().get(Stages.SWEEP);
+        return !s.status().terminal() || (stage != null && requested > stage.attempt());
+    }
+
+    /** The sweep attempt the run asks for: that of its dataset's announcement or of the stage before, the later. */
+    static int requestedAttempt(RunState s) {
+        int attempt = Math.max(1, s.dataset() == null ? 0 : s.dataset().attempt());
+        List<String> plan = s.plannedStages();
+        int index = plan.indexOf(Stages.SWEEP);
+        if (index > 0) {
+            dev.agentmesh.runstate.StageState previous = s.stages().get(plan.get(index - 1));
+            if (previous != null && previous.status() == dev.agentmesh.runstate.StageState.Status.COMPLETED) {
+                attempt = Math.max(attempt, previous.attempt());
+            }
+        }
+        return attempt;
+    }
+
+    /** The plan's id: derived from the dataset's announcement (and the sweep attempt, after the first). */
+    private String planId(RunState s, int attempt) {
+        return derivedId(s.dataset().announcedBy(), attempt == 1 ? "sweep-planned" : "sweep-planned#" + attempt);
     }
 
     public static String gridName(RunState s) {
@@ -86,9 +117,10 @@ public final class SweepDecider {
         Outputs out = Outputs.none();
         String seed = s.parameters().get(PARAM_SEED);
         List<CellConfig> cells = grid.cells(seed == null ? null : Long.valueOf(seed));
-        String planId = derivedId(s.dataset().announcedBy(), "sweep-planned");
-        out.runEvents().add(RunEvents.started(envelope(s, planId, "started", authority, 1, 0), Stages.SWEEP));
-        out.runEvents().add(new RunEvent(envelope(s, planId, null, authority, 1, 0), new SweepPlanned(grid.name(), cells,
+        int attempt = requestedAttempt(s);
+        String planId = planId(s, attempt);
+        out.runEvents().add(RunEvents.started(envelope(s, planId, "started", authority, attempt, 0), Stages.SWEEP));
+        out.runEvents().add(new RunEvent(envelope(s, planId, null, authority, attempt, 0), new SweepPlanned(grid.name(), cells,
                 grid.policy().toMap(), Ranking.RULE, authority.budgetComputeMs(), trainerGrantId)));
         return out;
     }
@@ -96,8 +128,9 @@ public final class SweepDecider {
     /** A failure to plan (an unknown grid, a refused grant) fails the stage visibly. */
     public Outputs planFailed(RunState s, Authority authority, String reason) {
         Outputs out = Outputs.none();
-        String planId = derivedId(s.dataset().announcedBy(), "sweep-planned");
-        out.runEvents().add(RunEvents.failed(envelope(s, planId, "plan-failed", authority, 1, 0), Stages.SWEEP, reason, false));
+        int attempt = requestedAttempt(s);
+        out.runEvents().add(RunEvents.failed(envelope(s, planId(s, attempt), "plan-failed", authority, attempt, 0),
+                Stages.SWEEP, reason, false));
         return out;
     }
 
@@ -147,7 +180,8 @@ public final class SweepDecider {
                         : "lost: no trainer started it within " + policy.queueTimeoutOrDefault() + " (attempt " + cell.attempt() + ")";
                 Outputs out = Outputs.none();
                 out.runEvents().add(new RunEvent(envelope(s, sweep.plannedBy(), "timeout|" + cell.cellId() + "|" + cell.attempt(),
-                        authority, cell.attempt(), 0), new CellFailed(cell.cellId(), reason, true, cell.attempt() < policy.maxAttempts())));
+                        authority, cell.attempt(), 0), new CellFailed(cell.cellId(), reason, true,
+                        cell.attempt() < sweep.priorAttempts(cell.cellId()) + policy.maxAttempts())));
                 out.controls().add(control(s, authority, Map.of(cell.cellId(), cell.attempt()), false, reason));
                 return out;
             }
@@ -164,7 +198,7 @@ public final class SweepDecider {
         }
 
         long inFlight = cells.stream().filter(c -> c.status().inFlight()).count();
-        Optional<CellState> candidate = cells.stream().filter(c -> dispatchable(c, policy)).findFirst();
+        Optional<CellState> candidate = cells.stream().filter(c -> dispatchable(c, policy, sweep)).findFirst();
         String stopped = null;
         if (candidate.isPresent()) {
             long estimate = Math.max(policy.cellCostEstimateMs(), cells.stream()
@@ -186,10 +220,10 @@ public final class SweepDecider {
         return finish(s, authority, null, stopped, null);
     }
 
-    private static boolean dispatchable(CellState c, FanOutPolicy policy) {
+    private static boolean dispatchable(CellState c, FanOutPolicy policy, SweepState sweep) {
         return c.status() == CellStatus.PENDING
                 || ((c.status() == CellStatus.FAILED || c.status() == CellStatus.TIMED_OUT)
-                && c.retryable() && c.attempt() < policy.maxAttempts());
+                && c.retryable() && c.attempt() < sweep.priorAttempts(c.cellId()) + policy.maxAttempts());
     }
 
     private Outputs dispatch(RunState s, Authority authority, CellState cell, FanOutPolicy policy) {
@@ -264,8 +298,8 @@ public final class SweepDecider {
 
         Outputs out = Outputs.none();
         String planId = sweep.plannedBy();
-        out.runEvents().add(new RunEvent(envelope(s, planId, "finished", authority, 1, 0), finished));
-        Envelope stageEnvelope = envelope(s, planId, "stage-finished", authority, 1, 0);
+        out.runEvents().add(new RunEvent(envelope(s, planId, "finished", authority, sweep.attempt(), 0), finished));
+        Envelope stageEnvelope = envelope(s, planId, "stage-finished", authority, sweep.attempt(), 0);
         if (hasWinner) {
             Map<String, Long> counts = new LinkedHashMap<>();
             counts.put("cells.planned", (long) planned);
@@ -288,7 +322,10 @@ public final class SweepDecider {
                     outcome == SweepOutcome.REVOKED || failure != null ? failure : outcome + ": " + reason, false));
         }
         if (sweep.inFlight() > 0) {
-            out.controls().add(control(s, authority, Map.of(), true, "sweep finished " + outcome + ": " + reason));
+            // Each in-flight cell's attempt by name, not "all cells of the run": a resumed sweep's tasks run on.
+            Map<String, Integer> inFlight = new TreeMap<>();
+            sweep.cells().values().stream().filter(c -> c.status().inFlight()).forEach(c -> inFlight.put(c.cellId(), c.attempt()));
+            out.controls().add(control(s, authority, inFlight, false, "sweep finished " + outcome + ": " + reason));
         }
         return out;
     }

@@ -43,7 +43,7 @@ public record RunState(
     /** The run's published dataset artifact. */
     public record Dataset(String location, String checksum, SortedMap<String, Long> counts, int features,
                           SortedMap<String, String> splits, List<String> featureNames, String labelColumn,
-                          String positiveLabel, String announcedBy) {
+                          String positiveLabel, String announcedBy, int attempt) {
     }
 
     /** A dead-lettered row re-driven from review and validated again, by row index. */

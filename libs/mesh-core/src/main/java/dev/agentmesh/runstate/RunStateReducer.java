@@ -91,12 +91,14 @@ public final class RunStateReducer {
                 gate = GateReducer.actedOn(gate, envelope);
             }
         } else if (payload instanceof DatasetPublished d) {
-            // Re-publishing the same rows gives the same checksum; of differing announcements the lowest event id wins.
-            if (dataset == null || envelope.getEventId().compareTo(dataset.announcedBy()) < 0) {
+            // A resumed run's later attempt announces the dataset it re-made; within an attempt (re-publishing the same
+            // rows gives the same checksum) the lowest event id wins.
+            if (dataset == null || envelope.getAttempt() > dataset.attempt() || (envelope.getAttempt() == dataset.attempt()
+                    && envelope.getEventId().compareTo(dataset.announcedBy()) < 0)) {
                 dataset = new RunState.Dataset(d.getLocation(), d.getChecksum(),
                         Collections.unmodifiableSortedMap(new TreeMap<>(d.getCounts())), d.getFeatureNames().size(),
                         Collections.unmodifiableSortedMap(new TreeMap<>(d.getSplits())), List.copyOf(d.getFeatureNames()),
-                        d.getLabelColumn(), d.getPositiveLabel(), envelope.getEventId());
+                        d.getLabelColumn(), d.getPositiveLabel(), envelope.getEventId(), envelope.getAttempt());
             }
         } else if (SweepReducer.handles(payload)) {
             sweep = SweepReducer.apply(sweep, envelope, payload);

@@ -37,7 +37,8 @@ final class SweepReducer {
 
     static SweepState apply(SweepState sweep, Envelope envelope, Object payload) {
         if (sweep == null) {
-            sweep = new SweepState(null, null, sorted(Map.of()), null, null, null, sorted(Map.of()), 0, null);
+            sweep = new SweepState(null, null, sorted(Map.of()), null, null, null, sorted(Map.of()), 0, null, 0, null,
+                    sorted(Map.of()), sorted(Map.of()));
         }
         TreeMap<String, CellState> cells = new TreeMap<>(sweep.cells());
         String grid = sweep.grid();
@@ -48,25 +49,64 @@ final class SweepReducer {
         String plannedBy = sweep.plannedBy();
         SweepState.Outcome outcome = sweep.outcome();
         long spent = sweep.spentComputeMs();
+        int sweepAttempt = sweep.attempt();
+        String plannedFrom = sweep.plannedFrom();
+        var taskPlans = sweep.taskPlans();
+        var priorAttempts = sweep.priorAttempts();
         Instant at = envelope.getOccurredAt();
         String id = envelope.getEventId();
         int attempt = envelope.getAttempt();
 
         if (payload instanceof SweepPlanned p) {
-            if (plannedBy == null || id.compareTo(plannedBy) < 0) {
+            boolean newAttempt = plannedBy == null || attempt > sweepAttempt;
+            if (!newAttempt && attempt < sweepAttempt) {
+                return sweep; // an earlier sweep attempt's plan, logged late
+            }
+            if (newAttempt && plannedBy != null) {
+                boolean sameDataset = java.util.Objects.equals(plannedFrom, envelope.getCausationId());
+                TreeMap<String, Integer> prior = new TreeMap<>(priorAttempts);
+                TreeMap<String, CellState> carried = new TreeMap<>();
+                for (CellState c : cells.values()) {
+                    prior.put(c.cellId(), Math.max(prior.getOrDefault(c.cellId(), 0), c.attempt()));
+                    if (sameDataset && c.status() == CellStatus.SUCCEEDED) {
+                        carried.put(c.cellId(), c);
+                    }
+                }
+                cells = carried;
+                priorAttempts = Collections.unmodifiableSortedMap(prior);
+                outcome = null;
+            }
+            if (newAttempt || id.compareTo(plannedBy) < 0) {
                 grid = p.getGrid();
                 rule = p.getRankingRule();
                 policy = sorted(p.getPolicy());
                 budget = p.getBudgetComputeMs();
                 trainerGrant = p.getTrainerGrantId();
                 plannedBy = id;
+                plannedFrom = envelope.getCausationId();
+                sweepAttempt = attempt;
             }
+            TreeMap<String, String> plans = new TreeMap<>(taskPlans);
+            plans.put(id, id);
+            taskPlans = Collections.unmodifiableSortedMap(plans);
             for (CellConfig c : p.getCells()) {
                 CellState known = cells.get(c.getCellId());
-                CellState pending = new CellState(c.getCellId(), config(c), CellStatus.PENDING, 0, null, null, null, null, null, null, null, null, null, null, false, null, 0, id);
-                cells.put(c.getCellId(), known == null ? pending : withConfig(known, c));
+                int before = priorAttempts.getOrDefault(c.getCellId(), 0);
+                CellState pending = new CellState(c.getCellId(), config(c), CellStatus.PENDING, before, null, null, null, null, null, null, null, null, null, null, false, null, 0, id);
+                // a result carried over from an earlier sweep attempt stands only for the configuration it was trained with
+                boolean reconfigured = known != null && known.config() != null && !known.config().equals(config(c))
+                        && attempt > 1 && known.status() == CellStatus.SUCCEEDED && id.equals(plannedBy);
+                cells.put(c.getCellId(), known == null || reconfigured ? pending : withConfig(known, c));
+            }
+            if (newAttempt && sweepAttempt > 1) {
+                java.util.Set<String> planned = new java.util.HashSet<>();
+                p.getCells().forEach(c -> planned.add(c.getCellId()));
+                cells.keySet().retainAll(planned);
             }
         } else if (payload instanceof SweepFinished f) {
+            if (stale(envelope.getCausationId(), plannedBy, taskPlans)) {
+                return sweep;
+            }
             if (outcome == null || id.compareTo(outcome.announcedBy()) < 0) {
                 outcome = new SweepState.Outcome(f.getOutcome().name(), f.getWinnerCellId(), f.getWinnerCheckpoint(),
                         f.getWinnerChecksum(), f.getWinnerValidationLoss(), List.copyOf(f.getRanking()),
@@ -75,11 +115,27 @@ final class SweepReducer {
             }
         } else {
             spent += envelope.getCost().getComputeMs();
-            CellState seen = observation(payload, envelope, attempt, at, id);
-            cells.put(seen.cellId(), merge(cells.get(seen.cellId()), seen));
+            if (payload instanceof CellDispatched d && envelope.getCausationId() != null) {
+                TreeMap<String, String> plans = new TreeMap<>(taskPlans);
+                plans.put(d.getTaskEventId(), envelope.getCausationId());
+                taskPlans = Collections.unmodifiableSortedMap(plans);
+            }
+            if (!stale(envelope.getCausationId(), plannedBy, taskPlans)) {
+                CellState seen = observation(payload, envelope, attempt, at, id);
+                cells.put(seen.cellId(), merge(cells.get(seen.cellId()), seen));
+            }
         }
         return new SweepState(grid, rule, policy, budget, trainerGrant, plannedBy,
-                Collections.unmodifiableSortedMap(cells), spent, outcome);
+                Collections.unmodifiableSortedMap(cells), spent, outcome, sweepAttempt, plannedFrom, taskPlans, priorAttempts);
+    }
+
+    /**
+     * Whether an event belongs to a plan other than the current one: its cause is another plan (plans map to
+     * themselves in {@code taskPlans}) or a task of one. An event whose cause is unknown counts for the current plan.
+     */
+    private static boolean stale(String causationId, String plannedBy, java.util.SortedMap<String, String> taskPlans) {
+        String plan = causationId == null ? null : taskPlans.get(causationId);
+        return plan != null && plannedBy != null && !plan.equals(plannedBy);
     }
 
     private static CellState observation(Object payload, Envelope envelope, int attempt, Instant at, String id) {

@@ -7,6 +7,12 @@ import java.util.SortedMap;
 /**
  * The fan-out of a run: the planned cells with the policy and ranking rule, every cell's latest attempt, and the
  * fan-in's outcome. Cells are keyed by id, so a cell reported twice (a retry, a redelivery) is counted once.
+ *
+ * <p>A resumed sweep is a new sweep attempt ({@code attempt}, the stage attempt of its plan): its plan replaces the
+ * previous one, cells that succeeded before on the same dataset ({@code plannedFrom}, the dataset announcement the
+ * plan was made from) keep their results and checkpoints, the others are pending again, with their attempt numbers
+ * continuing ({@code priorAttempts}: a cell's retry limit counts from there). Events of an earlier plan that arrive
+ * late are recognised through {@code taskPlans} (task id to plan id) and change nothing.
  */
 public record SweepState(
         String grid,
@@ -17,7 +23,21 @@ public record SweepState(
         String plannedBy,
         SortedMap<String, CellState> cells,
         long spentComputeMs,
-        Outcome outcome) {
+        Outcome outcome,
+        int attempt,
+        String plannedFrom,
+        SortedMap<String, String> taskPlans,
+        SortedMap<String, Integer> priorAttempts) {
+
+    public SweepState {
+        taskPlans = taskPlans == null ? java.util.Collections.emptySortedMap() : taskPlans;
+        priorAttempts = priorAttempts == null ? java.util.Collections.emptySortedMap() : priorAttempts;
+    }
+
+    /** Attempts a cell had in earlier sweep attempts (its retry limit in this one counts from there). */
+    public int priorAttempts(String cellId) {
+        return priorAttempts.getOrDefault(cellId, 0);
+    }
 
     public enum CellStatus {
         PENDING, DISPATCHED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED;

@@ -50,4 +50,29 @@ class RunResumeTest {
         assertEquals(2, resumed.stages().get(Stages.FEATURE_EXTRACTION).attempt());
         assertEquals(RunStatus.RUNNING, resumed.status(), "no longer failed; the later stages are still to run");
     }
+
+    @Test
+    void theSweepResumesFromThePublishStagesCompletionButTheGateAndASweepWithoutADatasetStageDoNot() {
+        Envelope trigger = new Envelopes("meshctl", "cli").origin("r2", "g");
+        Envelopes a = new Envelopes("agent", "a");
+        List<String> plan = List.of(Stages.PUBLISH, Stages.SWEEP, Stages.GATE);
+        RunEvent published = RunEvents.completed(a.causedBy(trigger, "p", 0), Stages.PUBLISH, Map.of(), Map.of());
+        List<RunEvent> events = List.of(RunEvents.triggered(trigger, "nightly", "x", SourceKind.CSV, "f.csv", "credit-g", plan, Map.of()),
+                published, RunEvents.failed(a.causedBy(published.getEnvelope(), "s", 0), Stages.SWEEP, "1 of 2 cells", false));
+        RunState state = null;
+        for (RunEvent e : events) {
+            state = RunStateReducer.apply(state, e);
+        }
+        assertSame(published, RunResume.cause(state, events, Stages.SWEEP).orElseThrow());
+        assertEquals(2, RunResume.nextAttempt(state, Stages.SWEEP));
+        RunState finalState = state;
+        var gate = assertThrows(IllegalArgumentException.class, () -> RunResume.cause(finalState, events, Stages.GATE));
+        assertTrue(gate.getMessage().startsWith("resume from gate is not supported yet"), gate.getMessage());
+
+        List<RunEvent> sweepOnly = List.of(RunEvents.triggered(new Envelopes("meshctl", "cli").origin("r3", "g"), "nightly", "x",
+                SourceKind.CSV, "f.csv", "credit-g", List.of(Stages.SWEEP), Map.of()));
+        RunState sweepFirst = RunStateReducer.apply(null, sweepOnly.get(0));
+        var first = assertThrows(IllegalArgumentException.class, () -> RunResume.cause(sweepFirst, sweepOnly, Stages.SWEEP));
+        assertTrue(first.getMessage().contains("first stage"), first.getMessage());
+    }
 }

@@ -81,7 +81,11 @@ class SweepDeciderTest {
         RunState state;
 
         Sim(SweepGrid grid, SweepDecider.Authority authority) {
-            ready("run-1").forEach(this::fold);
+            this(ready("run-1"), grid, authority);
+        }
+
+        Sim(List<RunEvent> before, SweepGrid grid, SweepDecider.Authority authority) {
+            before.forEach(this::fold);
             apply(decider.plan(state, grid, authority, "trainer-grant"));
         }
 
@@ -258,7 +262,10 @@ class SweepDeciderTest {
         assertEquals(SweepOutcome.SUCCEEDED, f.getOutcome());
         assertEquals(open.get(1).getConfig().getCellId(), f.getWinnerCellId());
         assertTrue(f.getDispatchStopped().startsWith("race won by"), f.getDispatchStopped());
-        assertTrue(end.controls().get(0).getAllCells(), "cells in flight are cancelled");
+        assertFalse(end.controls().get(0).getAllCells(), "cells in flight are cancelled by name and attempt");
+        assertEquals(Map.of(open.get(2).getConfig().getCellId(), 1), Map.of(open.get(2).getConfig().getCellId(),
+                end.controls().get(0).getCells().get(open.get(2).getConfig().getCellId())));
+        assertEquals(2, end.controls().get(0).getCells().size(), "the third first task and the one dispatched later");
         assertEquals(8 - 4, f.getCellsNotRun(), "three dispatched at first, one more after the first result");
     }
 
@@ -287,7 +294,8 @@ class SweepDeciderTest {
                 Decision.refused("grant revoked: grant sweep-grant: stop (by principal)"), null);
         SweepDecider.Outputs end = sim.next(revoked, T0.plusSeconds(2));
         assertTrue(end.tasks().isEmpty(), "nothing dispatched under a revoked grant");
-        assertTrue(end.controls().get(0).getAllCells());
+        assertEquals(Map.of(open.get(1).getConfig().getCellId(), 1, open.get(2).getConfig().getCellId(), 1),
+                end.controls().get(0).getCells(), "the two cells in flight");
         assertEquals(SweepOutcome.REVOKED, sim.finished().getOutcome());
         assertEquals(RunStatus.REVOKED, sim.state.status());
         StageFailed failed = (StageFailed) end.runEvents().get(1).getPayload();
@@ -316,5 +324,105 @@ class SweepDeciderTest {
         }
         assertEquals(new String(RunStateJson.toBytes(sim.state)), new String(RunStateJson.toBytes(shuffled)));
         assertEquals(2, sim.state.sweep().cells().get("fm-lr0.1-b16").attempt());
+    }
+
+    /** A run whose plan is publish then sweep: triggered, its dataset announced, the publish stage completed. */
+    static List<RunEvent> published(String runId) {
+        Envelope trigger = new Envelopes("meshctl", "cli", Clock.fixed(T0, ZoneOffset.UTC)).origin(runId, "op-grant");
+        Envelopes publisher = new Envelopes("publisher", "p", Clock.fixed(T0, ZoneOffset.UTC));
+        return List.of(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "x.csv", "credit-g",
+                        List.of(Stages.PUBLISH, Stages.SWEEP), Map.of()),
+                new RunEvent(publisher.causedBy(trigger, "published", 0), new DatasetPublished("file:/d/", "sha256:ab",
+                        Map.of("train", "file:/d/train.avro", "validation", "file:/d/validation.avro", "test", "file:/d/test.avro"),
+                        Map.of("train", 7L), List.of("f1", "f2"), "class", "good")),
+                RunEvents.completed(publisher.causedBy(trigger, "finished", 0), Stages.PUBLISH, Map.of(), Map.of()));
+    }
+
+    @Test
+    void aResumedSweepKeepsTheCellsThatSucceededAndRunsTheOthersAgainAsItsNextAttempt() {
+        Sim sim = new Sim(published("run-r"), grid(GATHER), OK.get());
+        java.util.Set<String> failing = new java.util.HashSet<>();
+        List<CellTask> firstPlanTasks = new ArrayList<>();
+        sim.runAll(t -> {
+            firstPlanTasks.add(t);
+            if (failing.size() < 5 && !failing.contains(t.getConfig().getCellId())) {
+                failing.add(t.getConfig().getCellId());
+                sim.fail(t, "trainer crashed", false);
+            } else {
+                sim.complete(t, 0.5, 1, 10);
+            }
+        }, OK.get());
+        assertEquals(SweepOutcome.FAILED, sim.finished().getOutcome(), "3 of 8 succeeded, min_successes 4");
+        assertEquals(RunStatus.FAILED, sim.state.status());
+        assertFalse(SweepDecider.readyToPlan(sim.state), "a failed sweep is not planned again by itself");
+        String firstPlan = sim.state.sweep().plannedBy();
+
+        // meshctl runs resume run-r --from sweep: the publish stage's completion again, as attempt 2
+        RunEvent again = dev.agentmesh.core.RunResume.again(dev.agentmesh.core.RunResume.cause(sim.state, sim.log, Stages.SWEEP)
+                .orElseThrow(), dev.agentmesh.core.RunResume.nextAttempt(sim.state, Stages.SWEEP), "ops-laptop");
+        assertEquals(2, again.getEnvelope().getAttempt());
+        sim.fold(again);
+        assertTrue(SweepDecider.readyToPlan(sim.state));
+        sim.apply(sim.decider.plan(sim.state, grid(GATHER), OK.get(), "trainer-grant"));
+        assertFalse(SweepDecider.readyToPlan(sim.state), "planned once per attempt");
+        assertEquals(2, sim.state.sweep().attempt());
+        assertNotEquals(firstPlan, sim.state.sweep().plannedBy());
+        assertEquals(RunStatus.RUNNING, sim.state.status(), "the new attempt outranks the failed one");
+        assertEquals(3, sim.state.sweep().count(CellStatus.SUCCEEDED), "kept, with their checkpoints");
+        assertEquals(5, sim.state.sweep().count(CellStatus.PENDING));
+
+        // A late report from the first plan changes nothing.
+        CellTask old = firstPlanTasks.stream().filter(t -> failing.contains(t.getConfig().getCellId())).findFirst().orElseThrow();
+        sim.fold(new RunEvent(sim.trainer.causedBy(old.getEnvelope(), "failed-late", 5), new CellFailed(
+                old.getConfig().getCellId(), "late", false, false)));
+        assertEquals(CellStatus.PENDING, sim.state.sweep().cells().get(old.getConfig().getCellId()).status());
+
+        List<CellTask> secondPlanTasks = new ArrayList<>();
+        sim.runAll(t -> {
+            secondPlanTasks.add(t);
+            sim.complete(t, 0.4, 1, 10);
+        }, OK.get());
+        assertEquals(failing, secondPlanTasks.stream().map(t -> t.getConfig().getCellId()).collect(java.util.stream.Collectors.toSet()),
+                "only the cells that had not succeeded are trained again");
+        assertTrue(secondPlanTasks.stream().allMatch(t -> t.getEnvelope().getAttempt() == 2), "attempts continue per cell");
+        assertTrue(java.util.Collections.disjoint(secondPlanTasks.stream().map(t -> t.getEnvelope().getEventId()).toList(),
+                firstPlanTasks.stream().map(t -> t.getEnvelope().getEventId()).toList()));
+        SweepFinished f = sim.log.stream().map(RunEvent::getPayload).filter(SweepFinished.class::isInstance)
+                .map(SweepFinished.class::cast).reduce((a, b) -> b).orElseThrow();
+        assertEquals(SweepOutcome.SUCCEEDED, f.getOutcome());
+        assertEquals(8, f.getCellsSucceeded());
+        assertTrue(failing.contains(f.getWinnerCellId()), "a retrained cell (loss 0.4) wins");
+        assertEquals(RunStatus.COMPLETED, sim.state.status());
+        assertEquals(2, sim.state.stages().get(Stages.SWEEP).attempt());
+        RunState replayed = null;
+        for (RunEvent e : sim.log) {
+            replayed = RunStateReducer.apply(replayed, e);
+        }
+        assertEquals(RunStateJson.toBytes(sim.state).length, RunStateJson.toBytes(replayed).length);
+        assertArrayEquals(RunStateJson.toBytes(sim.state), RunStateJson.toBytes(replayed), "the log folds to the same state");
+    }
+
+    @Test
+    void aRunResumedFromAnEarlierStageSweepsItsNewDatasetFromScratch() {
+        Sim sim = new Sim(published("run-s"), grid(GATHER), OK.get());
+        sim.runAll(t -> sim.complete(t, 0.5, 1, 10), OK.get());
+        assertEquals(RunStatus.COMPLETED, sim.state.status());
+        // The publish stage ran again as attempt 2 and announced a different dataset (an id that sorts after the first).
+        Envelope trigger = sim.log.get(0).getEnvelope();
+        Envelope republished = new Envelopes("publisher", "p", Clock.fixed(T0.plusSeconds(60), ZoneOffset.UTC))
+                .envelope("zzzz-second-dataset", "run-s", trigger.getEventId(), "op-grant", 0, 2, 0, null);
+        sim.fold(new RunEvent(republished, new DatasetPublished("file:/d2/", "sha256:cd", Map.of("train", "file:/d2/train.avro",
+                "validation", "file:/d2/validation.avro", "test", "file:/d2/test.avro"), Map.of("train", 9L),
+                List.of("f1", "f2", "f3"), "class", "good")));
+        assertEquals("sha256:cd", sim.state.dataset().checksum(), "the later attempt's dataset, whatever its id");
+        Envelope completed = new Envelopes("publisher", "p", Clock.fixed(T0.plusSeconds(61), ZoneOffset.UTC))
+                .envelope("zzzz-publish-done", "run-s", trigger.getEventId(), "op-grant", 0, 2, 0, null);
+        sim.fold(RunEvents.completed(completed, Stages.PUBLISH, Map.of(), Map.of()));
+        assertTrue(SweepDecider.readyToPlan(sim.state));
+        sim.apply(sim.decider.plan(sim.state, grid(GATHER), OK.get(), "trainer-grant"));
+        assertEquals(8, sim.state.sweep().count(CellStatus.PENDING), "another dataset: nothing carried over");
+        List<CellTask> tasks = sim.next(OK.get(), T0.plusSeconds(62)).tasks();
+        assertEquals("file:/d2/train.avro", tasks.get(0).getTrainSplit());
+        assertEquals("sha256:cd", tasks.get(0).getDatasetChecksum());
     }
 }

@@ -45,7 +45,12 @@ public final class ActiveRuns {
     public Optional<RunState> fold(RunEvent event) {
         String runId = event.getEnvelope().getRunId();
         if (settled.contains(runId)) {
-            return Optional.empty();
+            if (!reopens(event, stage)) {
+                return Optional.empty();
+            }
+            settled.remove(runId);
+            LOG.infof("run %s resumed (%s, attempt %d): active again", runId, event.getPayload().getClass().getSimpleName(),
+                    event.getEnvelope().getAttempt());
         }
         RunState state = active.get(runId);
         if (state == null && !(event.getPayload() instanceof RunTriggered)) {
@@ -58,6 +63,15 @@ public final class ActiveRuns {
         }
         active.put(runId, state);
         return Optional.of(state);
+    }
+
+    /**
+     * A resumed run comes back: another stage completing again as a later attempt ({@code meshctl runs resume}) may
+     * start this agent's stage again, so the run is rebuilt from the log and handled as active.
+     */
+    static boolean reopens(RunEvent event, String ownStage) {
+        return event.getPayload() instanceof dev.agentmesh.run.StageCompleted c && event.getEnvelope().getAttempt() > 1
+                && !c.getStage().equals(ownStage);
     }
 
     public boolean settled(String runId) {

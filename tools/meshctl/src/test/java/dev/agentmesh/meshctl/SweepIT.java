@@ -559,6 +559,53 @@ class SweepIT {
         assertTrue(cell.contains("identical: the trainer reproduced every recorded output"), cell);
     }
 
+    static final String RESUMABLE_POLICY = "{max_concurrency: 2, cell_timeout: PT2S, max_attempts: 1, min_successes: 2,"
+            + " on_partial: fail, mode: gather, cell_cost_estimate_ms: 100}";
+
+    @Test
+    @Order(13)
+    void aFailedSweepResumedAfterItsGridIsFixedKeepsTheCellThatSucceededAndTrainsOnlyTheOther() throws Exception {
+        String runId = "it-resume-sweep";
+        String grid = grid("resumable", "[{name: logistic, kind: logistic}, {name: slow, kind: logistic, epochs: 1000000}]",
+                "[0.05]", "[32]", 3, RESUMABLE_POLICY);
+        // A run planned publish → sweep: its dataset announced and its publish stage completed, as the publisher does.
+        LocalDataset.Published dataset = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"),
+                WORK.resolve("datasets").resolve(runId), runId);
+        Envelope trigger = new Envelopes("meshctl", "sweep-it").origin(runId, operatorGrant.getGrantId());
+        Envelopes publisher = new Envelopes("publisher", "sweep-it");
+        publish(RunEvents.triggered(trigger, "nightly", "sweep-it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                List.of(Stages.PUBLISH, Stages.SWEEP), Map.of(SweepDecider.PARAM_SEED, "42", SweepDecider.PARAM_GRID, grid,
+                        SweepDecider.PARAM_GRANT, sweepGrant(runId, 600_000))));
+        publish(new RunEvent(publisher.causedBy(trigger, "published", 0), dataset.announcement()));
+        publish(RunEvents.completed(publisher.causedBy(trigger, "finished", 0), Stages.PUBLISH, Map.of(), Map.of()));
+
+        RunState failed = awaitTerminal(runId);
+        assertEquals(RunStatus.FAILED, failed.status(), () -> failed.sweep().toString());
+        SweepState.CellState kept = failed.sweep().cells().get("logistic-lr0.05-b32");
+        assertEquals(CellStatus.SUCCEEDED, kept.status());
+        assertEquals(CellStatus.TIMED_OUT, failed.sweep().cells().get("slow-lr0.05-b32").status());
+
+        // The operator gives the slow cell a sane number of epochs and resumes the run from its sweep.
+        grid("resumable", "[{name: logistic, kind: logistic}, {name: slow, kind: logistic, epochs: 3}]", "[0.05]", "[32]", 3,
+                RESUMABLE_POLICY);
+        String out = MeshFlowIT.meshctl("runs", "resume", runId, "--from", "sweep", "--bootstrap", kafka.bootstrapServers());
+        assertTrue(out.contains("resumed run " + runId + " from sweep as attempt 2"), out);
+
+        RunState done = await(runId, s -> s.status() == RunStatus.COMPLETED, "completed after the resume");
+        assertEquals(2, done.stages().get(Stages.SWEEP).attempt());
+        assertEquals(2, done.sweep().attempt());
+        assertEquals("SUCCEEDED", done.sweep().outcome().outcome(), done.sweep().outcome()::toString);
+        SweepState.CellState keptAfter = done.sweep().cells().get("logistic-lr0.05-b32");
+        assertEquals(kept.decidingEventId(), keptAfter.decidingEventId(), "not trained again: the first attempt's result");
+        assertEquals(kept.checkpoint(), keptAfter.checkpoint());
+        assertEquals(1, keptAfter.completions());
+        SweepState.CellState slow = done.sweep().cells().get("slow-lr0.05-b32");
+        assertEquals(CellStatus.SUCCEEDED, slow.status());
+        assertEquals(2, slow.attempt(), "a cell's attempts continue across sweep attempts");
+        assertEquals(3, slow.config().epochs(), "trained with the fixed grid");
+        assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(slow.checkpoint()))), slow.checkpoint());
+    }
+
     /** The hash of what run-state serves, computed as replay computes it. */
     static final class RunReplayHashes {
         static String live(RunStateClient client, String runId) {
