@@ -16,7 +16,8 @@ import java.util.UUID;
  * The operator's mantra, "resume from the failing stage": every stage starts from one event (the trigger, or the
  * previous stage's completion), so publishing that event again, as a new attempt, runs the stage and those after it
  * again and reuses everything published before it. The new attempt outranks the failed one in run state. A sweep
- * resumed on the same dataset keeps the cells that succeeded (and their checkpoints) and runs the others again.
+ * resumed on the same dataset keeps the cells that succeeded (and their checkpoints) and runs the others again; a
+ * resumed gate asks every specialist again about the same candidate and decides afresh.
  */
 public final class RunResume {
 
@@ -30,12 +31,12 @@ public final class RunResume {
         if (index < 0) {
             throw new IllegalArgumentException("stage " + stage + " is not in the run's plan " + plan);
         }
-        if (!Stages.INGEST_AND_TRAIN.contains(stage)) {
-            throw new IllegalArgumentException("resume from " + stage + " is not supported yet (stages: " + Stages.INGEST_AND_TRAIN + ")");
+        if (!Stages.NIGHTLY.contains(stage)) {
+            throw new IllegalArgumentException("resume from " + stage + " is not supported (stages: " + Stages.NIGHTLY + ")");
         }
-        if (index == 0 && stage.equals(Stages.SWEEP)) {
-            throw new IllegalArgumentException("the sweep is the first stage of this run's plan: it has no dataset published by "
-                    + "an earlier stage to resume from");
+        if (index == 0 && (stage.equals(Stages.SWEEP) || stage.equals(Stages.GATE))) {
+            throw new IllegalArgumentException("the " + stage + " is the first stage of this run's plan: no earlier stage "
+                    + "completed to resume it from");
         }
         if (index == 0) {
             return events.stream().filter(e -> e.getPayload() instanceof RunTriggered).findFirst();

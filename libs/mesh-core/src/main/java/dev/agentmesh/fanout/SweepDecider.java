@@ -80,13 +80,9 @@ public final class SweepDecider {
         if (!s.triggered() || !s.plannedStages().contains(Stages.SWEEP) || s.dataset() == null) {
             return false;
         }
-        int requested = requestedAttempt(s);
         int planned = s.sweep() == null || s.sweep().plannedBy() == null ? 0 : s.sweep().attempt();
-        if (requested <= planned) {
-            return false;
-        }
         dev.agentmesh.runstate.StageState stage = s.stages().get(Stages.SWEEP);
-        return !s.status().terminal() || (stage != null && requested > stage.attempt());
+        return requestedAttempt(s) > Math.max(planned, stage == null ? 0 : stage.attempt());
     }
 
     /** The sweep attempt the run asks for: that of its dataset's announcement or of the stage before, the later. */

@@ -16,8 +16,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Folds gate events into {@link GateState}, order-independently: of two versions of one fact (a re-sent request,
- * a second assessment from the same specialist) the lowest event id wins.
+ * Folds gate events into {@link GateState}, order-independently within a gate attempt: of two versions of one fact
+ * (a re-sent request, a second assessment from the same specialist) the lowest event id wins. A later attempt's first
+ * request starts a fresh trail (see {@link GateState}).
  */
 final class GateReducer {
 
@@ -32,12 +33,22 @@ final class GateReducer {
 
     static GateState empty() {
         return new GateState(null, null, 0, sorted(Map.of()), sorted(Map.of()), sorted(Map.of()), null, sorted(Map.of()),
-                List.of(), null);
+                List.of(), null, 0, List.of());
     }
 
     static GateState apply(GateState gate, Envelope envelope, Object payload) {
         if (gate == null) {
             gate = empty();
+        }
+        if (payload instanceof AssessmentRequested && envelope.getAttempt() < gate.attempt()) {
+            return gate; // a request of an earlier gate attempt, logged late
+        }
+        if (payload instanceof AssessmentRequested && envelope.getAttempt() > gate.attempt() && !gate.requested().isEmpty()) {
+            gate = restarted(gate);
+        }
+        if (!(payload instanceof AssessmentRequested) && !(payload instanceof PrincipalDecided)
+                && envelope.getCausationId() != null && gate.retired().contains(envelope.getCausationId())) {
+            return gate; // answers a request, or follows a decision, of an earlier gate attempt
         }
         String id = envelope.getEventId();
         GateState.Candidate candidate = gate.candidate();
@@ -50,6 +61,7 @@ final class GateReducer {
         TreeMap<String, GateState.PrincipalVote> principal = new TreeMap<>(gate.principalDecisions());
         List<String> actedOn = gate.actedOn();
         GateState.Deployment deployment = gate.deployment();
+        int attempt = gate.attempt();
 
         if (payload instanceof AssessmentRequested r) {
             String known = requested.get(r.getSpecialist());
@@ -61,6 +73,7 @@ final class GateReducer {
                 deadline = deadline == null || r.getDeadline().isBefore(deadline) ? r.getDeadline() : deadline;
                 depth = envelope.getDelegationDepth();
             }
+            attempt = Math.max(attempt, envelope.getAttempt());
         } else if (payload instanceof AssessmentReturned a) {
             GateState.Assessment known = assessments.get(a.getSpecialist());
             if (known == null || id.compareTo(known.eventId()) < 0) {
@@ -88,15 +101,32 @@ final class GateReducer {
             actedOn = withCause(actedOn, envelope);
         }
         return new GateState(candidate, deadline, depth, sorted(requested), sorted(assessments), sorted(refusals), decision,
-                sorted(principal), actedOn, deployment);
+                sorted(principal), actedOn, deployment, attempt, gate.retired());
+    }
+
+    /** A fresh trail for the next gate attempt; the earlier attempt's requests and decisions are retired. */
+    private static GateState restarted(GateState gate) {
+        List<String> retired = new ArrayList<>(gate.retired());
+        retired.addAll(gate.requested().values());
+        if (gate.decision() != null) {
+            retired.add(gate.decision().eventId());
+        }
+        retired.addAll(gate.principalDecisions().keySet());
+        Collections.sort(retired);
+        GateState empty = empty();
+        return new GateState(null, null, 0, empty.requested(), empty.assessments(), empty.refusals(), null,
+                empty.principalDecisions(), List.of(), null, gate.attempt(), List.copyOf(retired));
     }
 
     /** The coordinator finished the gate (deployed or rejected) in response to {@code envelope}'s cause. */
     static GateState actedOn(GateState gate, Envelope envelope) {
         gate = gate == null ? empty() : gate;
+        if (envelope.getCausationId() != null && gate.retired().contains(envelope.getCausationId())) {
+            return gate;
+        }
         return new GateState(gate.candidate(), gate.deadline(), gate.requestDepth(), gate.requested(), gate.assessments(),
                 gate.refusals(), gate.decision(), gate.principalDecisions(), withCause(gate.actedOn(), envelope),
-                gate.deployment());
+                gate.deployment(), gate.attempt(), gate.retired());
     }
 
     private static List<String> withCause(List<String> actedOn, Envelope envelope) {

@@ -9,6 +9,10 @@ import java.util.SortedMap;
 /**
  * The disposition trail of a run's gate: what was asked of whom, every assessment with its evidence, the refusals,
  * the coordinator's decision with its conflicts, the principal's decisions, and the deployment.
+ *
+ * <p>A resumed gate ({@code meshctl runs resume --from gate}, or a sweep resumed before it) is a new gate attempt
+ * ({@code attempt}): its requests start a fresh trail; the ids of the earlier attempt's requests and decisions are
+ * {@code retired}, so answers and decisions that arrive late for that attempt change nothing.
  */
 public record GateState(
         Candidate candidate,
@@ -20,7 +24,13 @@ public record GateState(
         Decision decision,
         SortedMap<String, PrincipalVote> principalDecisions,
         List<String> actedOn,
-        Deployment deployment) {
+        Deployment deployment,
+        int attempt,
+        List<String> retired) {
+
+    public GateState {
+        retired = retired == null ? List.of() : retired;
+    }
 
     public record Candidate(String cellId, String checkpoint, String checksum, double validationLoss,
                             double inferenceLatencyMicros, String contract, String datasetLocation) {

@@ -70,34 +70,50 @@ public final class GateDecider {
         return s.parameters().getOrDefault(PARAM_POLICY, GatePolicy.DEFAULT);
     }
 
-    /** The run plans a gate, its sweep completed, and nothing has been asked yet. */
+    /**
+     * The run plans a gate, its sweep completed, and nothing has been asked yet for the gate attempt the run asks for:
+     * the sweep's completing attempt (a run resumed from the gate, or from the sweep, completes its sweep again as a
+     * later attempt).
+     */
     public static boolean readyToOpen(RunState s) {
         StageState sweep = s.stages().get(Stages.SWEEP);
-        return s.triggered() && s.plannedStages().contains(Stages.GATE) && sweep != null
-                && sweep.status() == StageState.Status.COMPLETED && !s.stages().containsKey(Stages.GATE)
-                && (s.gate() == null || s.gate().requested().isEmpty());
+        if (!s.triggered() || !s.plannedStages().contains(Stages.GATE) || sweep == null
+                || sweep.status() != StageState.Status.COMPLETED) {
+            return false;
+        }
+        StageState gate = s.stages().get(Stages.GATE);
+        int opened = s.gate() == null || s.gate().requested().isEmpty() ? 0 : s.gate().attempt();
+        return sweep.attempt() > Math.max(opened, gate == null ? 0 : gate.attempt());
+    }
+
+    /** The gate attempt being decided: that of its requests, or the one the sweep's completion asks for. */
+    private static int attempt(RunState s) {
+        int requested = s.gate() == null || s.gate().requested().isEmpty() ? 0 : s.gate().attempt();
+        StageState sweep = s.stages().get(Stages.SWEEP);
+        return Math.max(1, requested > 0 ? requested : sweep == null ? 1 : sweep.attempt());
     }
 
     /** Starts the gate: one assessment request per specialist, one delegation level below the coordinator. */
     public Outputs open(RunState s, GatePolicy policy, Authority authority, Instant now) {
         String cause = s.stages().get(Stages.SWEEP).decidingEventId();
+        int attempt = Math.max(1, s.stages().get(Stages.SWEEP).attempt());
         List<RunEvent> out = new ArrayList<>();
-        out.add(RunEvents.started(envelope(s, cause, "gate-started", authority.grantId(), authority.depth()), Stages.GATE));
+        out.add(RunEvents.started(envelope(s, cause, "gate-started", authority.grantId(), authority.depth(), attempt), Stages.GATE));
         if (!authority.decision().allowed()) {
-            out.add(RunEvents.failed(envelope(s, cause, "gate-failed", authority.grantId(), authority.depth()), Stages.GATE,
+            out.add(RunEvents.failed(envelope(s, cause, "gate-failed", authority.grantId(), authority.depth(), attempt), Stages.GATE,
                     "unauthorised: " + authority.decision().reason(), false));
             return new Outputs(out, Optional.empty());
         }
         Optional<String> problem = candidateProblem(s);
         if (problem.isPresent()) {
-            out.add(RunEvents.failed(envelope(s, cause, "gate-failed", authority.grantId(), authority.depth()), Stages.GATE,
+            out.add(RunEvents.failed(envelope(s, cause, "gate-failed", authority.grantId(), authority.depth(), attempt), Stages.GATE,
                     "no candidate to judge: " + problem.get(), false));
             return new Outputs(out, Optional.empty());
         }
         Candidate candidate = candidate(s);
         Instant deadline = now.plus(policy.assessmentTimeout());
         for (String specialist : policy.specialists()) {
-            out.add(new RunEvent(envelope(s, cause, "assess-" + specialist, authority.grantId(), authority.depth() + 1),
+            out.add(new RunEvent(envelope(s, cause, "assess-" + specialist, authority.grantId(), authority.depth() + 1, attempt),
                     new AssessmentRequested(specialist, candidate, deadline)));
         }
         return new Outputs(out, Optional.empty());
@@ -239,7 +255,11 @@ public final class GateDecider {
     }
 
     private Envelope envelope(RunState s, String causeEventId, String discriminator, String grantId, int depth) {
+        return envelope(s, causeEventId, discriminator, grantId, depth, attempt(s));
+    }
+
+    private Envelope envelope(RunState s, String causeEventId, String discriminator, String grantId, int depth, int attempt) {
         return envelopes.envelope(envelopes.derivedId(causeEventId, discriminator), s.runId(), causeEventId, grantId,
-                Math.max(0, depth), 1, 0, null);
+                Math.max(0, depth), attempt, 0, null);
     }
 }

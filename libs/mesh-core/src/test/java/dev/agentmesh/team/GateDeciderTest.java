@@ -52,11 +52,15 @@ class GateDeciderTest {
 
     /** A run whose sweep finished with winner "w" and whose plan ends with the gate. */
     static RunState sweptRun() {
+        return apply(null, sweptRunEvents());
+    }
+
+    static List<RunEvent> sweptRunEvents() {
         Envelopes meshctl = new Envelopes("meshctl", "t", Clock.fixed(T0, ZoneOffset.UTC));
         Envelope trigger = meshctl.origin("r1", "g-op");
         Envelopes others = new Envelopes("sweep-orchestrator", "o", Clock.fixed(T0, ZoneOffset.UTC));
         CellConfig config = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L);
-        return apply(null, List.of(
+        return List.of(
                 RunEvents.triggered(trigger, "nightly", "test", SourceKind.CSV, "x.csv", "credit-g",
                         List.of(Stages.SWEEP, Stages.GATE), Map.of(GateDecider.PARAM_GRANT, "g-coord")),
                 new RunEvent(others.causedBy(trigger, "published", 0), new DatasetPublished("file:/d/", "sha256:d",
@@ -67,13 +71,16 @@ class GateDeciderTest {
                         .setWinnerCellId("w").setWinnerCheckpoint("file:/m/w").setWinnerChecksum("sha256:w")
                         .setWinnerValidationLoss(0.48).setRankingRule("r").setCellsSucceeded(1).setCellsFailed(0)
                         .setCellsNotRun(0).build()),
-                RunEvents.completed(others.causedBy(trigger, "sweep-done", 0), Stages.SWEEP, Map.of(), Map.of())));
+                RunEvents.completed(others.causedBy(trigger, "sweep-done", 0), Stages.SWEEP, Map.of(), Map.of()));
     }
 
     static RunEvent answer(RunState s, String specialist, Verdict verdict) {
-        String request = s.gate().requested().get(specialist);
+        return answer(s.runId(), s.gate().requested().get(specialist), specialist, verdict);
+    }
+
+    static RunEvent answer(String runId, String request, String specialist, Verdict verdict) {
         Envelope e = new Envelopes(specialist, specialist + "-1", Clock.fixed(T0, ZoneOffset.UTC)).envelope(
-                "answer-" + specialist, s.runId(), request, "g-coord", 2, 1, 10, null);
+                "answer-" + request, runId, request, "g-coord", 2, 1, 10, null);
         return new RunEvent(e, new AssessmentReturned(specialist, verdict, specialist + " says " + verdict,
                 Map.of("x", 1.0), Map.of("evidence", "e")));
     }
@@ -213,4 +220,53 @@ class GateDeciderTest {
         assertEquals(Duration.ofSeconds(3), POLICY.withTimeout(Duration.ofSeconds(3)).assessmentTimeout());
     }
 
+
+    @Test
+    void aResumedGateAsksEverySpecialistAgainAndDecidesAfreshWhateverTheEarlierAttemptLeftBehind() {
+        List<RunEvent> log = new java.util.ArrayList<>(sweptRunEvents());
+        RunState s = apply(null, log);
+        GateDecider.Outputs opened = decider.open(s, POLICY, ALLOWED, T0);
+        log.addAll(opened.runEvents());
+        s = apply(s, opened.runEvents());
+        for (String sp : Specialists.ALL) {
+            if (!sp.equals(Specialists.COST)) {
+                s = RunStateReducer.apply(s, answer(s, sp, Verdict.APPROVE));
+            }
+        }
+        s = apply(s, decider.next(s, POLICY, T0.plus(POLICY.assessmentTimeout()).plusSeconds(1)).runEvents());
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, s.status(), "cost never answered: flagged for a person");
+        RunState flagged = s;
+
+        // meshctl runs resume r1 --from gate: the sweep's completion again, as attempt 2
+        RunEvent again = dev.agentmesh.core.RunResume.again(dev.agentmesh.core.RunResume.cause(s, log, Stages.GATE).orElseThrow(),
+                dev.agentmesh.core.RunResume.nextAttempt(s, Stages.GATE), "ops");
+        assertEquals(2, again.getEnvelope().getAttempt());
+        s = RunStateReducer.apply(s, again);
+        assertTrue(GateDecider.readyToOpen(s));
+        GateDecider.Outputs reopened = decider.open(s, POLICY, ALLOWED, T0.plusSeconds(100));
+        assertTrue(reopened.runEvents().stream().allMatch(e -> e.getEnvelope().getAttempt() == 2));
+        s = apply(s, reopened.runEvents());
+        assertFalse(GateDecider.readyToOpen(s), "asked once per attempt");
+        assertEquals(2, s.gate().attempt());
+        assertEquals(Specialists.ALL.size(), s.gate().requested().size());
+        assertTrue(s.gate().assessments().isEmpty(), "a fresh trail");
+        assertEquals(null, s.gate().decision());
+        assertEquals(RunStatus.RUNNING, s.status());
+
+        // Late news for attempt 1 changes nothing: cost's answer to the old request, a principal's approval of it.
+        s = RunStateReducer.apply(s, answer("r1", flagged.gate().requested().get(Specialists.COST), Specialists.COST, Verdict.APPROVE));
+        assertTrue(s.gate().assessments().isEmpty());
+
+        for (String sp : Specialists.ALL) {
+            s = RunStateReducer.apply(s, answer(s, sp, Verdict.APPROVE));
+        }
+        GateDecider.Outputs out = decider.next(s, POLICY, T0.plusSeconds(101));
+        assertEquals(Disposition.SHIP, ((GateDecided) out.runEvents().get(0).getPayload()).getDisposition());
+        assertEquals(2, out.runEvents().get(0).getEnvelope().getAttempt());
+        s = apply(s, out.runEvents());
+        s = apply(s, decider.deployed(s, out.deploy().orElseThrow(), null));
+        assertEquals(RunStatus.COMPLETED, s.status());
+        assertEquals(2, s.stages().get(Stages.GATE).attempt());
+        assertEquals("file:/m/w", s.gate().deployment().checkpoint());
+    }
 }

@@ -94,7 +94,7 @@ public class RunsCommand {
         @Parameters(index = "0", description = "Run id.")
         String runId;
 
-        @Option(names = "--from", required = true, description = "Stage to run again: row-validation, feature-extraction, schema-check, publish or sweep (a resumed sweep keeps the cells that succeeded on the same dataset).")
+        @Option(names = "--from", required = true, description = "Stage to run again: row-validation, feature-extraction, schema-check, publish, sweep (a resumed sweep keeps the cells that succeeded on the same dataset) or gate (every specialist is asked again).")
         String stage;
 
         @Override

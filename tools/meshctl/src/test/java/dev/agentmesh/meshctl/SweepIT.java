@@ -224,6 +224,12 @@ class SweepIT {
 
     /** Publishes a run that planned only the gate: its dataset, and a finished sweep whose winner is {@code cell}. */
     static void startGate(String runId, String contractName, CsvRows.Table rows, CellConfig cell, Map<String, String> extra) {
+        startGate(runId, contractName, rows, cell, extra, List.of(Stages.GATE));
+    }
+
+    /** A run whose sweep (its events published as the orchestrator would) named {@code cell} the winner. */
+    static void startGate(String runId, String contractName, CsvRows.Table rows, CellConfig cell, Map<String, String> extra,
+                          List<String> plan) {
         DataContract contract = DataContract.load(contractName);
         LocalDataset.Published dataset = LocalDataset.publish(rows, contract, WORK.resolve("datasets").resolve(runId), runId);
         CellTrainer.Trained trained = CellTrainer.train(cell, dataset.schema().names(),
@@ -236,7 +242,11 @@ class SweepIT {
         Envelope trigger = new Envelopes("meshctl", "gate-it").origin(runId, operatorGrant.getGrantId());
         Envelopes sweep = new Envelopes("sweep-orchestrator", "gate-it");
         publish(RunEvents.triggered(trigger, "nightly", "gate-it", SourceKind.CSV, "generated", contractName,
-                List.of(Stages.GATE), parameters));
+                plan, parameters));
+        if (plan.contains(Stages.SWEEP)) {
+            // the sweep stage is under way before the dataset arrives, so the orchestrator does not plan one of its own
+            publish(RunEvents.started(sweep.causedBy(trigger, "sweep-started", 0), Stages.SWEEP));
+        }
         publish(new RunEvent(new Envelopes("publisher", "gate-it").causedBy(trigger, "published", 0), dataset.announcement()));
         publish(new RunEvent(sweep.causedBy(trigger, "cell", 0), new CellCompleted(cell.getCellId(), cell,
                 trained.validationLoss(), trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs(),
@@ -354,6 +364,37 @@ class SweepIT {
         assertTrue(flagged.gate().decision().reason().startsWith("flagged for a person"), flagged.gate().decision()::reason);
         assertNull(flagged.gate().deployment());
         assertEquals(current, production("credit-g").orElseThrow().checkpoint());
+    }
+
+    @Test
+    @Order(30)
+    void aGateFlaggedForASilentSpecialistIsResumedOnceTheSpecialistIsBackAndShips() throws Exception {
+        // cost is still down (see the test before); a policy that ships with up to two concerns
+        Path lenient = WORK.resolve("lenient-gate.yaml");
+        Files.writeString(lenient, "name: lenient\nspecialists: [model-quality, risk-fairness, cost, deployment-engineer]\n"
+                + "assessment_timeout: PT60S\nreturn_when: {any_block: true, concerns_at_least: 3}\n");
+        String previous = production("credit-g").orElseThrow().checkpoint();
+        startGate("it-gate-resume", "credit-g", CsvRows.read(CREDIT_G), logistic("logistic-lr0.03", 0.03, 5),
+                Map.of(GateDecider.PARAM_TIMEOUT, "PT3S", GateDecider.PARAM_POLICY, lenient.toString()),
+                List.of(Stages.SWEEP, Stages.GATE));
+        RunState flagged = awaitGate("it-gate-resume");
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, flagged.status(), () -> DemoCommand.gateTrail(flagged));
+        assertEquals(List.of(Specialists.COST), flagged.gate().decision().missing());
+        assertNull(flagged.sweep().plannedBy(), "the orchestrator did not sweep a run whose sweep stage was already done");
+
+        services.start("cost", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        String out = MeshFlowIT.meshctl("runs", "resume", "it-gate-resume", "--from", "gate", "--bootstrap", kafka.bootstrapServers());
+        assertTrue(out.contains("resumed run it-gate-resume from gate as attempt 2"), out);
+
+        RunState shipped = await("it-gate-resume", s -> s.status() == RunStatus.COMPLETED, "shipped after the resume");
+        assertEquals(2, shipped.gate().attempt());
+        assertEquals(2, shipped.stages().get(Stages.GATE).attempt());
+        assertEquals(new java.util.TreeSet<>(Specialists.ALL), new java.util.TreeSet<>(shipped.gate().assessments().keySet()),
+                () -> DemoCommand.gateTrail(shipped));
+        assertEquals("SHIP", shipped.gate().decision().disposition(), shipped.gate().decision()::reason);
+        assertEquals(List.of(), shipped.gate().decision().missing());
+        assertEquals(previous, shipped.gate().deployment().previousCheckpoint());
+        assertEquals(shipped.gate().candidate().checkpoint(), production("credit-g").orElseThrow().checkpoint());
     }
 
     static final String MIXED_ARCHITECTURES = "[{name: fm, kind: factorization-machine, factors: 4},"
