@@ -106,13 +106,13 @@ public final class RunLog {
     }
 
     private static KafkaConsumer<byte[], byte[]> consumer(String bootstrapServers) {
-        return new KafkaConsumer<>(Map.of(
+        return new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
     }
 
     private static List<TopicPartition> partitions(KafkaConsumer<?, ?> consumer, String topic, String partitionKey, Duration timeout) {

@@ -34,12 +34,12 @@ public final class RunRecords {
                                                          String runId, Instant since, long expected,
                                                          ToLongFunction<V> identity, Duration timeout) {
         Map<Long, V> distinct = new LinkedHashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             int partitions = consumer.partitionsFor(topic.name(), timeout).size();
             TopicPartition partition = new TopicPartition(topic.name(),
                     Utils.toPositive(Utils.murmur2(runId.getBytes(StandardCharsets.UTF_8))) % partitions);

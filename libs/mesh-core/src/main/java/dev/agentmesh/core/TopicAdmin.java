@@ -24,7 +24,7 @@ public final class TopicAdmin {
     }
 
     public static void ensure(String bootstrapServers, Collection<Topic<?, ?>> topics) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(dev.agentmesh.core.KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> missing = topics.stream()
                     .filter(t -> !existing.contains(t.name()))

@@ -28,11 +28,11 @@ public final class GrantPublisher implements AutoCloseable {
 
     public GrantPublisher(String bootstrapServers, Map<String, Object> serdeSettings, String actor) {
         this.codec = new MeshCodec<>(Topics.GRANTS, serdeSettings);
-        this.producer = new KafkaProducer<>(Map.of(
+        this.producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
         this.envelopes = new Envelopes("principal-tools", actor);
     }
 

@@ -95,7 +95,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config)) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(config))) {
             if (consumer.partitionsFor(topic, CATCH_UP_TIMEOUT).isEmpty()) {
                 return;
             }
@@ -121,7 +121,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
     }
 
     private void ensureTopic() {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(dev.agentmesh.core.KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)))) {
             admin.createTopics(List.of(new NewTopic(topic, Topics.SCHEMAS.partitions(), (short) -1)
                     .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))))
                     .all().get();
@@ -136,12 +136,12 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
 
     private KafkaProducer<String, String> producer() {
         if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(
+            producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                     ProducerConfig.ACKS_CONFIG, "all",
                     ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                     ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class));
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class)));
         }
         return producer;
     }

@@ -138,11 +138,11 @@ public class GrantGate {
 
     private void catchUp() {
         if (consumer == null) {
-            consumer = new KafkaConsumer<>(Map.of(
+            consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                    ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
         }

@@ -26,10 +26,10 @@ public final class TopicProbe {
     }
 
     public static void send(String bootstrap, String topic, byte[] key, byte[] value) {
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         } catch (Exception e) {
             throw new IllegalStateException("send to " + topic + " failed", e);
@@ -40,11 +40,11 @@ public final class TopicProbe {
     public static List<ConsumerRecord<byte[], byte[]>> readUntil(String bootstrap, String topic, Duration timeout,
                                                                  Predicate<List<ConsumerRecord<byte[], byte[]>>> done) {
         List<ConsumerRecord<byte[], byte[]>> seen = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionInfo p : consumer.partitionsFor(topic, Duration.ofSeconds(10))) {
                 partitions.add(new TopicPartition(topic, p.partition()));

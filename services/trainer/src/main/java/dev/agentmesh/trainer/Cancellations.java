@@ -48,11 +48,11 @@ public class Cancellations {
     }
 
     void start(@Observes StartupEvent started) {
-        consumer = new KafkaConsumer<>(Map.of(
+        consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
         reader = new Thread(this::read, "sweep-cancellations");
         reader.setDaemon(true);
         reader.start();

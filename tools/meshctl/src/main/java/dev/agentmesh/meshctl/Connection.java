@@ -32,7 +32,18 @@ public class Connection {
             description = "Where Ed25519 keys are kept as <name>.key / <name>.pub (default: ${DEFAULT-VALUE}).")
     Path keysDir;
 
+    @Option(names = "--command-config", description = "Kafka client properties for a secured cluster (security.protocol, "
+            + "sasl.*, ssl.*), as Kafka's own tools take them; default: the file MESH_KAFKA_CONFIG names.")
+    Path commandConfig;
+
+    /** The bootstrap servers; also applies the client settings for a secured cluster, when given, to every client. */
     String bootstrap() {
+        Path config = commandConfig != null ? commandConfig
+                : System.getenv("MESH_KAFKA_CONFIG") == null || System.getenv("MESH_KAFKA_CONFIG").isBlank() ? null
+                : Path.of(System.getenv("MESH_KAFKA_CONFIG"));
+        if (config != null) {
+            dev.agentmesh.core.KafkaClientSettings.use(dev.agentmesh.core.KafkaClientSettings.read(config));
+        }
         return resolve(bootstrap, "MESH_BOOTSTRAP", "bootstrap");
     }
 

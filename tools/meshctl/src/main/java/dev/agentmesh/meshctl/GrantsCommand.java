@@ -48,11 +48,11 @@ public class GrantsCommand {
         TopicPartition partition = new TopicPartition(Topics.GRANTS.name(), 0);
         try (MeshCodec<GrantEvent> codec = new MeshCodec<>(Topics.GRANTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);

@@ -122,11 +122,11 @@ public class TriggerCommand implements Callable<Integer> {
         String bootstrap = connection.bootstrap();
         try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+                     ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
             producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, event.getEnvelope().getRunId(),
                     codec.encode(event), dev.agentmesh.core.MeshHeaders.forEnvelope(event.getEnvelope()))).get();
         } catch (InterruptedException e) {

@@ -84,7 +84,7 @@ public class ReviewLog {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         while (running) {
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config)) {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(config))) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (Topic<?, ?> t : List.of(Topics.DEAD_LETTER, Topics.RUN_EVENTS, Topics.REVIEW_ACTIONS)) {
                     consumer.partitionsFor(t.name(), Duration.ofSeconds(30))

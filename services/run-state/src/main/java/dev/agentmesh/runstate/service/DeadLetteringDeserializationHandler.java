@@ -34,7 +34,7 @@ public class DeadLetteringDeserializationHandler implements DeserializationExcep
         producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(producerConfig);
+        producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(producerConfig));
         service = String.valueOf(configs.get("application.id"));
     }
 
