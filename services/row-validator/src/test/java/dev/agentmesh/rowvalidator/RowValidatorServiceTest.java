@@ -148,18 +148,10 @@ class RowValidatorServiceTest {
         TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-8".getBytes(), raw.encode(
                 new dev.agentmesh.data.RawRow(new java.util.HashMap<>(rows.get(0)))));
 
-        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
-        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
-        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-topic", grant), "nightly", "test",
-                SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=batch-7", "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
-        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-topic".getBytes(), codec.encode(trigger));
-
-        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
-                seen -> seen.stream().filter(r -> "run-topic".equals(new String(r.key())))
-                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageCompleted));
-        StageCompleted completed = events.stream().filter(r -> "run-topic".equals(new String(r.key())))
-                .map(r -> codec.decode(r.value()).getPayload()).filter(StageCompleted.class::isInstance)
-                .map(StageCompleted.class::cast).findFirst().orElseThrow();
+        RunEvent trigger = triggerTopicRun(bootstrap, "run-topic", "batch-7");
+        String grant = trigger.getEnvelope().getGrantId();
+        StageCompleted completed = payloadsUntil(bootstrap, "run-topic", StageCompleted.class).stream()
+                .filter(StageCompleted.class::isInstance).map(StageCompleted.class::cast).findFirst().orElseThrow();
         assertEquals(21L, completed.getCounts().get("rows.in"), "the batch's 20 rows and its undecodable record, not batch-8");
         assertEquals(19L, completed.getCounts().get("rows.out"));
         assertEquals(2L, completed.getCounts().get("rows.rejected"));
@@ -200,20 +192,34 @@ class RowValidatorServiceTest {
             values.put("shoe_size", "42");
             TopicProbe.send(bootstrap, Topics.ROWS_RAW.name(), "batch-shoes".getBytes(), raw.encode(new dev.agentmesh.data.RawRow(values)));
         }
-        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
-        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
-        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-shoes", grant), "nightly", "test",
-                SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=batch-shoes", "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
-        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-shoes".getBytes(), codec.encode(trigger));
-
-        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
-                seen -> seen.stream().filter(r -> "run-shoes".equals(new String(r.key())))
-                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageFailed));
-        StageFailed failed = events.stream().filter(r -> "run-shoes".equals(new String(r.key())))
-                .map(r -> codec.decode(r.value()).getPayload()).filter(StageFailed.class::isInstance)
-                .map(StageFailed.class::cast).findFirst().orElseThrow();
+        triggerTopicRun(bootstrap, "run-shoes", "batch-shoes");
+        List<Object> payloads = payloadsUntil(bootstrap, "run-shoes", StageFailed.class);
+        StageFailed failed = payloads.stream().filter(StageFailed.class::isInstance).map(StageFailed.class::cast)
+                .findFirst().orElseThrow();
         assertEquals("source does not match contract credit-g: unexpected column 'shoe_size'", failed.getReason());
-        assertTrue(events.stream().filter(r -> "run-shoes".equals(new String(r.key())))
-                .map(r -> codec.decode(r.value()).getPayload()).noneMatch(StageCompleted.class::isInstance));
+        assertTrue(payloads.stream().noneMatch(StageCompleted.class::isInstance));
+    }
+
+    /** Triggers a row validation of {@code batch} on the raw-rows topic under a valid grant. */
+    static RunEvent triggerTopicRun(String bootstrap, String runId, String batch) {
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin(runId, grant), "nightly", "test",
+                SourceKind.TOPIC, Topics.ROWS_RAW.name() + "?key=" + batch, "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), runId.getBytes(), runEvents(bootstrap).encode(trigger));
+        return trigger;
+    }
+
+    /** The run's event payloads, in log order, once one of type {@code until} is among them. */
+    static List<Object> payloadsUntil(String bootstrap, String runId, Class<?> until) {
+        MeshCodec<RunEvent> codec = runEvents(bootstrap);
+        return TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                        seen -> seen.stream().filter(r -> runId.equals(new String(r.key())))
+                                .map(r -> codec.decode(r.value()).getPayload()).anyMatch(until::isInstance))
+                .stream().filter(r -> runId.equals(new String(r.key()))).map(r -> (Object) codec.decode(r.value()).getPayload())
+                .toList();
+    }
+
+    static MeshCodec<RunEvent> runEvents(String bootstrap) {
+        return new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
     }
 }
