@@ -7,9 +7,6 @@ import dev.agentmesh.team.GatePolicy;
 import dev.agentmesh.team.Specialists;
 import dev.agentmesh.training.ModelRegistry;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.net.URI;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -53,8 +50,7 @@ public final class RollbackReadiness {
         }
         ModelRegistry.AliasTarget target = production.get();
         evidence.put("rollback.target", target.checkpoint() + " (" + target.checksum() + ", run " + target.runId() + ")");
-        Path file = Path.of(URI.create(target.checkpoint()));
-        if (!Files.isRegularFile(file)) {
+        if (!dev.agentmesh.artifacts.Artifacts.exists(target.checkpoint())) {
             metrics.put("rollback.loads", 0.0);
             return new AssessmentReturned(Specialists.DEPLOYMENT_ENGINEER, Verdict.BLOCK,
                     "rollback target is missing: " + target.checkpoint(), metrics, evidence);

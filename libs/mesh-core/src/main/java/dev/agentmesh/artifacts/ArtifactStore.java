@@ -1,6 +1,7 @@
 package dev.agentmesh.artifacts;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where published artifacts (dataset files) live: the local filesystem by default, or an S3-compatible object
@@ -19,4 +20,13 @@ public interface ArtifactStore {
 
     /** Whether an artifact exists at {@code uri}. */
     boolean exists(String uri);
+
+    /** The URI of the artifact at {@code key}, a path relative to this store's root. */
+    String uri(String key);
+
+    /** The current text of a small mutable document (a model alias) at {@code uri}, read fresh, never cached. */
+    Optional<String> readDocument(String uri);
+
+    /** Replaces the document at {@code uri} in one step: a reader sees the old text or the new, never a mix. */
+    void writeDocument(String uri, String text);
 }

@@ -31,4 +31,33 @@ public final class LocalArtifactStore implements ArtifactStore {
     public boolean exists(String uri) {
         return Files.isRegularFile(local(uri));
     }
+
+    /** The filesystem store's root is the working directory: {@code key} is a path. */
+    @Override
+    public String uri(String key) {
+        return Path.of(key).toAbsolutePath().normalize().toUri().toString();
+    }
+
+    @Override
+    public java.util.Optional<String> readDocument(String uri) {
+        Path file = local(uri);
+        try {
+            return Files.isRegularFile(file) ? java.util.Optional.of(Files.readString(file)) : java.util.Optional.empty();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void writeDocument(String uri, String text) {
+        Path file = local(uri);
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
+            Files.writeString(tmp, text);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -20,7 +20,10 @@ import java.util.Optional;
 
 /**
  * The model registry on the artifact store: one checkpoint per run, cell and attempt under {@code models/}, written
- * atomically (a redelivered cell overwrites its own attempt, never another), with its sha256 beside it.
+ * atomically (a redelivered cell overwrites its own attempt, never another), with its sha256 beside it. With an
+ * S3-compatible store the checkpoint is written locally, then published to the bucket (its URI is {@code s3://}), and
+ * the aliases are documents in the bucket too, so trainers, the coordinator and the specialists share them without a
+ * shared volume.
  */
 public final class ModelRegistry {
 
@@ -39,9 +42,21 @@ public final class ModelRegistry {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Path root;
+    private final dev.agentmesh.artifacts.ArtifactStore store;
 
+    /** On the local filesystem under {@code artifactRoot}. */
     public ModelRegistry(Path artifactRoot) {
+        this(artifactRoot, dev.agentmesh.artifacts.LocalArtifactStore.INSTANCE);
+    }
+
+    /** Checkpoints written under {@code artifactRoot}, published to {@code store} when it is not the filesystem. */
+    public ModelRegistry(Path artifactRoot, dev.agentmesh.artifacts.ArtifactStore store) {
         this.root = artifactRoot.toAbsolutePath().normalize().resolve("models");
+        this.store = store;
+    }
+
+    private boolean remote() {
+        return !store.scheme().equals("file");
     }
 
     public Checkpoint register(String runId, String cellId, int attempt, Model<Label> model) {
@@ -56,6 +71,10 @@ public final class ModelRegistry {
             String checksum = sha256(tmp);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             Files.writeString(dir.resolve("model.sha256"), checksum);
+            if (remote()) {
+                String prefix = "models/" + root.relativize(dir).toString().replace('\\', '/');
+                return new Checkpoint(store.publish(dir, prefix) + file.getFileName(), checksum);
+            }
             return new Checkpoint(file.toUri().toString(), checksum);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint for cell " + cellId + ": " + e.getMessage(), e);
@@ -64,14 +83,12 @@ public final class ModelRegistry {
 
     /** What {@code alias} of {@code contract}'s models names, if anything. */
     public Optional<AliasTarget> alias(String contract, String alias) {
-        Path file = aliasFile(contract, alias);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
+        String uri = aliasUri(contract, alias);
+        Optional<String> document = store.readDocument(uri);
         try {
-            return Optional.of(JSON.readValue(file.toFile(), AliasTarget.class));
+            return document.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(document.get(), AliasTarget.class));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read alias " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read alias " + uri + ": " + e.getMessage(), e);
         }
     }
 
@@ -88,26 +105,23 @@ public final class ModelRegistry {
         AliasTarget target = new AliasTarget(contract, alias, checkpoint, checksum, runId, datasetLocation,
                 current.map(AliasTarget::checkpoint).orElse(null), current.map(AliasTarget::checksum).orElse(null),
                 now.toString());
-        Path file = aliasFile(contract, alias);
         try {
-            Files.createDirectories(file.getParent());
-            Path tmp = Files.createTempFile(file.getParent(), alias, ".tmp");
-            JSON.writeValue(tmp.toFile(), target);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            store.writeDocument(aliasUri(contract, alias), JSON.writeValueAsString(target));
             return target;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move alias " + alias + " of " + contract + ": " + e.getMessage(), e);
         }
     }
 
-    private Path aliasFile(String contract, String alias) {
-        return root.resolve("aliases").resolve(safe(contract)).resolve(safe(alias) + ".json");
+    private String aliasUri(String contract, String alias) {
+        String key = "aliases/" + safe(contract) + "/" + safe(alias) + ".json";
+        return remote() ? store.uri("models/" + key) : root.resolve(key).toUri().toString();
     }
 
     /** Loads a checkpoint after checking its bytes against {@code checksum}. */
     @SuppressWarnings("unchecked")
     public static Model<Label> load(String uri, String checksum) {
-        Path file = Path.of(URI.create(uri));
+        Path file = dev.agentmesh.artifacts.Artifacts.local(uri);
         String actual = sha256(file);
         if (!actual.equals(checksum)) {
             throw new IllegalStateException("checkpoint " + uri + " has checksum " + actual + ", expected " + checksum);

@@ -68,6 +68,7 @@ public class CoordinatorService {
                               @ConfigProperty(name = "mesh.agent.role") String role,
                               @ConfigProperty(name = "mesh.agent.instance") String instance,
                               @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                               dev.agentmesh.service.ArtifactStores stores,
                               @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                               @ConfigProperty(name = "mesh.gate.tick") Duration tick,
                               @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
@@ -76,7 +77,7 @@ public class CoordinatorService {
         this.grants = grants;
         this.metrics = metrics;
         this.decider = new GateDecider(new Envelopes(role, instance, clock));
-        this.registry = new ModelRegistry(artifacts);
+        this.registry = new ModelRegistry(artifacts, stores.store());
         this.runs = new ActiveRuns(bootstrapServers, codecs.runEvents(), Stages.GATE);
         this.tick = tick;
         this.runEventsOut = runEventsOut;

@@ -24,13 +24,14 @@ public class DeploymentEngineerService {
 
     public DeploymentEngineerService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                               dev.agentmesh.service.ArtifactStores stores,
                                @ConfigProperty(name = "mesh.canary.steps-percent") List<Integer> steps,
                                @ConfigProperty(name = "mesh.canary.hold-minutes") int holdMinutes,
                                @ConfigProperty(name = "mesh.canary.abort-latency-factor") double abortLatencyFactor,
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.runner = runner;
         this.runEventsOut = runEventsOut;
-        this.registry = new ModelRegistry(artifacts);
+        this.registry = new ModelRegistry(artifacts, stores.store());
         this.canary = new RollbackReadiness.CanaryPolicy(steps, holdMinutes, abortLatencyFactor);
     }
 

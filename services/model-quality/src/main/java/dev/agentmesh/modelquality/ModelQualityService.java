@@ -23,13 +23,14 @@ public class ModelQualityService {
 
     public ModelQualityService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                               dev.agentmesh.service.ArtifactStores stores,
                                @ConfigProperty(name = "mesh.model-quality.max-log-loss-regression") double maxRegression,
                                @ConfigProperty(name = "mesh.model-quality.max-auc-drop") double maxAucDrop,
                                @ConfigProperty(name = "mesh.model-quality.min-auc") double minAuc,
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.runner = runner;
         this.runEventsOut = runEventsOut;
-        this.registry = new ModelRegistry(artifacts);
+        this.registry = new ModelRegistry(artifacts, stores.store());
         this.thresholds = new ModelQuality.Thresholds(maxRegression, maxAucDrop, minAuc);
     }
 

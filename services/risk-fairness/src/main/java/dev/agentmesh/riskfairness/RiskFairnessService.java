@@ -24,6 +24,7 @@ public class RiskFairnessService {
 
     public RiskFairnessService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                               dev.agentmesh.service.ArtifactStores stores,
                                @ConfigProperty(name = "mesh.risk-fairness.psi-concern") double psiConcern,
                                @ConfigProperty(name = "mesh.risk-fairness.psi-block") double psiBlock,
                                @ConfigProperty(name = "mesh.risk-fairness.gap-concern") double gapConcern,
@@ -33,7 +34,7 @@ public class RiskFairnessService {
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.runner = runner;
         this.runEventsOut = runEventsOut;
-        this.registry = new ModelRegistry(artifacts);
+        this.registry = new ModelRegistry(artifacts, stores.store());
         this.thresholds = new RiskFairness.Thresholds(psiConcern, psiBlock, gapConcern, gapBlock, minGroupSize,
                 bands.stream().mapToDouble(Double::doubleValue).sorted().toArray());
     }

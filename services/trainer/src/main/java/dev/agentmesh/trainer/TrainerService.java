@@ -54,13 +54,14 @@ public class TrainerService {
                           @ConfigProperty(name = "mesh.agent.role") String role,
                           @ConfigProperty(name = "mesh.agent.instance") String instance,
                           @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                               dev.agentmesh.service.ArtifactStores stores,
                           @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.codecs = codecs;
         this.stage = stage;
         this.grants = grants;
         this.cancellations = cancellations;
         this.metrics = metrics;
-        this.agent = new TrainingAgent(new Envelopes(role, instance), new ModelRegistry(artifacts));
+        this.agent = new TrainingAgent(new Envelopes(role, instance), new ModelRegistry(artifacts, stores.store()));
         this.runEventsOut = runEventsOut;
     }
 

@@ -100,6 +100,36 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
 
     @Override
+    public String uri(String key) {
+        return "s3://" + bucket + "/" + key;
+    }
+
+    @Override
+    public java.util.Optional<String> readDocument(String uri) {
+        Location at = Location.of(uri);
+        try {
+            return java.util.Optional.of(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(at.bucket()).key(at.key()).build())
+                    .asUtf8String());
+        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
+            return java.util.Optional.empty();
+        } catch (S3Exception e) {
+            throw new IllegalStateException("cannot read " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One PUT: S3 replaces an object atomically, so readers see the old document or the new. */
+    @Override
+    public void writeDocument(String uri, String text) {
+        Location at = Location.of(uri);
+        try {
+            s3.putObject(PutObjectRequest.builder().bucket(at.bucket()).key(at.key()).contentType("application/json").build(),
+                    RequestBody.fromString(text, java.nio.charset.StandardCharsets.UTF_8));
+        } catch (S3Exception e) {
+            throw new IllegalStateException("cannot write " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public boolean exists(String uri) {
         Location at = Location.of(uri);
         try {
