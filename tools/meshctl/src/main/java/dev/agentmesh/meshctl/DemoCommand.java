@@ -169,7 +169,8 @@ public class DemoCommand implements Callable<Integer> {
     private static String stageLine(StageState st) {
         String counts = st.counts().entrySet().stream().filter(e -> e.getKey().startsWith("rows."))
                 .map(e -> e.getKey().substring(5) + ":" + e.getValue()).collect(Collectors.joining(","));
-        return st.stage() + "=" + st.status() + (counts.isEmpty() ? "" : " " + counts);
+        return st.stage() + "=" + st.status() + (st.attempt() > 1 ? " (attempt " + st.attempt() + ")" : "")
+                + (counts.isEmpty() ? "" : " " + counts);
     }
 
     /** What a person wants to read when the run is over: every stage, the dataset, the sweep's fan-in, the cost. */

@@ -645,6 +645,8 @@ class SweepIT {
         assertEquals(2, slow.attempt(), "a cell's attempts continue across sweep attempts");
         assertEquals(3, slow.config().epochs(), "trained with the fixed grid");
         assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(slow.checkpoint()))), slow.checkpoint());
+        String summary = DemoCommand.summary(done); // what `meshctl watch` and the demo print at the end
+        assertTrue(summary.contains("sweep               COMPLETED (attempt 2)"), summary);
     }
 
     /** The hash of what run-state serves, computed as replay computes it. */
