@@ -12,8 +12,6 @@ import dev.agentmesh.sweep.CellFailed;
 import dev.agentmesh.sweep.CellStarted;
 import dev.agentmesh.sweep.CellTask;
 
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -88,9 +86,10 @@ public final class TrainingAgent {
         if (cached != null) {
             return cached;
         }
-        Path directory = path(task.getTrainSplit()).getParent();
+        // The splits sit side by side under the dataset's location (a directory, or an S3 prefix): all three are hashed.
+        String location = task.getTrainSplit().substring(0, task.getTrainSplit().lastIndexOf('/') + 1);
         String actual = DatasetWriter.checksum(Arrays.stream(Split.values())
-                .map(split -> directory.resolve(DatasetWriter.fileName(split))).toList());
+                .map(split -> dev.agentmesh.artifacts.Artifacts.local(location + DatasetWriter.fileName(split))).toList());
         if (!actual.equals(task.getDatasetChecksum())) {
             throw new IllegalStateException("dataset checksum " + actual + " does not match the published "
                     + task.getDatasetChecksum());
@@ -98,10 +97,6 @@ public final class TrainingAgent {
         Splits splits = new Splits(DatasetReader.read(task.getTrainSplit()), DatasetReader.read(task.getValidationSplit()));
         datasets.put(task.getDatasetChecksum(), splits);
         return splits;
-    }
-
-    private static Path path(String uri) {
-        return uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
     }
 
     private static long elapsedMs(long t0) {

@@ -88,4 +88,33 @@ class ModelRegistryS3Test {
         assertTrue(Artifacts.exists(second.uri()));
         assertFalse(Artifacts.exists("s3://mesh-models/models/r9/none/attempt-1/model.ser"));
     }
+
+    @Test
+    void aTrainerTrainsACellFromADatasetInTheBucketAndPublishesItsCheckpointThere() {
+        S3ArtifactStore trainerStore = store(dir.resolve("cell-trainer-cache"));
+        Artifacts.register(trainerStore);
+        LocalDataset.Published local = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"), dir.resolve("ds-cell"), "r3");
+        String location = trainerStore.publish(local.written().directory(), "datasets/r3");
+        CellConfig config = new CellConfig("logistic-lr0.1-b16", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 3, 42L);
+        dev.agentmesh.sweep.CellTask task = new dev.agentmesh.sweep.CellTask(
+                new dev.agentmesh.core.Envelopes("sweep-orchestrator", "o").origin("r3", "g"), config,
+                location + dev.agentmesh.dataset.DatasetWriter.fileName(dev.agentmesh.data.Split.TRAIN),
+                location + dev.agentmesh.dataset.DatasetWriter.fileName(dev.agentmesh.data.Split.VALIDATION),
+                local.announcement().getChecksum(), local.schema().names(), 60_000L);
+        TrainingAgent agent = new TrainingAgent(new dev.agentmesh.core.Envelopes("trainer", "t"),
+                new ModelRegistry(dir.resolve("cell-trainer"), trainerStore));
+        dev.agentmesh.run.RunEvent outcome = agent.train(task, StopSignal.NEVER);
+        dev.agentmesh.sweep.CellCompleted completed = assertInstanceOf(dev.agentmesh.sweep.CellCompleted.class, outcome.getPayload(),
+                () -> String.valueOf(outcome.getPayload()));
+        assertTrue(task.getTrainSplit().startsWith("s3://mesh-models/datasets/r3/"), task.getTrainSplit());
+        assertEquals("s3://mesh-models/models/r3/logistic-lr0.1-b16/attempt-1/model.ser", completed.getCheckpoint());
+        assertNotNull(ModelRegistry.load(completed.getCheckpoint(), completed.getCheckpointChecksum()));
+
+        dev.agentmesh.sweep.CellTask tampered = dev.agentmesh.sweep.CellTask.newBuilder(task).setDatasetChecksum("sha256:00").build();
+        TrainingAgent fresh = new TrainingAgent(new dev.agentmesh.core.Envelopes("trainer", "t2"),
+                new ModelRegistry(dir.resolve("cell-trainer-2"), trainerStore));
+        dev.agentmesh.sweep.CellFailed failed = assertInstanceOf(dev.agentmesh.sweep.CellFailed.class,
+                fresh.train(tampered, StopSignal.NEVER).getPayload());
+        assertTrue(failed.getReason().contains("does not match the published"), failed.getReason());
+    }
 }
