@@ -1,5 +1,20 @@
 package dev.agentmesh.bench;
 
+import dev.agentmesh.core.Stages;
+import dev.agentmesh.fanout.Ranking;
+import dev.agentmesh.fanout.SweepGrid;
+import dev.agentmesh.run.DatasetPublished;
+import dev.agentmesh.sweep.CellCompleted;
+import dev.agentmesh.sweep.CellDispatched;
+import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.sweep.SweepFinished;
+import dev.agentmesh.sweep.SweepOutcome;
+import dev.agentmesh.sweep.SweepPlanned;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentmesh.common.Envelope;
@@ -175,7 +190,7 @@ public final class ReplayRebuildRate {
      */
     static int produce(String bootstrap, MeshCodec<RunEvent> codec, int runs) throws Exception {
         Instant day = Instant.parse("2026-11-23T00:00:00Z");
-        var grid = dev.agentmesh.fanout.SweepGrid.load("default");
+        var grid = SweepGrid.load("default");
         var cells = grid.cells(null);
         int perRun = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
@@ -191,30 +206,30 @@ public final class ReplayRebuildRate {
                 List<RunEvent> events = new ArrayList<>();
                 Envelope trigger = new Envelopes("meshctl", "bench", Clock.fixed(at, ZoneOffset.UTC)).origin(runId, "grant");
                 events.add(RunEvents.triggered(trigger, "nightly", "bench", SourceKind.CSV, "credit-g.csv", "credit-g",
-                        dev.agentmesh.core.Stages.INGEST_AND_TRAIN, Map.of("sweep.grant", "sweep-grant")));
+                        Stages.INGEST_AND_TRAIN, Map.of("sweep.grant", "sweep-grant")));
                 Envelopes agent = new Envelopes("agent", "bench", Clock.fixed(at.plusMillis(1), ZoneOffset.UTC));
-                for (String stage : dev.agentmesh.core.Stages.INGEST) {
+                for (String stage : Stages.INGEST) {
                     events.add(RunEvents.started(agent.causedBy(trigger, stage + "-started", 1), stage));
                     events.add(RunEvents.completed(agent.causedBy(trigger, stage + "-done", 40), stage,
                             Map.of("rows.in", 1000L, "rows.out", 1000L), Map.of("check", "passed")));
                 }
-                events.add(new RunEvent(agent.causedBy(trigger, "published", 0), new dev.agentmesh.run.DatasetPublished(
+                events.add(new RunEvent(agent.causedBy(trigger, "published", 0), new DatasetPublished(
                         "file:/d/" + runId, "sha256:ab", Map.of("train", "file:/t", "validation", "file:/v", "test", "file:/x"),
                         Map.of("train", 685L), List.of("f1", "f2"), "class", "good")));
-                events.add(RunEvents.started(agent.causedBy(trigger, "sweep-started", 0), dev.agentmesh.core.Stages.SWEEP));
-                events.add(new RunEvent(agent.causedBy(trigger, "planned", 0), new dev.agentmesh.sweep.SweepPlanned(
-                        "default", cells, grid.policy().toMap(), dev.agentmesh.fanout.Ranking.RULE, 600_000L, "trainer-grant")));
+                events.add(RunEvents.started(agent.causedBy(trigger, "sweep-started", 0), Stages.SWEEP));
+                events.add(new RunEvent(agent.causedBy(trigger, "planned", 0), new SweepPlanned(
+                        "default", cells, grid.policy().toMap(), Ranking.RULE, 600_000L, "trainer-grant")));
                 for (var cell : cells) {
                     String id = cell.getCellId();
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new dev.agentmesh.sweep.CellDispatched(id, id)));
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new dev.agentmesh.sweep.CellStarted(id)));
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new dev.agentmesh.sweep.CellCompleted(
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new CellDispatched(id, id)));
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new CellStarted(id)));
+                    events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new CellCompleted(
                             id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd")));
                 }
-                events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new dev.agentmesh.sweep.SweepFinished(
-                        dev.agentmesh.sweep.SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,
-                        dev.agentmesh.fanout.Ranking.RULE, List.of(), 24, 0, 0, Map.of(), null, "all 24 cells succeeded")));
-                events.add(RunEvents.completed(agent.causedBy(trigger, "sweep-done", 0), dev.agentmesh.core.Stages.SWEEP,
+                events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new SweepFinished(
+                        SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,
+                        Ranking.RULE, List.of(), 24, 0, 0, Map.of(), null, "all 24 cells succeeded")));
+                events.add(RunEvents.completed(agent.causedBy(trigger, "sweep-done", 0), Stages.SWEEP,
                         Map.of("cells.succeeded", 24L), Map.of()));
                 for (RunEvent e : events) {
                     producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), runId, codec.encode(e)));
@@ -228,9 +243,9 @@ public final class ReplayRebuildRate {
 
     /** Reads every partition of run-events on its own thread (runs never span partitions), decodes and folds. */
     static Map<String, RunState> rebuild(String bootstrap, MeshCodec<RunEvent> codec, int runs, int threads) throws Exception {
-        Map<String, RunState> all = new java.util.concurrent.ConcurrentHashMap<>(runs * 2);
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
-        List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+        Map<String, RunState> all = new ConcurrentHashMap<>(runs * 2);
+        var pool = Executors.newFixedThreadPool(threads);
+        List<Future<?>> done = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             List<TopicPartition> mine = new ArrayList<>();
             for (int p = t; p < Topics.RUN_EVENTS.partitions(); p += threads) {
@@ -336,10 +351,10 @@ public final class ReplayRebuildRate {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    static void deleteRecursively(Path dir) throws java.io.IOException {
+    static void deleteRecursively(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var paths = Files.walk(dir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }

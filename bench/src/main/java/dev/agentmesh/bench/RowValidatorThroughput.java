@@ -1,12 +1,17 @@
 package dev.agentmesh.bench;
 
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.run.StageFailed;
+import dev.agentmesh.run.StageStarted;
+import java.util.Arrays;
+import org.apache.kafka.common.serialization.StringSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentmesh.contract.CsvRows;
 import dev.agentmesh.contract.TransactionGenerator;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.RawRow;
 import dev.agentmesh.embedded.EmbeddedKafka;
@@ -96,9 +101,9 @@ public final class RowValidatorThroughput {
                 }
                 StageCompleted done = awaitCompletion(bootstrap, events, runId);
                 Map<Class<?>, Instant> logged = logTimes(bootstrap, events, runId);
-                Instant triggered = logged.get(dev.agentmesh.run.RunTriggered.class);
+                Instant triggered = logged.get(RunTriggered.class);
                 double seconds = Duration.between(triggered, logged.get(StageCompleted.class)).toNanos() / 1e9;
-                pickups.add((double) Duration.between(triggered, logged.get(dev.agentmesh.run.StageStarted.class)).toMillis());
+                pickups.add((double) Duration.between(triggered, logged.get(StageStarted.class)).toMillis());
                 double meshRate = done.getCounts().get("rows.in") / seconds;
                 double hopRate = hop(bootstrap, batch, rows);
                 System.out.printf("%s: row-validator %.0f rows/s (%d in, %d out, %d rejected; trigger to stage start %.0f ms); bare hop %.0f rows/s; ratio %.2f%n",
@@ -126,7 +131,7 @@ public final class RowValidatorThroughput {
         return new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.LINGER_MS_CONFIG, 5,
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, org.apache.kafka.common.serialization.StringSerializer.class,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
     }
 
@@ -153,7 +158,7 @@ public final class RowValidatorThroughput {
             byte[] key = batch.getBytes(StandardCharsets.UTF_8);
             while (consumer.position(partition) < end) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (java.util.Arrays.equals(key, r.key())) {
+                    if (Arrays.equals(key, r.key())) {
                         producer.send(new ProducerRecord<>(HOP_TOPIC, r.key(), r.value()));
                         moved++;
                     }
@@ -174,7 +179,7 @@ public final class RowValidatorThroughput {
                 if (e.getPayload() instanceof StageCompleted c) {
                     return c;
                 }
-                if (e.getPayload() instanceof dev.agentmesh.run.StageFailed f) {
+                if (e.getPayload() instanceof StageFailed f) {
                     throw new IllegalStateException("row validation failed: " + f.getReason());
                 }
             }

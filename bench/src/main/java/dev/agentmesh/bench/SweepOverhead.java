@@ -1,12 +1,18 @@
 package dev.agentmesh.bench;
 
+import dev.agentmesh.contract.TransactionGenerator;
+import dev.agentmesh.sweep.CellStarted;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.stream.Collectors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.dataset.DatasetReader;
@@ -67,7 +73,7 @@ public final class SweepOverhead {
         Path keys = work.resolve("keys");
         Path grid = work.resolve("grid.yaml");
         Files.createDirectories(work);
-        Files.writeString(grid, Files.readString(root.resolve("libs/mesh-core/src/main/resources/sweeps/default.yaml"))
+        Files.writeString(grid, Files.readString(root.resolve("libs/mesh-domain/src/main/resources/sweeps/default.yaml"))
                 .replace("epochs: 8", "epochs: " + epochs).replace("max_concurrency: 4", "max_concurrency: " + maxConcurrency));
         List<CellConfig> cells = SweepGrid.load(grid.toString()).cells(null);
 
@@ -139,15 +145,15 @@ public final class SweepOverhead {
     }
 
     /** credit-g from ../shared/data, or {@code transactions:<rows>} from the seeded generator (no bad rows, no drift). */
-    private static LocalDataset.Published dataset(String data, Path creditG, Path directory, String runId) throws java.io.IOException {
+    private static LocalDataset.Published dataset(String data, Path creditG, Path directory, String runId) throws IOException {
         if (data.startsWith("transactions:")) {
             Path generated = directory.resolveSibling(runId + ".csv");
             Files.createDirectories(directory.getParent());
-            var table = dev.agentmesh.contract.TransactionGenerator.generate(
-                    new dev.agentmesh.contract.TransactionGenerator.Spec(Long.parseLong(data.substring(13)), 42, 0, 0));
+            var table = TransactionGenerator.generate(
+                    new TransactionGenerator.Spec(Long.parseLong(data.substring(13)), 42, 0, 0));
             StringBuilder csv = new StringBuilder(String.join(",", table.header())).append('\n');
             for (Map<String, String> row : table.rows()) {
-                csv.append(table.header().stream().map(h -> row.getOrDefault(h, "")).collect(java.util.stream.Collectors.joining(","))).append('\n');
+                csv.append(table.header().stream().map(h -> row.getOrDefault(h, "")).collect(Collectors.joining(","))).append('\n');
             }
             Files.writeString(generated, csv);
             return LocalDataset.publish(generated, DataContract.load("transactions"), directory, runId);
@@ -173,16 +179,16 @@ public final class SweepOverhead {
                 long chain = perTrainer.values().stream().mapToLong(Long::longValue).max().orElse(0);
                 // Where the rest of the wall time goes: from the plan to the first start, the trainers' idle gaps
                 // between one cell's report and their next start, and from the last report to the fan-in's verdict.
-                java.time.Instant firstStart = null;
-                java.time.Instant lastReport = null;
-                Map<String, java.time.Instant> lastReportBy = new TreeMap<>();
+                Instant firstStart = null;
+                Instant lastReport = null;
+                Map<String, Instant> lastReportBy = new TreeMap<>();
                 long idleGapsMs = 0;
-                for (RunEvent e : events.stream().sorted(java.util.Comparator.comparing(x -> x.getEnvelope().getOccurredAt())).toList()) {
-                    java.time.Instant at = e.getEnvelope().getOccurredAt();
+                for (RunEvent e : events.stream().sorted(Comparator.comparing(x -> x.getEnvelope().getOccurredAt())).toList()) {
+                    Instant at = e.getEnvelope().getOccurredAt();
                     String by = e.getEnvelope().getAgentInstance();
-                    if (e.getPayload() instanceof dev.agentmesh.sweep.CellStarted) {
+                    if (e.getPayload() instanceof CellStarted) {
                         firstStart = firstStart == null ? at : firstStart;
-                        java.time.Instant previous = lastReportBy.get(by);
+                        Instant previous = lastReportBy.get(by);
                         idleGapsMs += previous == null ? 0 : Duration.between(previous, at).toMillis();
                     } else if (e.getPayload() instanceof CellCompleted) {
                         lastReportBy.put(by, at);

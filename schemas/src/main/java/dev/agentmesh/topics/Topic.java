@@ -1,5 +1,6 @@
 package dev.agentmesh.topics;
 
+import org.apache.avro.specific.SpecificRecord;
 import java.time.Duration;
 
 /**
@@ -20,7 +21,7 @@ public record Topic<K, V>(
 
     /** Values are Avro records in the Confluent wire format; other topics carry raw bytes or text. */
     public boolean avroValued() {
-        return org.apache.avro.specific.SpecificRecord.class.isAssignableFrom(valueType);
+        return SpecificRecord.class.isAssignableFrom(valueType);
     }
 
     /** Config key under which the topic's name is published to services, e.g. {@code mesh.topics.run-events}. */

@@ -1,5 +1,6 @@
 package dev.agentmesh.assessment;
 
+import java.util.stream.IntStream;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeSet;
@@ -56,7 +57,7 @@ public final class DatasetShift {
     static double[] quantileEdges(double[] reference, int bins) {
         double[] sorted = reference.clone();
         Arrays.sort(sorted);
-        return java.util.stream.IntStream.range(1, bins)
+        return IntStream.range(1, bins)
                 .mapToDouble(k -> sorted[(int) Math.floor((double) k * sorted.length / bins)])
                 .distinct().toArray();
     }

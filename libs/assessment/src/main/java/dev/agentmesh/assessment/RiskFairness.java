@@ -3,7 +3,7 @@ package dev.agentmesh.assessment;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.data.Split;
-import dev.agentmesh.dataset.FeatureStats;
+import dev.agentmesh.features.FeatureStats;
 import dev.agentmesh.features.FeatureSchema;
 import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.Candidate;

@@ -1,5 +1,6 @@
 package dev.agentmesh.assessment;
 
+import dev.agentmesh.artifacts.Artifacts;
 import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.Candidate;
 import dev.agentmesh.gate.Verdict;
@@ -50,7 +51,7 @@ public final class RollbackReadiness {
         }
         ModelRegistry.AliasTarget target = production.get();
         evidence.put("rollback.target", target.checkpoint() + " (" + target.checksum() + ", run " + target.runId() + ")");
-        if (!dev.agentmesh.artifacts.Artifacts.exists(target.checkpoint())) {
+        if (!Artifacts.exists(target.checkpoint())) {
             metrics.put("rollback.loads", 0.0);
             return new AssessmentReturned(Specialists.DEPLOYMENT_ENGINEER, Verdict.BLOCK,
                     "rollback target is missing: " + target.checkpoint(), metrics, evidence);

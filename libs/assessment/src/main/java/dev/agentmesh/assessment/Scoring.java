@@ -1,5 +1,6 @@
 package dev.agentmesh.assessment;
 
+import dev.agentmesh.dataset.DatasetWriter;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.data.Split;
 import dev.agentmesh.dataset.DatasetReader;
@@ -22,7 +23,7 @@ public final class Scoring {
     }
 
     public static String splitUri(String location, Split split) {
-        return (location.endsWith("/") ? location : location + "/") + dev.agentmesh.dataset.DatasetWriter.fileName(split);
+        return (location.endsWith("/") ? location : location + "/") + DatasetWriter.fileName(split);
     }
 
     public static double[] positiveProbabilities(Model<Label> model, List<String> featureNames, List<DatasetRow> rows,

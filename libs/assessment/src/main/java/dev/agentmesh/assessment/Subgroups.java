@@ -1,5 +1,7 @@
 package dev.agentmesh.assessment;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,11 +38,11 @@ public final class Subgroups {
         tally.forEach((name, t) -> groups.add(new Group(name, t[0], t[2], (double) t[1] / t[0],
                 t[2] == 0 ? Double.NaN : (double) t[3] / t[2])));
         List<Group> judged = groups.stream().filter(g -> g.n() >= minGroupSize).toList();
-        Group low = judged.stream().min(java.util.Comparator.comparingDouble(Group::positiveRate)).orElse(null);
-        Group high = judged.stream().max(java.util.Comparator.comparingDouble(Group::positiveRate)).orElse(null);
+        Group low = judged.stream().min(Comparator.comparingDouble(Group::positiveRate)).orElse(null);
+        Group high = judged.stream().max(Comparator.comparingDouble(Group::positiveRate)).orElse(null);
         double prGap = low == null ? 0 : high.positiveRate() - low.positiveRate();
         double[] tprs = judged.stream().filter(g -> g.actualPositives() > 0).mapToDouble(Group::truePositiveRate).toArray();
-        double tprGap = tprs.length < 2 ? 0 : java.util.Arrays.stream(tprs).max().orElse(0) - java.util.Arrays.stream(tprs).min().orElse(0);
+        double tprGap = tprs.length < 2 ? 0 : Arrays.stream(tprs).max().orElse(0) - Arrays.stream(tprs).min().orElse(0);
         return new Gaps(attribute, groups, prGap, tprGap, low == null ? null : low.name(), high == null ? null : high.name());
     }
 

@@ -1,6 +1,10 @@
 package dev.agentmesh.embedded;
 
-import dev.agentmesh.core.TopicAdmin;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.stream.Collectors;
+import dev.agentmesh.kafka.TopicAdmin;
 import dev.agentmesh.serde.KafkaTopicSchemaStore;
 import io.smallrye.reactive.messaging.kafka.companion.test.EmbeddedKafkaBroker;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -48,7 +52,7 @@ public final class EmbeddedKafka implements AutoCloseable {
                         p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config",
                                 "org.apache.kafka.common.security.plain.PlainLoginModule required "
                                         + saslUsers.entrySet().stream().map(u -> "user_" + u.getKey() + "=\"" + u.getValue() + "\"")
-                                        .collect(java.util.stream.Collectors.joining(" ")) + ";");
+                                        .collect(Collectors.joining(" ")) + ";");
                     }
                 });
         if (!saslUsers.isEmpty()) {
@@ -83,10 +87,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static int freePort() {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+        try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.agentmesh.service;
 
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.run.StageCompleted;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.runstate.RunState;
@@ -70,7 +71,7 @@ public final class ActiveRuns {
      * start this agent's stage again, so the run is rebuilt from the log and handled as active.
      */
     static boolean reopens(RunEvent event, String ownStage) {
-        return event.getPayload() instanceof dev.agentmesh.run.StageCompleted c && event.getEnvelope().getAttempt() > 1
+        return event.getPayload() instanceof StageCompleted c && event.getEnvelope().getAttempt() > 1
                 && !c.getStage().equals(ownStage);
     }
 

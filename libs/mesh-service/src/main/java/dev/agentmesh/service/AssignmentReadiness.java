@@ -1,5 +1,8 @@
 package dev.agentmesh.service;
 
+import jakarta.inject.Inject;
+import java.util.stream.StreamSupport;
+import org.eclipse.microprofile.config.Config;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -30,9 +33,9 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
     private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
     private final boolean inUse;
 
-    @jakarta.inject.Inject
-    public AssignmentReadiness(org.eclipse.microprofile.config.Config config) {
-        this(java.util.stream.StreamSupport.stream(config.getPropertyNames().spliterator(), false)
+    @Inject
+    public AssignmentReadiness(Config config) {
+        this(StreamSupport.stream(config.getPropertyNames().spliterator(), false)
                 .anyMatch(k -> k.startsWith("mp.messaging.incoming.") && k.endsWith(".consumer-rebalance-listener.name")
                         && NAME.equals(config.getOptionalValue(k, String.class).orElse(null))));
     }

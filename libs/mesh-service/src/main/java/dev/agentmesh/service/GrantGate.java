@@ -1,5 +1,6 @@
 package dev.agentmesh.service;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grants.ActionRequest;
 import dev.agentmesh.grants.CostRollup;
@@ -138,7 +139,7 @@ public class GrantGate {
 
     private void catchUp() {
         if (consumer == null) {
-            consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
+            consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,

@@ -1,5 +1,7 @@
 package dev.agentmesh.service;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
+import io.smallrye.common.annotation.Identifier;
 import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
@@ -19,7 +21,7 @@ import java.util.Optional;
 /**
  * Codecs for the mesh topics, configured for the deployment. Every service builds this first, so it also hands the
  * service's Kafka security settings ({@code kafka.security.protocol}, {@code kafka.sasl.*}, {@code kafka.ssl.*}) to the
- * clients the mesh creates itself ({@link dev.agentmesh.core.KafkaClientSettings}).
+ * clients the mesh creates itself ({@link dev.agentmesh.kafka.client.KafkaClientSettings}).
  *
  * <p>Codecs for the mesh topics, configured for the deployment: {@code mesh.registry.url} names an
  * Apicurio Registry in production; without it, schemas live in the broker's {@code mesh.schemas} topic.
@@ -37,9 +39,9 @@ public class MeshCodecs {
 
     public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl,
-                      @io.smallrye.common.annotation.Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
+                      @Identifier("default-kafka-broker") Map<String, Object> kafkaConfig) {
         // The mesh's own Kafka clients (log reads, the grant ledger, the schema store) connect as the channels do.
-        dev.agentmesh.core.KafkaClientSettings.use(kafkaConfig);
+        KafkaClientSettings.use(kafkaConfig);
         this.settings = SerdeSettings.forDeployment(registryUrl.orElse(null), bootstrapServers);
         this.runEvents = new MeshCodec<>(Topics.RUN_EVENTS, settings);
         this.rows = new MeshCodec<>(Topics.ROWS_VALIDATED, settings);

@@ -1,8 +1,9 @@
 package dev.agentmesh.service;
 
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.MeshHeaders;
-import dev.agentmesh.core.RunRecords;
+import dev.agentmesh.kafka.RunRecords;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.topics.Topic;
 import org.apache.avro.specific.SpecificRecord;
@@ -114,7 +115,7 @@ public class StageSupport {
     /** Sends a run event keyed by its run id, with its trace context in the {@code traceparent} header. */
     public void send(MutinyEmitter<byte[]> emitter, RunEvent event) {
         emitter.sendMessage(message(event.getEnvelope().getRunId(), codecs.runEvents().encode(event),
-                MeshHeaders.forEnvelope(event.getEnvelope())))
+                KafkaRecords.headers(event.getEnvelope())))
                 .await().atMost(SEND_TIMEOUT);
     }
 

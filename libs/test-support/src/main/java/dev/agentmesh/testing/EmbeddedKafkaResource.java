@@ -1,5 +1,8 @@
 package dev.agentmesh.testing;
 
+import java.security.GeneralSecurityException;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -21,7 +24,7 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
         String stateDir = Path.of(System.getProperty("mesh.test.state.dir", "target/kstreams-state"),
                 UUID.randomUUID().toString()).toString();
         return Map.of(
-                "mesh.grants.principal-public-key", java.util.Base64.getEncoder().encodeToString(PRINCIPAL.getPublic().getEncoded()),
+                "mesh.grants.principal-public-key", Base64.getEncoder().encodeToString(PRINCIPAL.getPublic().getEncoded()),
                 "kafka.bootstrap.servers", kafka.bootstrapServers(),
                 "quarkus.kafka.devservices.enabled", "false",
                 "quarkus.kafka-streams.bootstrap-servers", kafka.bootstrapServers(),
@@ -39,8 +42,8 @@ public class EmbeddedKafkaResource implements QuarkusTestResourceLifecycleManage
 
     private static KeyPair newEd25519() {
         try {
-            return java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        } catch (java.security.GeneralSecurityException e) {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -3,7 +3,7 @@ package dev.agentmesh.testing;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.SerdeSettings;
 

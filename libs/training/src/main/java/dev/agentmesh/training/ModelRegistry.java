@@ -1,5 +1,10 @@
 package dev.agentmesh.training;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentmesh.artifacts.ArtifactStore;
+import dev.agentmesh.artifacts.Artifacts;
+import dev.agentmesh.artifacts.LocalArtifactStore;
+import java.time.Instant;
 import org.tribuo.Model;
 import org.tribuo.classification.Label;
 
@@ -39,18 +44,18 @@ public final class ModelRegistry {
                               String movedAt) {
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path root;
-    private final dev.agentmesh.artifacts.ArtifactStore store;
+    private final ArtifactStore store;
 
     /** On the local filesystem under {@code artifactRoot}. */
     public ModelRegistry(Path artifactRoot) {
-        this(artifactRoot, dev.agentmesh.artifacts.LocalArtifactStore.INSTANCE);
+        this(artifactRoot, LocalArtifactStore.INSTANCE);
     }
 
     /** Checkpoints written under {@code artifactRoot}, published to {@code store} when it is not the filesystem. */
-    public ModelRegistry(Path artifactRoot, dev.agentmesh.artifacts.ArtifactStore store) {
+    public ModelRegistry(Path artifactRoot, ArtifactStore store) {
         this.root = artifactRoot.toAbsolutePath().normalize().resolve("models");
         this.store = store;
     }
@@ -97,7 +102,7 @@ public final class ModelRegistry {
      * checkpoint it already names changes nothing, so a repeated deployment reports the same previous checkpoint.
      */
     public synchronized AliasTarget promote(String contract, String alias, String checkpoint, String checksum, String runId,
-                                            String datasetLocation, java.time.Instant now) {
+                                            String datasetLocation, Instant now) {
         Optional<AliasTarget> current = alias(contract, alias);
         if (current.isPresent() && current.get().checkpoint().equals(checkpoint)) {
             return current.get();
@@ -121,7 +126,7 @@ public final class ModelRegistry {
     /** Loads a checkpoint after checking its bytes against {@code checksum}. */
     @SuppressWarnings("unchecked")
     public static Model<Label> load(String uri, String checksum) {
-        Path file = dev.agentmesh.artifacts.Artifacts.local(uri);
+        Path file = Artifacts.local(uri);
         String actual = sha256(file);
         if (!actual.equals(checksum)) {
             throw new IllegalStateException("checkpoint " + uri + " has checksum " + actual + ", expected " + checksum);

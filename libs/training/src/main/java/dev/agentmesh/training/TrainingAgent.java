@@ -1,5 +1,7 @@
 package dev.agentmesh.training;
 
+import dev.agentmesh.artifacts.Artifacts;
+import java.io.UncheckedIOException;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.data.Split;
@@ -73,7 +75,7 @@ public final class TrainingAgent {
                     : cancelled(task, e.getMessage(), elapsedMs(t0));
         } catch (CellTrainer.Diverged e) {
             return failed(task, e.getMessage(), false, false, elapsedMs(t0));
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             return failed(task, "cannot read the dataset or write the checkpoint: " + e.getMessage(), false, true, elapsedMs(t0));
         } catch (RuntimeException e) {
             // Training is deterministic for a fixed seed: the same cell would fail the same way again.
@@ -89,7 +91,7 @@ public final class TrainingAgent {
         // The splits sit side by side under the dataset's location (a directory, or an S3 prefix): all three are hashed.
         String location = task.getTrainSplit().substring(0, task.getTrainSplit().lastIndexOf('/') + 1);
         String actual = DatasetWriter.checksum(Arrays.stream(Split.values())
-                .map(split -> dev.agentmesh.artifacts.Artifacts.local(location + DatasetWriter.fileName(split))).toList());
+                .map(split -> Artifacts.local(location + DatasetWriter.fileName(split))).toList());
         if (!actual.equals(task.getDatasetChecksum())) {
             throw new IllegalStateException("dataset checksum " + actual + " does not match the published "
                     + task.getDatasetChecksum());

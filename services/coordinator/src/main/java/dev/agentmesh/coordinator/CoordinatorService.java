@@ -1,5 +1,8 @@
 package dev.agentmesh.coordinator;
 
+import dev.agentmesh.gate.GateDecided;
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.gate.PrincipalDecided;
@@ -68,7 +71,7 @@ public class CoordinatorService {
                               @ConfigProperty(name = "mesh.agent.role") String role,
                               @ConfigProperty(name = "mesh.agent.instance") String instance,
                               @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               dev.agentmesh.service.ArtifactStores stores,
+                               ArtifactStores stores,
                               @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                               @ConfigProperty(name = "mesh.gate.tick") Duration tick,
                               @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
@@ -94,7 +97,7 @@ public class CoordinatorService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
@@ -175,7 +178,7 @@ public class CoordinatorService {
         for (RunEvent e : events) {
             stage.send(runEventsOut, e);
             state = RunStateReducer.apply(state, e);
-            if (e.getPayload() instanceof dev.agentmesh.gate.GateDecided d) {
+            if (e.getPayload() instanceof GateDecided d) {
                 metrics.counter("mesh.gate.decisions", "disposition", d.getDisposition().name()).increment();
                 LOG.infof("run %s: %s - %s", state.runId(), d.getDisposition(), d.getReason());
             }

@@ -11,7 +11,7 @@ import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.run.DatasetPublished;
 import dev.agentmesh.run.RunEvent;

@@ -1,5 +1,6 @@
 package dev.agentmesh.cost;
 
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.assessment.CostProjection;
 import dev.agentmesh.service.SpecialistRunner;
 import io.smallrye.common.annotation.Blocking;
@@ -30,7 +31,7 @@ public class CostService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> CostProjection.assess(candidate, settings), runEventsOut);

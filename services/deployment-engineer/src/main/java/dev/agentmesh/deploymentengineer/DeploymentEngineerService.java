@@ -1,5 +1,7 @@
 package dev.agentmesh.deploymentengineer;
 
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.assessment.RollbackReadiness;
 import dev.agentmesh.training.ModelRegistry;
 import java.nio.file.Path;
@@ -24,7 +26,7 @@ public class DeploymentEngineerService {
 
     public DeploymentEngineerService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               dev.agentmesh.service.ArtifactStores stores,
+                               ArtifactStores stores,
                                @ConfigProperty(name = "mesh.canary.steps-percent") List<Integer> steps,
                                @ConfigProperty(name = "mesh.canary.hold-minutes") int holdMinutes,
                                @ConfigProperty(name = "mesh.canary.abort-latency-factor") double abortLatencyFactor,
@@ -36,7 +38,7 @@ public class DeploymentEngineerService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> RollbackReadiness.assess(candidate, registry, canary), runEventsOut);

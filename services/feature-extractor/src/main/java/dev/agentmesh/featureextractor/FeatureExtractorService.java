@@ -1,5 +1,7 @@
 package dev.agentmesh.featureextractor;
 
+import dev.agentmesh.service.MeshHandler;
+import dev.agentmesh.features.FeatureExtractionAgent;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
@@ -47,7 +49,7 @@ public class FeatureExtractorService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

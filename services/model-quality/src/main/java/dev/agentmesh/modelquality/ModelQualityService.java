@@ -1,5 +1,7 @@
 package dev.agentmesh.modelquality;
 
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.assessment.ModelQuality;
 import dev.agentmesh.training.ModelRegistry;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ public class ModelQualityService {
 
     public ModelQualityService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               dev.agentmesh.service.ArtifactStores stores,
+                               ArtifactStores stores,
                                @ConfigProperty(name = "mesh.model-quality.max-log-loss-regression") double maxRegression,
                                @ConfigProperty(name = "mesh.model-quality.max-auc-drop") double maxAucDrop,
                                @ConfigProperty(name = "mesh.model-quality.min-auc") double minAuc,
@@ -35,7 +37,7 @@ public class ModelQualityService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> ModelQuality.assess(candidate, registry, thresholds), runEventsOut);

@@ -1,5 +1,9 @@
 package dev.agentmesh.publisher;
 
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
+import java.nio.file.Path;
+import dev.agentmesh.dataset.PublishAgent;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
@@ -33,8 +37,8 @@ public class PublisherService {
     public PublisherService(MeshCodecs codecs, StageSupport stage,
                                 @ConfigProperty(name = "mesh.agent.role") String role,
                                 @ConfigProperty(name = "mesh.agent.instance") String instance,
-                                @ConfigProperty(name = "mesh.artifacts.dir") java.nio.file.Path artifacts,
-                                dev.agentmesh.service.ArtifactStores stores,
+                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
+                                ArtifactStores stores,
                                 @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.codecs = codecs;
         this.stage = stage;
@@ -43,7 +47,7 @@ public class PublisherService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

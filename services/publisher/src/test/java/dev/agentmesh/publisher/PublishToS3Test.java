@@ -1,5 +1,6 @@
 package dev.agentmesh.publisher;
 
+import dev.agentmesh.dataset.PublishAgent;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.contract.DataContract;
@@ -10,7 +11,7 @@ import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.data.Split;
 import dev.agentmesh.dataset.DatasetReader;
-import dev.agentmesh.dataset.FeatureStats;
+import dev.agentmesh.features.FeatureStats;
 import dev.agentmesh.features.FeatureEncoder;
 import dev.agentmesh.run.DatasetPublished;
 import dev.agentmesh.run.RunEvent;

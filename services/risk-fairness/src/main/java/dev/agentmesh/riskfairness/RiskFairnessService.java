@@ -1,5 +1,7 @@
 package dev.agentmesh.riskfairness;
 
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.assessment.RiskFairness;
 import dev.agentmesh.training.ModelRegistry;
 import java.nio.file.Path;
@@ -24,7 +26,7 @@ public class RiskFairnessService {
 
     public RiskFairnessService(SpecialistRunner runner,
                                @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               dev.agentmesh.service.ArtifactStores stores,
+                               ArtifactStores stores,
                                @ConfigProperty(name = "mesh.risk-fairness.psi-concern") double psiConcern,
                                @ConfigProperty(name = "mesh.risk-fairness.psi-block") double psiBlock,
                                @ConfigProperty(name = "mesh.risk-fairness.gap-concern") double gapConcern,
@@ -40,7 +42,7 @@ public class RiskFairnessService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         runner.handle(record, candidate -> RiskFairness.assess(candidate, registry, thresholds), runEventsOut);

@@ -1,5 +1,27 @@
 package dev.agentmesh.rowvalidator;
 
+import dev.agentmesh.contract.CsvRows;
+import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.contract.RowViolation;
+import dev.agentmesh.core.LoggedRecord;
+import dev.agentmesh.data.DataRow;
+import dev.agentmesh.data.RawRow;
+import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.Resources;
+import dev.agentmesh.kafka.RunLog;
+import dev.agentmesh.kafka.TopicSource;
+import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.service.MeshHandler;
+import dev.agentmesh.service.MeshHandlerInterceptor;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.Callback;
+import dev.agentmesh.contract.RowValidationAgent;
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.run.RunEvent;
@@ -50,7 +72,7 @@ public class RowValidatorService {
     private final MutinyEmitter<byte[]> deadLetterOut;
     private final String bootstrapServers;
     private final KafkaClientService kafkaClients;
-    private final dev.agentmesh.serde.MeshCodec<dev.agentmesh.data.RawRow> rawRows;
+    private final MeshCodec<RawRow> rawRows;
 
     public RowValidatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics, KafkaClientService kafkaClients,
                                @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -64,7 +86,7 @@ public class RowValidatorService {
         this.codecs = codecs;
         this.bootstrapServers = bootstrapServers;
         this.kafkaClients = kafkaClients;
-        this.rawRows = new dev.agentmesh.serde.MeshCodec<>(dev.agentmesh.topics.Topics.ROWS_RAW, codecs.settings());
+        this.rawRows = new MeshCodec<>(Topics.ROWS_RAW, codecs.settings());
         this.grants = grants;
         this.metrics = metrics;
         this.role = role;
@@ -81,10 +103,10 @@ public class RowValidatorService {
      * The row keeps its event id, so a report already in the run's log means it was applied: nothing happens again.
      */
     @Incoming("rows-redriven")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRedrivenRow(ConsumerRecord<byte[], byte[]> record) {
-        dev.agentmesh.data.DataRow row = codecs.rows().decode(record.value());
+        DataRow row = codecs.rows().decode(record.value());
         String runId = row.getEnvelope().getRunId();
         var contractHeader = record.headers().lastHeader(MeshHeaders.CONTRACT);
         if (contractHeader == null) {
@@ -92,16 +114,16 @@ public class RowValidatorService {
                     + " names no contract (" + MeshHeaders.CONTRACT + " header)");
         }
         var envelope = row.getEnvelope();
-        Decision decision = grants.authorize(new dev.agentmesh.grants.ActionRequest(envelope.getGrantId(),
-                dev.agentmesh.grants.Actions.SPEND_COMPUTE, dev.agentmesh.grants.Resources.run(runId),
-                envelope.getDelegationDepth(), 0, java.time.Instant.now()));
+        Decision decision = grants.authorize(new ActionRequest(envelope.getGrantId(),
+                Actions.SPEND_COMPUTE, Resources.run(runId),
+                envelope.getDelegationDepth(), 0, Instant.now()));
         if (!decision.allowed()) {
             throw new StageSupport.UnauthorisedActionException("re-driven row of run " + runId + " refused: " + decision.reason());
         }
         RowValidationAgent.Redrive redrive = agent.redriven(row,
-                dev.agentmesh.contract.DataContract.load(new String(contractHeader.value(), StandardCharsets.UTF_8)));
+                DataContract.load(new String(contractHeader.value(), StandardCharsets.UTF_8)));
         String reportId = redrive.reported().getEnvelope().getEventId();
-        boolean applied = dev.agentmesh.core.RunLog.read(bootstrapServers, codecs.runEvents(), runId, Duration.ofSeconds(30))
+        boolean applied = RunLog.read(bootstrapServers, codecs.runEvents(), runId, Duration.ofSeconds(30))
                 .stream().anyMatch(e -> e.getEnvelope().getEventId().equals(reportId));
         if (applied) {
             metrics.counter("mesh.rows.redrive.duplicates", "role", role).increment();
@@ -113,7 +135,7 @@ public class RowValidatorService {
         } else {
             send(deadLetterOut, runId, codecs.rows().encode(row), rejectionHeaders(runId, "redrive:" + record.topic(),
                     row.getRowIndex(), new RowValidationAgent.Rejection(row, redrive.violations()).reason(), redrive.violations()));
-            metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", record.topic()).increment();
+            metrics.counter(MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", record.topic()).increment();
         }
         sendEvent(redrive.reported());
         metrics.counter("mesh.rows.redriven", "role", role, "valid", Boolean.toString(redrive.valid())).increment();
@@ -122,7 +144,7 @@ public class RowValidatorService {
 
     /** A record that cannot be decoded throws, is nacked, and goes to the dead-letter topic with the reason. */
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
@@ -151,8 +173,8 @@ public class RowValidatorService {
         sendEvent(validation.finished());
         metrics.counter("mesh.rows.valid", "role", role).increment(validation.rowsValid());
         metrics.counter("mesh.rows.rejected", "role", role).increment(validation.rowsRejected());
-        metrics.counter(dev.agentmesh.service.MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", trigger.getSourceKind()
-                == dev.agentmesh.run.SourceKind.TOPIC ? Topics.ROWS_RAW.name() : "source").increment(validation.rowsRejected());
+        metrics.counter(MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", trigger.getSourceKind()
+                == SourceKind.TOPIC ? Topics.ROWS_RAW.name() : "source").increment(validation.rowsRejected());
         LOG.infof("run %s: %d rows valid, %d rejected%s in %d ms", runId, validation.rowsValid(), validation.rowsRejected(),
                 validation.failed() ? " (stage failed)" : "", (System.nanoTime() - t0) / 1_000_000);
     }
@@ -164,12 +186,12 @@ public class RowValidatorService {
      */
     private void validateAndSend(String runId, RowValidationAgent.Validation validation) {
         RowSink sink = new RowSink(runId, validation);
-        if (validation.sourceKind() == dev.agentmesh.run.SourceKind.TOPIC) {
+        if (validation.sourceKind() == SourceKind.TOPIC) {
             boolean[] headerChecked = {false};
-            dev.agentmesh.core.TopicSource.stream(bootstrapServers, rawRows, validation.sourceLocation(), SOURCE_TIMEOUT,
-                    new dev.agentmesh.core.TopicSource.Rows() {
+            TopicSource.stream(bootstrapServers, rawRows, validation.sourceLocation(), SOURCE_TIMEOUT,
+                    new TopicSource.Rows() {
                         @Override
-                        public void row(java.util.Map<String, String> values) {
+                        public void row(Map<String, String> values) {
                             if (!headerChecked[0]) {
                                 headerChecked[0] = true;
                                 if (!validation.acceptsHeader(values.keySet())) {
@@ -180,15 +202,15 @@ public class RowValidatorService {
                         }
 
                         @Override
-                        public void undecodable(dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
+                        public void undecodable(LoggedRecord raw, RuntimeException why) {
                             validation.undecodable();
                             sink.undecodable(raw, why);
                         }
                     });
         } else {
-            dev.agentmesh.contract.CsvRows.Table table = validation.readTable();
-            if (validation.acceptsHeader(new java.util.HashSet<>(table.header()))) {
-                for (java.util.Map<String, String> values : table.rows()) {
+            CsvRows.Table table = validation.readTable();
+            if (validation.acceptsHeader(new HashSet<>(table.header()))) {
+                for (Map<String, String> values : table.rows()) {
                     sink.row(validation.check(values), values);
                 }
             }
@@ -203,8 +225,8 @@ public class RowValidatorService {
         private final Producer<String, byte[]> rows = kafkaClients.<String, byte[]>getProducer("rows-validated-out").unwrap();
         private final Producer<String, byte[]> dead = kafkaClients.<String, byte[]>getProducer("dead-letter-out").unwrap();
         private final DataRowWriter writer;
-        private final java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        private final org.apache.kafka.clients.producer.Callback onAck = (metadata, e) -> {
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final Callback onAck = (metadata, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
             }
@@ -216,7 +238,7 @@ public class RowValidatorService {
             this.writer = new DataRowWriter(codecs.rows(), validation.rowEnvelopeTemplate());
         }
 
-        void row(RowValidationAgent.Verdict verdict, java.util.Map<String, String> values) {
+        void row(RowValidationAgent.Verdict verdict, Map<String, String> values) {
             throwIfFailed();
             byte[] row = writer.encode(verdict.rowIndex(), values);
             if (verdict.valid()) {
@@ -227,7 +249,7 @@ public class RowValidatorService {
             }
         }
 
-        void undecodable(dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
+        void undecodable(LoggedRecord raw, RuntimeException why) {
             throwIfFailed();
             dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, raw.value(), undecodableHeaders(runId, raw, why)), onAck);
         }
@@ -247,7 +269,7 @@ public class RowValidatorService {
         }
     }
 
-    private RecordHeaders undecodableHeaders(String runId, dev.agentmesh.core.LoggedRecord raw, RuntimeException why) {
+    private RecordHeaders undecodableHeaders(String runId, LoggedRecord raw, RuntimeException why) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MeshHeaders.DLQ_REASON, utf8("undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage()));
         headers.add(MeshHeaders.DLQ_TOPIC, utf8(raw.topic()));
@@ -259,7 +281,7 @@ public class RowValidatorService {
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, long rowIndex, String reason,
-                                           List<dev.agentmesh.contract.RowViolation> violations) {
+                                           List<RowViolation> violations) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(MeshHeaders.DLQ_REASON, utf8(reason));
         headers.add(MeshHeaders.DLQ_TOPIC, utf8("csv:" + source));
@@ -281,7 +303,7 @@ public class RowValidatorService {
     }
 
     private void sendEvent(RunEvent event) {
-        send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), dev.agentmesh.core.MeshHeaders.forEnvelope(event.getEnvelope()));
+        send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), KafkaRecords.headers(event.getEnvelope()));
     }
 
     private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {

@@ -1,5 +1,6 @@
 package dev.agentmesh.rowvalidator;
 
+import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.run.RunEvent;

@@ -1,5 +1,6 @@
 package dev.agentmesh.rowvalidator;
 
+import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.core.RunEvents;
@@ -11,7 +12,7 @@ import dev.agentmesh.run.StageFailed;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;

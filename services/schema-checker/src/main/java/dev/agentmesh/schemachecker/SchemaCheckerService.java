@@ -1,5 +1,7 @@
 package dev.agentmesh.schemachecker;
 
+import dev.agentmesh.service.MeshHandler;
+import dev.agentmesh.features.SchemaCheckAgent;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
@@ -42,7 +44,7 @@ public class SchemaCheckerService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

@@ -1,5 +1,6 @@
 package dev.agentmesh.sweeporchestrator;
 
+import dev.agentmesh.service.MeshHandler;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.fanout.SweepDecider;
@@ -119,7 +120,7 @@ public class SweepOrchestratorService {
     }
 
     @Incoming("run-events")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());

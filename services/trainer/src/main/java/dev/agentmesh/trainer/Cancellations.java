@@ -1,5 +1,6 @@
 package dev.agentmesh.trainer;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.sweep.SweepControl;
 import dev.agentmesh.topics.Topics;
@@ -48,7 +49,7 @@ public class Cancellations {
     }
 
     void start(@Observes StartupEvent started) {
-        consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
+        consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,

@@ -1,5 +1,11 @@
 package dev.agentmesh.trainer;
 
+import dev.agentmesh.service.ArtifactStores;
+import dev.agentmesh.service.MeshHandler;
+import dev.agentmesh.sweep.CellCancelled;
+import dev.agentmesh.sweep.CellFailed;
+import java.util.concurrent.CompletableFuture;
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.grants.ActionRequest;
@@ -54,7 +60,7 @@ public class TrainerService {
                           @ConfigProperty(name = "mesh.agent.role") String role,
                           @ConfigProperty(name = "mesh.agent.instance") String instance,
                           @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               dev.agentmesh.service.ArtifactStores stores,
+                               ArtifactStores stores,
                           @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.codecs = codecs;
         this.stage = stage;
@@ -66,7 +72,7 @@ public class TrainerService {
     }
 
     @Incoming("cell-tasks")
-    @dev.agentmesh.service.MeshHandler
+    @MeshHandler
     @Blocking
     public void onTask(ConsumerRecord<byte[], byte[]> record) {
         CellTask task = codecs.cellTasks().decode(record.value());
@@ -88,8 +94,8 @@ public class TrainerService {
         }
         // Not awaited on its own: training starts at once, and the report below waits for both acknowledgements.
         RunEvent startedEvent = agent.started(task);
-        java.util.concurrent.CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
-                codecs.runEvents().encode(startedEvent), dev.agentmesh.core.MeshHeaders.forEnvelope(startedEvent.getEnvelope()))).subscribeAsCompletionStage();
+        CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
+                codecs.runEvents().encode(startedEvent), KafkaRecords.headers(startedEvent.getEnvelope()))).subscribeAsCompletionStage();
         Instant deadline = Instant.now().plusMillis(task.getTimeoutMs());
         StopSignal stop = () -> {
             Optional<String> reason = cancellations.reason(runId, cellId, attempt);
@@ -108,8 +114,8 @@ public class TrainerService {
         metrics.counter("mesh.trainer.cells", "result", result).increment();
         LOG.infof("run %s cell %s attempt %d: %s%s", runId, cellId, attempt, result,
                 outcome.getPayload() instanceof CellCompleted c ? " validation loss " + c.getValidationLoss()
-                        : outcome.getPayload() instanceof dev.agentmesh.sweep.CellFailed f ? " " + f.getReason()
-                        : outcome.getPayload() instanceof dev.agentmesh.sweep.CellCancelled x ? " " + x.getReason() : "");
+                        : outcome.getPayload() instanceof CellFailed f ? " " + f.getReason()
+                        : outcome.getPayload() instanceof CellCancelled x ? " " + x.getReason() : "");
     }
 
     private void emit(String runId, RunEvent event) {

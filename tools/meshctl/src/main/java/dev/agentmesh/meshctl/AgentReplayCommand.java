@@ -1,14 +1,18 @@
 package dev.agentmesh.meshctl;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.util.Comparator;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.dataset.DatasetReader;
-import dev.agentmesh.rowvalidator.RowValidationAgent;
+import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.serde.MeshCodec;
@@ -169,7 +173,7 @@ public class AgentReplayCommand implements Callable<Integer> {
         }
         CellTask task = tasks.stream().filter(t -> eventId != null ? t.getEnvelope().getEventId().equals(eventId)
                         : t.getConfig().getCellId().equals(cellId) && (attempt == null || t.getEnvelope().getAttempt() == attempt))
-                .min(java.util.Comparator.comparingInt(t -> t.getEnvelope().getAttempt()))
+                .min(Comparator.comparingInt(t -> t.getEnvelope().getAttempt()))
                 .orElseThrow(() -> new IllegalStateException("no recorded cell task of run " + runId + " matches "
                         + (eventId != null ? "event " + eventId : "cell " + cellId)));
         RunEvent original = events.stream().filter(e -> task.getEnvelope().getEventId().equals(e.getEnvelope().getCausationId())
@@ -202,7 +206,7 @@ public class AgentReplayCommand implements Callable<Integer> {
 
     /** When the recorded checkpoint is still in the registry, the replayed model must score every validation row the same. */
     private void comparePredictions(CellTask task, CellCompleted recorded, Path scratch, String replayedChecksum) {
-        Path file = Path.of(java.net.URI.create(recorded.getCheckpoint()));
+        Path file = Path.of(URI.create(recorded.getCheckpoint()));
         if (!Files.isRegularFile(file)) {
             System.out.println("recorded checkpoint " + file + " is not here; compared the reported metrics only");
             return;
@@ -213,8 +217,8 @@ public class AgentReplayCommand implements Callable<Integer> {
         try (var files = Files.walk(replayedFile)) {
             Path model = files.filter(p -> p.getFileName().toString().equals("model.ser")).findFirst().orElseThrow();
             replayed = ModelRegistry.load(model.toUri().toString(), replayedChecksum);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         List<DatasetRow> rows = DatasetReader.read(task.getValidationSplit());
         String[] names = task.getFeatureNames().toArray(String[]::new);

@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -42,7 +43,7 @@ public class Connection {
                 : System.getenv("MESH_KAFKA_CONFIG") == null || System.getenv("MESH_KAFKA_CONFIG").isBlank() ? null
                 : Path.of(System.getenv("MESH_KAFKA_CONFIG"));
         if (config != null) {
-            dev.agentmesh.core.KafkaClientSettings.use(dev.agentmesh.core.KafkaClientSettings.read(config));
+            KafkaClientSettings.use(KafkaClientSettings.read(config));
         }
         return resolve(bootstrap, "MESH_BOOTSTRAP", "bootstrap");
     }

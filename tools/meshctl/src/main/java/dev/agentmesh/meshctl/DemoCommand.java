@@ -1,5 +1,9 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.runstate.GateState;
+import dev.agentmesh.runstate.RunStatus;
+import java.util.ArrayList;
+import java.util.HashMap;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
@@ -52,14 +56,14 @@ public class DemoCommand implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
-            Map<String, Map<String, String>> config = new java.util.HashMap<>();
+            Map<String, Map<String, String>> config = new HashMap<>();
             for (String service : MeshServices.SERVICES) {
                 config.put(service, PrincipalTools.serviceConfig(keys));
             }
             config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(keys));
             config.put("review", PrincipalTools.reviewConfig(keys, bootstrap));
             say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
-            List<MeshServices.Running> started = new java.util.ArrayList<>(
+            List<MeshServices.Running> started = new ArrayList<>(
                     services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));
             started.add(services.start("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
             for (MeshServices.Running r : started) {
@@ -92,7 +96,7 @@ public class DemoCommand implements Callable<Integer> {
             System.out.println("cost by delegation subtree:");
             System.out.println(RunsCommand.tree(new RunStateClient(runStateUrl).costs(runId)));
             say(t0, "run " + runId + " " + finalState.status());
-            if (finalState.status() == dev.agentmesh.runstate.RunStatus.AWAITING_PRINCIPAL) {
+            if (finalState.status() == RunStatus.AWAITING_PRINCIPAL) {
                 System.out.println("the gate returned the run to the principal; decide with --keep-running and");
                 System.out.println("  ./meshctl runs decide " + runId + " approve|reject --reason \"...\"");
             }
@@ -107,7 +111,7 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("Ctrl-C stops everything.");
                 Thread.currentThread().join();
             }
-            return finalState.status() == dev.agentmesh.runstate.RunStatus.COMPLETED ? 0 : 1;
+            return finalState.status() == RunStatus.COMPLETED ? 0 : 1;
         } finally {
             Connection.clearContext();
         }
@@ -129,7 +133,7 @@ public class DemoCommand implements Callable<Integer> {
                     say(t0, line);
                     last = line;
                 }
-                if (state.get().status().terminal() || state.get().status() == dev.agentmesh.runstate.RunStatus.AWAITING_PRINCIPAL) {
+                if (state.get().status().terminal() || state.get().status() == RunStatus.AWAITING_PRINCIPAL) {
                     return state.get();
                 }
             }
@@ -205,7 +209,7 @@ public class DemoCommand implements Callable<Integer> {
 
     /** The disposition trail: each assessment with its numbers, the conflicts, the decision and who made it. */
     static String gateTrail(RunState s) {
-        dev.agentmesh.runstate.GateState g = s.gate();
+        GateState g = s.gate();
         if (g == null) {
             return "";
         }

@@ -1,11 +1,12 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.grants.GrantLedger;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
@@ -48,7 +49,7 @@ public class GrantsCommand {
         TopicPartition partition = new TopicPartition(Topics.GRANTS.name(), 0);
         try (MeshCodec<GrantEvent> codec = new MeshCodec<>(Topics.GRANTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
+             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
                      ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                      ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,

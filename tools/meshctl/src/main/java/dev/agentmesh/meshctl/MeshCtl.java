@@ -1,5 +1,8 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.artifacts.Artifacts;
+import dev.agentmesh.artifacts.s3.S3ArtifactStore;
+import java.nio.file.Path;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -28,11 +31,11 @@ public class MeshCtl {
     static void s3FromEnvironment() {
         String bucket = System.getenv("MESH_ARTIFACTS_S3_BUCKET");
         if (bucket != null && !bucket.isBlank()) {
-            dev.agentmesh.artifacts.Artifacts.register(new dev.agentmesh.artifacts.s3.S3ArtifactStore(
-                    new dev.agentmesh.artifacts.s3.S3ArtifactStore.Settings(System.getenv("MESH_ARTIFACTS_S3_ENDPOINT"), bucket,
+            Artifacts.register(new S3ArtifactStore(
+                    new S3ArtifactStore.Settings(System.getenv("MESH_ARTIFACTS_S3_ENDPOINT"), bucket,
                             System.getenv().getOrDefault("MESH_ARTIFACTS_S3_REGION", "us-east-1"),
                             System.getenv("MESH_ARTIFACTS_S3_ACCESS_KEY"), System.getenv("MESH_ARTIFACTS_S3_SECRET_KEY"), true),
-                    java.nio.file.Path.of(".mesh", "s3-cache")));
+                    Path.of(".mesh", "s3-cache")));
         }
     }
 

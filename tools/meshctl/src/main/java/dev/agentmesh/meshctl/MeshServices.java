@@ -1,5 +1,7 @@
 package dev.agentmesh.meshctl;
 
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -115,7 +117,7 @@ public final class MeshServices implements AutoCloseable {
     }
 
     /** Services with a hot loop (training; every row of a run) keep the JIT's optimising compiler, as deployed. */
-    static final java.util.Set<String> OPTIMISING_COMPILER = java.util.Set.of("trainer", "row-validator");
+    static final Set<String> OPTIMISING_COMPILER = Set.of("trainer", "row-validator");
 
     public Running get(String service) {
         return running.get(service);
@@ -159,7 +161,7 @@ public final class MeshServices implements AutoCloseable {
         }
         for (Running r : running.values()) {
             try {
-                if (!r.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!r.process().waitFor(10, TimeUnit.SECONDS)) {
                     r.process().destroyForcibly();
                 }
             } catch (InterruptedException e) {

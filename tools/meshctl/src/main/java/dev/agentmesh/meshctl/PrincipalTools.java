@@ -1,9 +1,11 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.grants.Resources;
+import java.util.HashMap;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.serde.SerdeSettings;
 
@@ -17,7 +19,7 @@ import java.util.Map;
 /** The principal's side of the demo: its keys, the services' trust in them, and the nightly root grant. */
 public final class PrincipalTools {
 
-    public static final String PRINCIPAL = dev.agentmesh.grants.Grants.PRINCIPAL;
+    public static final String PRINCIPAL = Grants.PRINCIPAL;
     public static final String OPERATOR = "pipeline-operator";
     public static final String ORCHESTRATOR = "sweep-orchestrator";
     public static final String COORDINATOR = "coordinator";
@@ -42,7 +44,7 @@ public final class PrincipalTools {
     /** Config for the sweep orchestrator: trust the principal, and sign trainer grants with its own key. */
     public static Map<String, String> orchestratorConfig(Path keys) {
         GrantKeys.loadOrCreate(agentKeys(keys), ORCHESTRATOR);
-        Map<String, String> config = new java.util.HashMap<>(serviceConfig(keys));
+        Map<String, String> config = new HashMap<>(serviceConfig(keys));
         config.put(AGENT_KEYS_PROPERTY, agentKeys(keys).toAbsolutePath().toString());
         return config;
     }
@@ -82,7 +84,7 @@ public final class PrincipalTools {
     public static GrantIssued issueDecisionGrant(String bootstrap, Path keys, String runId) {
         KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);
         GrantIssued grant = Grants.root(principal, PRINCIPAL, PRINCIPAL, principal.getPublic(),
-                Grants.scope(List.of(Actions.DECIDE), List.of(dev.agentmesh.grants.Resources.run(runId)), null),
+                Grants.scope(List.of(Actions.DECIDE), List.of(Resources.run(runId)), null),
                 Instant.now().plus(Duration.ofHours(1)), 0);
         try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
             publisher.publish(grant);
@@ -96,7 +98,7 @@ public final class PrincipalTools {
 
     /** Config for the review service: trust the principal, and decide returned runs under the principal's own grant. */
     public static Map<String, String> reviewConfig(Path keys, String bootstrap) {
-        Map<String, String> config = new java.util.HashMap<>(serviceConfig(keys));
+        Map<String, String> config = new HashMap<>(serviceConfig(keys));
         config.put("mesh.review.principal-grant", issueDecisionGrant(bootstrap, keys, "*").getGrantId());
         return config;
     }

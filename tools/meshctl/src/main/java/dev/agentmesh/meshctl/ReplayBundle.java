@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.runstate.RunStateJson;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.core.LoggedRecord;
 
@@ -24,7 +25,7 @@ public record ReplayBundle(int format, String runId, Instant exportedAt, List<Lo
                            String liveState, String liveStateSha256) {
 
     public static final int FORMAT = 1;
-    private static final ObjectMapper JSON = dev.agentmesh.runstate.RunStateJson.MAPPER;
+    private static final ObjectMapper JSON = RunStateJson.MAPPER;
 
     public void write(Path file) {
         try {

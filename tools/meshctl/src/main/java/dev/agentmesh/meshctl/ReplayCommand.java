@@ -1,5 +1,12 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.gate.AssessmentRequested;
+import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.gate.DelegationRefused;
+import dev.agentmesh.gate.GateDecided;
+import dev.agentmesh.gate.ModelDeployed;
+import dev.agentmesh.gate.PrincipalDecided;
+import java.time.Instant;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
@@ -107,7 +114,7 @@ public class ReplayCommand implements Callable<Integer> {
     static String line(RunReplay.Step step) {
         LoggedRecord r = step.record();
         if (step.event() == null) {
-            return String.format("%-7d %-24s %-32s %-9s UNDECODABLE: %s", r.offset(), java.time.Instant.ofEpochMilli(r.timestamp()),
+            return String.format("%-7d %-24s %-32s %-9s UNDECODABLE: %s", r.offset(), Instant.ofEpochMilli(r.timestamp()),
                     "?", "", step.undecodable());
         }
         var e = step.event().getEnvelope();
@@ -143,17 +150,17 @@ public class ReplayCommand implements Callable<Integer> {
             return "CellCancelled " + c.getCellId() + ": " + c.getReason();
         } else if (p instanceof SweepFinished f) {
             return "SweepFinished " + f.getOutcome() + " winner " + f.getWinnerCellId() + ": " + f.getReason();
-        } else if (p instanceof dev.agentmesh.gate.AssessmentRequested r) {
+        } else if (p instanceof AssessmentRequested r) {
             return "AssessmentRequested from " + r.getSpecialist() + " on " + r.getCandidate().getCellId();
-        } else if (p instanceof dev.agentmesh.gate.AssessmentReturned a) {
+        } else if (p instanceof AssessmentReturned a) {
             return "AssessmentReturned " + a.getSpecialist() + " " + a.getVerdict() + ": " + a.getSummary();
-        } else if (p instanceof dev.agentmesh.gate.DelegationRefused d) {
+        } else if (p instanceof DelegationRefused d) {
             return "DelegationRefused by " + d.getAgentRole() + " at depth " + d.getDelegationDepth() + ": " + d.getReason();
-        } else if (p instanceof dev.agentmesh.gate.GateDecided d) {
+        } else if (p instanceof GateDecided d) {
             return "GateDecided " + d.getDisposition() + ": " + d.getReason();
-        } else if (p instanceof dev.agentmesh.gate.PrincipalDecided d) {
+        } else if (p instanceof PrincipalDecided d) {
             return "PrincipalDecided " + d.getDecision() + " by " + d.getDecidedBy() + ": " + d.getReason();
-        } else if (p instanceof dev.agentmesh.gate.ModelDeployed d) {
+        } else if (p instanceof ModelDeployed d) {
             return "ModelDeployed " + d.getAlias() + " of " + d.getContract() + " -> " + d.getCheckpoint() + " by " + d.getDecidedBy();
         }
         return p.getClass().getSimpleName();

@@ -1,8 +1,9 @@
 package dev.agentmesh.meshctl;
 
+import java.nio.charset.StandardCharsets;
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.replay.RunReplay;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunStateJson;
@@ -84,13 +85,13 @@ final class ReplaySource {
         String live = null;
         if (withLiveState) {
             live = new RunStateClient(connection.runStateUrl()).get(runId)
-                    .map(s -> new String(RunStateJson.toBytes(s), java.nio.charset.StandardCharsets.UTF_8)).orElse(null);
+                    .map(s -> new String(RunStateJson.toBytes(s), StandardCharsets.UTF_8)).orElse(null);
         }
         return new ReplaySource(runId, runEvents, tasks, dead, schemas, live, serde);
     }
 
     ReplayBundle toBundle() {
         return new ReplayBundle(ReplayBundle.FORMAT, runId, Instant.now(), runEvents, cellTasks, deadLetters, schemas,
-                liveState, liveState == null ? null : RunReplay.sha256(liveState.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                liveState, liveState == null ? null : RunReplay.sha256(liveState.getBytes(StandardCharsets.UTF_8)));
     }
 }

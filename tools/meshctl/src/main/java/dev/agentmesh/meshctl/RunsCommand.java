@@ -1,11 +1,16 @@
 package dev.agentmesh.meshctl;
 
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeMap;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.grant.GrantIssued;
 
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.core.RunResume;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.run.RunEvent;
@@ -151,7 +156,7 @@ public class RunsCommand {
         public Integer call() {
             PrincipalDecision d;
             try {
-                d = PrincipalDecision.valueOf(decision.toUpperCase(java.util.Locale.ROOT));
+                d = PrincipalDecision.valueOf(decision.toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 System.err.println("decision must be approve or reject, not " + decision);
                 return 2;
@@ -169,12 +174,12 @@ public class RunsCommand {
 
     /** The cost tree, roots first, children indented under their parent. */
     static String tree(List<CostRollup.Node> nodes) {
-        Map<String, List<CostRollup.Node>> children = new java.util.TreeMap<>();
-        java.util.Set<String> ids = new java.util.HashSet<>();
+        Map<String, List<CostRollup.Node>> children = new TreeMap<>();
+        Set<String> ids = new HashSet<>();
         nodes.forEach(n -> ids.add(n.grantId()));
         StringBuilder out = new StringBuilder(String.format("%-52s %12s %12s %12s%n", "GRANT (GRANTEE)", "DIRECT MS", "SUBTREE MS", "BUDGET MS"));
         for (CostRollup.Node n : nodes) {
-            children.computeIfAbsent(n.parentGrantId() != null && ids.contains(n.parentGrantId()) ? n.parentGrantId() : "", k -> new java.util.ArrayList<>()).add(n);
+            children.computeIfAbsent(n.parentGrantId() != null && ids.contains(n.parentGrantId()) ? n.parentGrantId() : "", k -> new ArrayList<>()).add(n);
         }
         print(out, children, "", 0);
         return out.toString();

@@ -1,5 +1,10 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
+import java.time.Duration;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
@@ -73,7 +78,7 @@ public class TriggerCommand implements Callable<Integer> {
     String gatePolicy;
 
     @Option(names = "--gate-timeout", description = "How long the coordinator waits for assessments, ISO-8601 (default: the policy's).")
-    java.time.Duration gateTimeout;
+    Duration gateTimeout;
 
     @Override
     public Integer call() {
@@ -88,7 +93,7 @@ public class TriggerCommand implements Callable<Integer> {
         String who = requestedBy != null ? requestedBy : System.getProperty("user.name", "unknown");
         String location = sourceKind == SourceKind.CSV ? source.toAbsolutePath().normalize().toString() : source.toString();
         String grant = grantId != null ? grantId : Connection.fromContext("grant");
-        Map<String, String> parameters = new java.util.TreeMap<>();
+        Map<String, String> parameters = new TreeMap<>();
         String sweepGrant = sweepGrantId != null ? sweepGrantId : Connection.fromContext("sweep-grant");
         if (sweepGrant != null) {
             parameters.put(SweepDecider.PARAM_GRANT, sweepGrant);
@@ -122,17 +127,17 @@ public class TriggerCommand implements Callable<Integer> {
         String bootstrap = connection.bootstrap();
         try (MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS,
                 SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
-             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(
+             KafkaProducer<String, byte[]> producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                      ProducerConfig.ACKS_CONFIG, "all",
                      ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                      ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
             producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, event.getEnvelope().getRunId(),
-                    codec.encode(event), dev.agentmesh.core.MeshHeaders.forEnvelope(event.getEnvelope()))).get();
+                    codec.encode(event), KafkaRecords.headers(event.getEnvelope()))).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException("could not publish to " + Topics.RUN_EVENTS.name() + ": " + e.getCause().getMessage(), e.getCause());
         }
     }

@@ -5,7 +5,7 @@ import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;

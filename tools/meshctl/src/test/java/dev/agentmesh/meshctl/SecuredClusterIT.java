@@ -1,7 +1,7 @@
 package dev.agentmesh.meshctl;
 
-import dev.agentmesh.core.KafkaClientSettings;
-import dev.agentmesh.core.RunLog;
+import dev.agentmesh.kafka.client.KafkaClientSettings;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.run.RunEvent;

@@ -28,7 +28,7 @@ import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.fanout.SweepDecider;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.grants.GrantPublisher;
+import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
@@ -551,7 +551,7 @@ class SweepIT {
     @Test
     @Order(10)
     void aRebuildUpToAMidRunOffsetShowsTheMidRunState() throws Exception {
-        List<dev.agentmesh.core.LoggedRecord> records = dev.agentmesh.core.RunLog.records(kafka.bootstrapServers(), "it-nightly", WAIT);
+        List<dev.agentmesh.core.LoggedRecord> records = dev.agentmesh.kafka.RunLog.records(kafka.bootstrapServers(), "it-nightly", WAIT);
         long published = records.stream().filter(r -> events.decode(r.value()).getPayload() instanceof dev.agentmesh.run.DatasetPublished)
                 .findFirst().orElseThrow().offset();
         String out = MeshFlowIT.meshctl(connection("replay", "--run", "it-nightly", "--until", Long.toString(published), "--state", "--quiet"));

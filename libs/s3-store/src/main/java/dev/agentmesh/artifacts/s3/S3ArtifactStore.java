@@ -1,5 +1,10 @@
 package dev.agentmesh.artifacts.s3;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.services.s3.S3Configuration;
 import dev.agentmesh.artifacts.ArtifactStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -44,9 +49,9 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
                 .region(Region.of(settings.region() == null ? "us-east-1" : settings.region()))
                 .forcePathStyle(settings.pathStyle())
                 // Checksums only where S3 requires them: other S3-compatible stores reject the SDK's newer defaults.
-                .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(software.amazon.awssdk.core.checksums.ResponseChecksumValidation.WHEN_REQUIRED)
-                .serviceConfiguration(software.amazon.awssdk.services.s3.S3Configuration.builder()
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .serviceConfiguration(S3Configuration.builder()
                         .chunkedEncodingEnabled(false).build())
                 .credentialsProvider(settings.accessKey() == null ? DefaultCredentialsProvider.builder().build()
                         : StaticCredentialsProvider.create(AwsBasicCredentials.create(settings.accessKey(), settings.secretKey())));
@@ -105,13 +110,13 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
     }
 
     @Override
-    public java.util.Optional<String> readDocument(String uri) {
+    public Optional<String> readDocument(String uri) {
         Location at = Location.of(uri);
         try {
-            return java.util.Optional.of(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(at.bucket()).key(at.key()).build())
+            return Optional.of(s3.getObjectAsBytes(GetObjectRequest.builder().bucket(at.bucket()).key(at.key()).build())
                     .asUtf8String());
-        } catch (software.amazon.awssdk.services.s3.model.NoSuchKeyException e) {
-            return java.util.Optional.empty();
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
         } catch (S3Exception e) {
             throw new IllegalStateException("cannot read " + uri + ": " + e.getMessage(), e);
         }
@@ -123,7 +128,7 @@ public final class S3ArtifactStore implements ArtifactStore, AutoCloseable {
         Location at = Location.of(uri);
         try {
             s3.putObject(PutObjectRequest.builder().bucket(at.bucket()).key(at.key()).contentType("application/json").build(),
-                    RequestBody.fromString(text, java.nio.charset.StandardCharsets.UTF_8));
+                    RequestBody.fromString(text, StandardCharsets.UTF_8));
         } catch (S3Exception e) {
             throw new IllegalStateException("cannot write " + uri + ": " + e.getMessage(), e);
         }

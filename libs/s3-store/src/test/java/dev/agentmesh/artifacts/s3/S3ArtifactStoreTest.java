@@ -6,7 +6,7 @@ import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.data.Split;
 import dev.agentmesh.dataset.DatasetReader;
 import dev.agentmesh.dataset.DatasetWriter;
-import dev.agentmesh.dataset.FeatureStats;
+import dev.agentmesh.features.FeatureStats;
 import dev.agentmesh.dataset.LocalDataset;
 import dev.agentmesh.testing.EmbeddedS3;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,8 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
+import jakarta.ws.rs.NotFoundException;
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
@@ -66,7 +69,7 @@ public class ReviewDesk {
         this.metrics = metrics;
         this.envelopes = new Envelopes(role, instance);
         this.principalGrant = principalGrant.filter(g -> !g.isBlank());
-        this.producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+        this.producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
@@ -77,7 +80,7 @@ public class ReviewDesk {
     }
 
     ReviewBook.Item item(String itemId) {
-        return log.book().item(itemId).orElseThrow(() -> new jakarta.ws.rs.NotFoundException("no review item " + itemId));
+        return log.book().item(itemId).orElseThrow(() -> new NotFoundException("no review item " + itemId));
     }
 
     /**
@@ -153,7 +156,7 @@ public class ReviewDesk {
         Envelope envelope = envelopes.origin(runId, grant);
         RunEvent event = new RunEvent(envelope, new PrincipalDecided(decision, actor, reason));
         send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, runId.getBytes(StandardCharsets.UTF_8),
-                codecs.runEvents().encode(event), MeshHeaders.forEnvelope(envelope)));
+                codecs.runEvents().encode(event), KafkaRecords.headers(envelope)));
         return record(ReviewBook.runItemId(runId), decision == PrincipalDecision.APPROVE ? ReviewActionKind.APPROVE
                 : ReviewActionKind.REJECT, actor, reason, null, false);
     }

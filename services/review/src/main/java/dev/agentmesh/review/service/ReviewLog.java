@@ -1,5 +1,7 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.GateDecided;
@@ -84,7 +86,7 @@ public class ReviewLog {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         while (running) {
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(dev.agentmesh.core.KafkaClientSettings.with(config))) {
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.with(config))) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (Topic<?, ?> t : List.of(Topics.DEAD_LETTER, Topics.RUN_EVENTS, Topics.REVIEW_ACTIONS)) {
                     consumer.partitionsFor(t.name(), Duration.ofSeconds(30))
@@ -173,7 +175,7 @@ public class ReviewLog {
                 type = decoded.getSchema().getName();
                 json = Payloads.avroJson(decoded);
                 var envelopeField = decoded.getSchema().getField("envelope");
-                if (envelopeField != null && decoded.get(envelopeField.pos()) instanceof dev.agentmesh.common.Envelope e) {
+                if (envelopeField != null && decoded.get(envelopeField.pos()) instanceof Envelope e) {
                     runId = runId != null ? runId : e.getRunId();
                     agent = agent != null ? agent : "from " + e.getAgentRole();
                 }

@@ -1,5 +1,6 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -34,7 +35,7 @@ public class DeadLetteringDeserializationHandler implements DeserializationExcep
         producerConfig.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producerConfig.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
-        producer = new KafkaProducer<>(dev.agentmesh.core.KafkaClientSettings.with(producerConfig));
+        producer = new KafkaProducer<>(KafkaClientSettings.with(producerConfig));
         service = String.valueOf(configs.get("application.id"));
     }
 

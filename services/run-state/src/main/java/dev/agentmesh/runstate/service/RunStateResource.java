@@ -1,5 +1,6 @@
 package dev.agentmesh.runstate.service;
 
+import java.util.Collection;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.service.GrantGate;
@@ -65,7 +66,7 @@ public class RunStateResource {
     /** The run's cost by delegation subtree: every grant its events acted under, up to the principal's root grants. */
     @GET
     @Path("/{runId}/costs")
-    public java.util.Collection<CostRollup.Node> costs(@PathParam("runId") String runId) {
+    public Collection<CostRollup.Node> costs(@PathParam("runId") String runId) {
         RunState state = store().get(runId);
         if (state == null) {
             throw new NotFoundException("no run " + runId);

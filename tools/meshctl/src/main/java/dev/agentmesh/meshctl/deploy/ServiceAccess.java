@@ -48,10 +48,12 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
                 continue;
             }
             String value = p.getProperty(key);
-            if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".topic")) {
-                reads.addAll(resolve(value));
-            } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".dead-letter-queue.topic")) {
+            if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".dead-letter-queue.topic")) {
                 writes.addAll(resolve(value));
+            } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".topic")) {
+                reads.addAll(resolve(value));
+                // every channel's failure strategy (mesh-service's shared channel defaults) writes the dead-letter topic
+                writes.add(Topics.DEAD_LETTER.name());
             } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".group.id")) {
                 groups.add(value);
             } else if (key.startsWith("mp.messaging.outgoing.") && key.endsWith(".topic")) {

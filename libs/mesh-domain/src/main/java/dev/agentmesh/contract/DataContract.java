@@ -1,0 +1,85 @@
+package dev.agentmesh.contract;
+
+import com.fasterxml.jackson.databind.MapperFeature;
+import dev.agentmesh.core.ShippedYaml;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A data contract, read from YAML: the columns, their types and constraints, the label and the sensitive attributes. */
+public record DataContract(
+        String name,
+        int version,
+        String description,
+        String label,
+        @JsonProperty("positive_label") String positiveLabel,
+        String key,
+        List<String> sensitive,
+        Map<String, Object> split,
+        List<Column> columns) {
+
+    public enum Type { STRING, CATEGORY, INTEGER, NUMBER }
+
+    public record Column(String name, Type type, boolean required, List<String> allowed, Double min, Double max) {
+    }
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .configure(DeserializationFeature.READ_ENUMS_USING_TO_STRING, false)
+            .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS, true)
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
+    public static DataContract read(InputStream yaml) {
+        try {
+            return YAML.readValue(yaml, DataContract.class).checked();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("invalid data contract: " + e.getMessage(), e);
+        }
+    }
+
+    /** A contract shipped with the mesh ({@code contracts/<name>.yaml} on the classpath), or a YAML file path. */
+    public static DataContract load(String nameOrPath) {
+        return ShippedYaml.load("contracts", nameOrPath, "data contract", DataContract::read);
+    }
+
+    public Map<String, Column> columnsByName() {
+        Map<String, Column> byName = new LinkedHashMap<>();
+        columns.forEach(c -> byName.put(c.name(), c));
+        return byName;
+    }
+
+    private DataContract checked() {
+        List<String> problems = new ArrayList<>();
+        if (columns == null || columns.isEmpty()) {
+            problems.add("no columns");
+        } else {
+            Map<String, Column> byName = columnsByName();
+            if (byName.size() != columns.size()) {
+                problems.add("duplicate column names");
+            }
+            if (key != null && !byName.containsKey(key)) {
+                problems.add("key '" + key + "' is not a column");
+            }
+            if (label != null && !byName.containsKey(label)) {
+                problems.add("label '" + label + "' is not a column");
+            }
+            if (sensitive != null) {
+                sensitive.stream().filter(s -> !byName.containsKey(s))
+                        .forEach(s -> problems.add("sensitive attribute '" + s + "' is not a column"));
+            }
+            columns.stream().filter(c -> c.type() == Type.CATEGORY && (c.allowed() == null || c.allowed().isEmpty()))
+                    .forEach(c -> problems.add("category column '" + c.name() + "' lists no allowed values"));
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid data contract " + name + ": " + String.join("; ", problems));
+        }
+        return this;
+    }
+}

@@ -1,0 +1,33 @@
+package dev.agentmesh.core;
+
+import java.util.Optional;
+import java.util.List;
+
+/** Stage names, as they appear in run state, and the plans that string them together. */
+public final class Stages {
+
+    private Stages() {
+    }
+
+    public static final String ROW_VALIDATION = "row-validation";
+    public static final String FEATURE_EXTRACTION = "feature-extraction";
+    public static final String SCHEMA_CHECK = "schema-check";
+    public static final String PUBLISH = "publish";
+    public static final String SWEEP = "sweep";
+    public static final String GATE = "gate";
+
+    /** Stage 1 of the nightly run: ingest and featurize. */
+    public static final List<String> INGEST = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH);
+
+    /** Stages 1 and 2: ingest and featurize, then sweep and train. */
+    public static final List<String> INGEST_AND_TRAIN = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP);
+
+    /** The whole nightly run: ingest and featurize, sweep and train, then gate and deploy. */
+    public static final List<String> NIGHTLY = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP, GATE);
+
+    /** The stage that runs after {@code stage} in {@code plan}, if any. */
+    public static Optional<String> next(List<String> plan, String stage) {
+        int i = plan.indexOf(stage);
+        return i >= 0 && i + 1 < plan.size() ? Optional.of(plan.get(i + 1)) : Optional.empty();
+    }
+}

@@ -1,0 +1,300 @@
+package dev.agentmesh.grants;
+
+import java.util.Arrays;
+import dev.agentmesh.grant.GrantEvent;
+import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.grant.GrantRevoked;
+import dev.agentmesh.grant.GrantScope;
+
+import java.security.PublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The grant ledger, folded from the grants topic in log order. It verifies every grant's signature chain up to
+ * the principal's key, refuses grants that widen their parent, cascades revocations, tracks compute spent per
+ * subtree, and decides whether an action is within its grant. Pure and deterministic: the same events give the
+ * same decisions, so a replay of the log reproduces every decision.
+ */
+public final class GrantLedger {
+
+    /** A grant the ledger accepted. */
+    public static final class Entry {
+        final GrantIssued grant;
+        final int depth;
+        final PublicKey granteeKey;
+        String revokedReason;
+        long spentComputeMs;
+
+        Entry(GrantIssued grant, int depth, PublicKey granteeKey) {
+            this.grant = grant;
+            this.depth = depth;
+            this.granteeKey = granteeKey;
+        }
+
+        public GrantIssued grant() {
+            return grant;
+        }
+
+        public int depth() {
+            return depth;
+        }
+
+        public Optional<String> revokedReason() {
+            return Optional.ofNullable(revokedReason);
+        }
+
+        public long spentComputeMs() {
+            return spentComputeMs;
+        }
+    }
+
+    private final PublicKey principalKey;
+    private final String principalKeyId;
+    private final Map<String, Entry> grants = new HashMap<>();
+    private final Map<String, String> refusedGrants = new HashMap<>();
+    private final Map<String, List<String>> children = new HashMap<>();
+
+    public GrantLedger(PublicKey principalKey) {
+        this.principalKey = principalKey;
+        this.principalKeyId = GrantKeys.keyId(principalKey);
+    }
+
+    /** Applies one event of the grants topic; {@code at} is the event's time. */
+    public Decision apply(GrantEvent event, Instant at) {
+        Object payload = event.getPayload();
+        if (payload instanceof GrantIssued issued) {
+            return issue(issued, at);
+        }
+        if (payload instanceof GrantRevoked revoked) {
+            return revoke(revoked);
+        }
+        return Decision.refused("unknown grant event " + payload);
+    }
+
+    public Decision issue(GrantIssued grant, Instant at) {
+        String id = grant.getGrantId();
+        if (grants.containsKey(id)) {
+            return Arrays.equals(Grants.canonical(grants.get(id).grant), Grants.canonical(grant))
+                    ? Decision.ALLOWED : refuseGrant(id, "grant id " + id + " is already taken by another grant");
+        }
+        Decision decision = check(grant, at);
+        if (!decision.allowed()) {
+            return refuseGrant(id, decision.reason());
+        }
+        PublicKey granteeKey;
+        try {
+            granteeKey = GrantKeys.publicKey(Grants.bytes(grant.getGranteePublicKey()));
+        } catch (IllegalArgumentException e) {
+            return refuseGrant(id, "grantee key: " + e.getMessage());
+        }
+        int depth = grant.getParentGrantId() == null ? 0 : grants.get(grant.getParentGrantId()).depth + 1;
+        grants.put(id, new Entry(grant, depth, granteeKey));
+        refusedGrants.remove(id);
+        if (grant.getParentGrantId() != null) {
+            children.computeIfAbsent(grant.getParentGrantId(), k -> new ArrayList<>()).add(id);
+        }
+        return Decision.ALLOWED;
+    }
+
+    private Decision check(GrantIssued grant, Instant at) {
+        byte[] signed = Grants.canonical(grant);
+        byte[] signature = Grants.bytes(grant.getSignature());
+        String parentId = grant.getParentGrantId();
+        if (parentId == null) {
+            if (!principalKeyId.equals(grant.getSignerKeyId()) || !GrantKeys.verify(principalKey, signed, signature)) {
+                return Decision.refused("root grant not signed by the principal");
+            }
+            if (grant.getMaxDepth() < 0) {
+                return Decision.refused("negative max depth");
+            }
+            return Decision.ALLOWED;
+        }
+        Entry parent = grants.get(parentId);
+        if (parent == null) {
+            return Decision.refused("parent grant " + parentId + " is unknown"
+                    + (refusedGrants.containsKey(parentId) ? " (refused: " + refusedGrants.get(parentId) + ")" : ""));
+        }
+        if (!GrantKeys.verify(parent.granteeKey, signed, signature)) {
+            return Decision.refused("not signed by the holder of parent grant " + parentId);
+        }
+        Optional<String> revoked = revokedOnChain(parent);
+        if (revoked.isPresent()) {
+            return Decision.refused("parent chain revoked: " + revoked.get());
+        }
+        if (!at.isBefore(parent.grant.getExpiresAt())) {
+            return Decision.refused("parent grant " + parentId + " expired at " + parent.grant.getExpiresAt());
+        }
+        return attenuates(parent.grant, parent.depth, grant);
+    }
+
+    /** A child may only narrow: actions, resources, budget, expiry and depth. */
+    static Decision attenuates(GrantIssued parent, int parentDepth, GrantIssued child) {
+        GrantScope p = parent.getScope();
+        GrantScope c = child.getScope();
+        for (String action : c.getActions()) {
+            if (!p.getActions().contains(action)) {
+                return Decision.refused("widens actions: '" + action + "' is not in the parent's " + p.getActions());
+            }
+        }
+        for (String resource : c.getResources()) {
+            if (p.getResources().stream().noneMatch(pattern -> Resources.covers(pattern, resource))) {
+                return Decision.refused("widens resources: '" + resource + "' is not covered by the parent's " + p.getResources());
+            }
+        }
+        if (p.getBudgetComputeMs() != null
+                && (c.getBudgetComputeMs() == null || c.getBudgetComputeMs() > p.getBudgetComputeMs())) {
+            return Decision.refused("widens budget: " + c.getBudgetComputeMs() + " ms over the parent's " + p.getBudgetComputeMs());
+        }
+        if (child.getExpiresAt().isAfter(parent.getExpiresAt())) {
+            return Decision.refused("widens expiry: " + child.getExpiresAt() + " is after the parent's " + parent.getExpiresAt());
+        }
+        if (child.getMaxDepth() > parent.getMaxDepth()) {
+            return Decision.refused("widens max depth: " + child.getMaxDepth() + " over the parent's " + parent.getMaxDepth());
+        }
+        if (parentDepth + 1 > child.getMaxDepth()) {
+            return Decision.refused("over depth: delegation depth " + (parentDepth + 1) + " exceeds max depth " + child.getMaxDepth());
+        }
+        return Decision.ALLOWED;
+    }
+
+    public Decision revoke(GrantRevoked revoked) {
+        Entry entry = grants.get(revoked.getGrantId());
+        if (entry == null) {
+            return Decision.refused("revocation of unknown grant " + revoked.getGrantId());
+        }
+        byte[] signed = Grants.canonical(revoked);
+        byte[] signature = Grants.bytes(revoked.getSignature());
+        boolean authorised = GrantKeys.verify(principalKey, signed, signature);
+        for (Entry e = entry; !authorised && e != null; e = parentOf(e)) {
+            Entry parent = parentOf(e);
+            PublicKey grantorKey = parent == null ? principalKey : parent.granteeKey;
+            authorised = GrantKeys.verify(grantorKey, signed, signature);
+        }
+        if (!authorised) {
+            return Decision.refused("revocation of " + revoked.getGrantId() + " not signed by the principal or a grantor on its chain");
+        }
+        if (entry.revokedReason == null) {
+            entry.revokedReason = revoked.getReason() + " (by " + revoked.getRevokedBy() + ")";
+        }
+        return Decision.ALLOWED;
+    }
+
+    /** Whether {@code request} is within its grant's authority, as of the events applied so far. */
+    public Decision authorize(ActionRequest request) {
+        if (request.grantId() == null) {
+            return Decision.refused("action names no grant");
+        }
+        Entry entry = grants.get(request.grantId());
+        if (entry == null) {
+            String refused = refusedGrants.get(request.grantId());
+            return Decision.refused("grant " + request.grantId() + (refused == null ? " is unknown" : " was refused: " + refused));
+        }
+        Optional<String> revoked = revokedOnChain(entry);
+        if (revoked.isPresent()) {
+            return Decision.refused("grant revoked: " + revoked.get());
+        }
+        GrantIssued grant = entry.grant;
+        if (!request.at().isBefore(grant.getExpiresAt())) {
+            return Decision.refused("grant " + grant.getGrantId() + " expired at " + grant.getExpiresAt());
+        }
+        if (!grant.getScope().getActions().contains(request.action())) {
+            return Decision.refused("action '" + request.action() + "' is not in grant " + grant.getGrantId()
+                    + "'s scope " + grant.getScope().getActions());
+        }
+        if (grant.getScope().getResources().stream().noneMatch(p -> Resources.covers(p, request.resource()))) {
+            return Decision.refused("resource '" + request.resource() + "' is not in grant " + grant.getGrantId()
+                    + "'s scope " + grant.getScope().getResources());
+        }
+        if (request.delegationDepth() > grant.getMaxDepth()) {
+            return Decision.refused("over depth: action at delegation depth " + request.delegationDepth()
+                    + " exceeds max depth " + grant.getMaxDepth() + " of grant " + grant.getGrantId());
+        }
+        for (Entry e = entry; e != null; e = parentOf(e)) {
+            Long budget = e.grant.getScope().getBudgetComputeMs();
+            if (budget != null && e.spentComputeMs + request.computeMs() > budget) {
+                return Decision.refused("budget exhausted: grant " + e.grant.getGrantId() + " has spent " + e.spentComputeMs
+                        + " of " + budget + " compute ms; this action needs " + request.computeMs());
+            }
+        }
+        return Decision.ALLOWED;
+    }
+
+    /** Charges compute to the grant and every grant above it, so each subtree has its total. */
+    public void recordSpend(String grantId, long computeMs) {
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            e.spentComputeMs += computeMs;
+        }
+    }
+
+    /** The tightest compute budget on the grant's chain, if any grant on it has one. */
+    public Optional<Long> budget(String grantId) {
+        Long tightest = null;
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            Long budget = e.grant.getScope().getBudgetComputeMs();
+            if (budget != null && (tightest == null || budget < tightest)) {
+                tightest = budget;
+            }
+        }
+        return Optional.ofNullable(tightest);
+    }
+
+    public Optional<Entry> entry(String grantId) {
+        return Optional.ofNullable(grants.get(grantId));
+    }
+
+    public Optional<String> refusal(String grantId) {
+        return Optional.ofNullable(refusedGrants.get(grantId));
+    }
+
+    /** The chain from the grant up to its root, grant first. */
+    public List<Entry> chain(String grantId) {
+        List<Entry> chain = new ArrayList<>();
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            chain.add(e);
+        }
+        return chain;
+    }
+
+    /** Every accepted grant at or below {@code grantId}. */
+    public Set<String> subtree(String grantId) {
+        Set<String> ids = new HashSet<>();
+        List<String> pending = new ArrayList<>(List.of(grantId));
+        while (!pending.isEmpty()) {
+            String id = pending.remove(pending.size() - 1);
+            if (grants.containsKey(id) && ids.add(id)) {
+                pending.addAll(children.getOrDefault(id, List.of()));
+            }
+        }
+        return ids;
+    }
+
+    public List<Entry> entries() {
+        return List.copyOf(grants.values());
+    }
+
+    private Optional<String> revokedOnChain(Entry entry) {
+        for (Entry e = entry; e != null; e = parentOf(e)) {
+            if (e.revokedReason != null) {
+                return Optional.of("grant " + e.grant.getGrantId() + ": " + e.revokedReason);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Entry parentOf(Entry e) {
+        String parentId = e.grant.getParentGrantId();
+        return parentId == null ? null : grants.get(parentId);
+    }
+
+    private Decision refuseGrant(String id, String reason) {
+        refusedGrants.putIfAbsent(id, reason);
+        return Decision.refused(reason);
+    }
+}

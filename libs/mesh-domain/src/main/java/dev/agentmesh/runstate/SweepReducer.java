@@ -1,0 +1,224 @@
+package dev.agentmesh.runstate;
+
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.runstate.SweepState.CellState;
+import dev.agentmesh.runstate.SweepState.CellStatus;
+import dev.agentmesh.sweep.CellCancelled;
+import dev.agentmesh.sweep.CellCompleted;
+import dev.agentmesh.sweep.CellConfig;
+import dev.agentmesh.sweep.CellDispatched;
+import dev.agentmesh.sweep.CellFailed;
+import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.sweep.SweepFinished;
+import dev.agentmesh.sweep.SweepPlanned;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Folds sweep events into {@link SweepState}. Like the run fold it is order-independent: a success in any attempt
+ * decides a cell (the lowest attempt's success, then the lowest event id); otherwise the highest attempt decides,
+ * and within it a terminal outcome beats "running", which beats "dispatched".
+ */
+final class SweepReducer {
+
+    private SweepReducer() {
+    }
+
+    static boolean handles(Object payload) {
+        return payload instanceof SweepPlanned || payload instanceof CellDispatched || payload instanceof CellStarted
+                || payload instanceof CellCompleted || payload instanceof CellFailed || payload instanceof CellCancelled
+                || payload instanceof SweepFinished;
+    }
+
+    static SweepState apply(SweepState sweep, Envelope envelope, Object payload) {
+        if (sweep == null) {
+            sweep = new SweepState(null, null, sorted(Map.of()), null, null, null, sorted(Map.of()), 0, null, 0, null,
+                    sorted(Map.of()), sorted(Map.of()));
+        }
+        TreeMap<String, CellState> cells = new TreeMap<>(sweep.cells());
+        String grid = sweep.grid();
+        String rule = sweep.rankingRule();
+        var policy = sweep.policy();
+        Long budget = sweep.budgetComputeMs();
+        String trainerGrant = sweep.trainerGrantId();
+        String plannedBy = sweep.plannedBy();
+        SweepState.Outcome outcome = sweep.outcome();
+        long spent = sweep.spentComputeMs();
+        int sweepAttempt = sweep.attempt();
+        String plannedFrom = sweep.plannedFrom();
+        var taskPlans = sweep.taskPlans();
+        var priorAttempts = sweep.priorAttempts();
+        Instant at = envelope.getOccurredAt();
+        String id = envelope.getEventId();
+        int attempt = envelope.getAttempt();
+
+        if (payload instanceof SweepPlanned p) {
+            boolean newAttempt = plannedBy == null || attempt > sweepAttempt;
+            if (!newAttempt && attempt < sweepAttempt) {
+                return sweep; // an earlier sweep attempt's plan, logged late
+            }
+            if (newAttempt && plannedBy != null) {
+                boolean sameDataset = Objects.equals(plannedFrom, envelope.getCausationId());
+                TreeMap<String, Integer> prior = new TreeMap<>(priorAttempts);
+                TreeMap<String, CellState> carried = new TreeMap<>();
+                for (CellState c : cells.values()) {
+                    prior.put(c.cellId(), Math.max(prior.getOrDefault(c.cellId(), 0), c.attempt()));
+                    if (sameDataset && c.status() == CellStatus.SUCCEEDED) {
+                        carried.put(c.cellId(), c);
+                    }
+                }
+                cells = carried;
+                priorAttempts = Collections.unmodifiableSortedMap(prior);
+                outcome = null;
+            }
+            if (newAttempt || id.compareTo(plannedBy) < 0) {
+                grid = p.getGrid();
+                rule = p.getRankingRule();
+                policy = sorted(p.getPolicy());
+                budget = p.getBudgetComputeMs();
+                trainerGrant = p.getTrainerGrantId();
+                plannedBy = id;
+                plannedFrom = envelope.getCausationId();
+                sweepAttempt = attempt;
+            }
+            TreeMap<String, String> plans = new TreeMap<>(taskPlans);
+            plans.put(id, id);
+            taskPlans = Collections.unmodifiableSortedMap(plans);
+            for (CellConfig c : p.getCells()) {
+                CellState known = cells.get(c.getCellId());
+                int before = priorAttempts.getOrDefault(c.getCellId(), 0);
+                CellState pending = new CellState(c.getCellId(), config(c), CellStatus.PENDING, before, null, null, null, null, null, null, null, null, null, null, false, null, 0, id);
+                // a result carried over from an earlier sweep attempt stands only for the configuration it was trained with
+                boolean reconfigured = known != null && known.config() != null && !known.config().equals(config(c))
+                        && attempt > 1 && known.status() == CellStatus.SUCCEEDED && id.equals(plannedBy);
+                cells.put(c.getCellId(), known == null || reconfigured ? pending : withConfig(known, c));
+            }
+            if (newAttempt && sweepAttempt > 1) {
+                Set<String> planned = new HashSet<>();
+                p.getCells().forEach(c -> planned.add(c.getCellId()));
+                cells.keySet().retainAll(planned);
+            }
+        } else if (payload instanceof SweepFinished f) {
+            if (stale(envelope.getCausationId(), plannedBy, taskPlans)) {
+                return sweep;
+            }
+            if (outcome == null || id.compareTo(outcome.announcedBy()) < 0) {
+                outcome = new SweepState.Outcome(f.getOutcome().name(), f.getWinnerCellId(), f.getWinnerCheckpoint(),
+                        f.getWinnerChecksum(), f.getWinnerValidationLoss(), List.copyOf(f.getRanking()),
+                        f.getCellsSucceeded(), f.getCellsFailed(), f.getCellsNotRun(), sorted(f.getFailures()),
+                        f.getDispatchStopped(), f.getReason(), at, id);
+            }
+        } else {
+            spent += envelope.getCost().getComputeMs();
+            if (payload instanceof CellDispatched d && envelope.getCausationId() != null) {
+                TreeMap<String, String> plans = new TreeMap<>(taskPlans);
+                plans.put(d.getTaskEventId(), envelope.getCausationId());
+                taskPlans = Collections.unmodifiableSortedMap(plans);
+            }
+            if (!stale(envelope.getCausationId(), plannedBy, taskPlans)) {
+                CellState seen = observation(payload, envelope, attempt, at, id);
+                cells.put(seen.cellId(), merge(cells.get(seen.cellId()), seen));
+            }
+        }
+        return new SweepState(grid, rule, policy, budget, trainerGrant, plannedBy,
+                Collections.unmodifiableSortedMap(cells), spent, outcome, sweepAttempt, plannedFrom, taskPlans, priorAttempts);
+    }
+
+    /**
+     * Whether an event belongs to a plan other than the current one: its cause is another plan (plans map to
+     * themselves in {@code taskPlans}) or a task of one. An event whose cause is unknown counts for the current plan.
+     */
+    private static boolean stale(String causationId, String plannedBy, SortedMap<String, String> taskPlans) {
+        String plan = causationId == null ? null : taskPlans.get(causationId);
+        return plan != null && plannedBy != null && !plan.equals(plannedBy);
+    }
+
+    private static CellState observation(Object payload, Envelope envelope, int attempt, Instant at, String id) {
+        String instance = envelope.getAgentInstance();
+        if (payload instanceof CellDispatched d) {
+            return cell(d.getCellId(), CellStatus.DISPATCHED, attempt, at, null, null, null, false, instance, 0, id);
+        }
+        if (payload instanceof CellStarted s) {
+            return cell(s.getCellId(), CellStatus.RUNNING, attempt, null, at, null, null, false, instance, 0, id);
+        }
+        if (payload instanceof CellCompleted c) {
+            return new CellState(c.getCellId(), config(c.getConfig()), CellStatus.SUCCEEDED, attempt, null, null, at, c.getValidationLoss(), c.getValidationAccuracy(),
+                    c.getInferenceLatencyMicros(), c.getTrainMs(), c.getCheckpoint(), c.getCheckpointChecksum(), null,
+                    false, instance, 1, id);
+        }
+        if (payload instanceof CellFailed f) {
+            return cell(f.getCellId(), f.getTimedOut() ? CellStatus.TIMED_OUT : CellStatus.FAILED, attempt, null, null, at,
+                    f.getReason(), f.getRetryable(), instance, 0, id);
+        }
+        CellCancelled c = (CellCancelled) payload;
+        return cell(c.getCellId(), CellStatus.CANCELLED, attempt, null, null, at, c.getReason(), false, instance, 0, id);
+    }
+
+    private static CellState cell(String cellId, CellStatus status, int attempt, Instant dispatchedAt, Instant startedAt,
+                                  Instant finishedAt, String reason, boolean retryable, String instance,
+                                  int completions, String id) {
+        return new CellState(cellId, null, status, attempt, dispatchedAt, startedAt, finishedAt, null, null, null,
+                null, null, null, reason, retryable, instance, completions, id);
+    }
+
+    private static final Comparator<CellState> DECIDES_FIRST = Comparator
+            .comparing((CellState c) -> c.status() == CellStatus.SUCCEEDED ? 0 : 1)
+            .thenComparing(c -> c.status() == CellStatus.SUCCEEDED ? c.attempt() : -c.attempt())
+            .thenComparing(c -> -rank(c.status()))
+            .thenComparing(CellState::decidingEventId);
+
+    static CellState merge(CellState known, CellState seen) {
+        if (known == null) {
+            return seen;
+        }
+        CellState winner = DECIDES_FIRST.compare(seen, known) < 0 ? seen : known;
+        CellState other = winner == seen ? known : seen;
+        Instant dispatchedAt = winner.dispatchedAt();
+        Instant startedAt = winner.startedAt();
+        if (other.attempt() == winner.attempt()) {
+            dispatchedAt = min(dispatchedAt, other.dispatchedAt());
+            startedAt = min(startedAt, other.startedAt());
+        }
+        return new CellState(winner.cellId(), winner.config() != null ? winner.config() : other.config(), winner.status(), winner.attempt(), dispatchedAt, startedAt, winner.finishedAt(), winner.validationLoss(),
+                winner.validationAccuracy(), winner.inferenceLatencyMicros(), winner.trainMs(), winner.checkpoint(),
+                winner.checkpointChecksum(), winner.reason(), winner.retryable(), winner.agentInstance(),
+                known.completions() + seen.completions(), winner.decidingEventId());
+    }
+
+    private static CellState withConfig(CellState c, CellConfig config) {
+        return new CellState(c.cellId(), config(config), c.status(), c.attempt(), c.dispatchedAt(), c.startedAt(), c.finishedAt(), c.validationLoss(),
+                c.validationAccuracy(), c.inferenceLatencyMicros(), c.trainMs(), c.checkpoint(), c.checkpointChecksum(),
+                c.reason(), c.retryable(), c.agentInstance(), c.completions(), c.decidingEventId());
+    }
+
+    static SweepState.Config config(CellConfig c) {
+        return new SweepState.Config(c.getArchitecture(), c.getKind(), c.getFactors(), c.getLearningRate(), c.getBatchSize(),
+                c.getEpochs(), c.getSeed());
+    }
+
+    private static int rank(CellStatus status) {
+        return switch (status) {
+            case PENDING -> 0;
+            case DISPATCHED -> 1;
+            case RUNNING -> 2;
+            default -> 3;
+        };
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a == null ? b : b == null ? a : a.isBefore(b) ? a : b;
+    }
+
+    private static <V> SortedMap<String, V> sorted(Map<String, V> map) {
+        return Collections.unmodifiableSortedMap(new TreeMap<>(map));
+    }
+}
