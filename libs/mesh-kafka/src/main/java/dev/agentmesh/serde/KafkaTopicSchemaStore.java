@@ -1,23 +1,19 @@
 package dev.agentmesh.serde;
 
 import dev.agentmesh.kafka.client.KafkaClientSettings;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +33,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
     private final String bootstrapServers;
     private final String topic = Topics.SCHEMAS.name();
     private final Map<Long, String> schemas = new ConcurrentHashMap<>();
-    private long nextOffset;
+    private TopicTail tail;
     private KafkaProducer<String, String> producer;
 
     private KafkaTopicSchemaStore(String bootstrapServers) {
@@ -90,36 +86,22 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
         return Optional.ofNullable(known);
     }
 
-    /** Reads the topic from where this store last stopped up to its current end. */
-    private synchronized void catchUp() {
-        Map<String, Object> config = Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class);
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(KafkaClientSettings.with(config))) {
-            if (consumer.partitionsFor(topic, CATCH_UP_TIMEOUT).isEmpty()) {
-                return;
-            }
-            TopicPartition partition = new TopicPartition(topic, 0);
-            consumer.assign(List.of(partition));
-            consumer.seek(partition, nextOffset);
-            long end = consumer.endOffsets(List.of(partition), CATCH_UP_TIMEOUT).get(partition);
-            long deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
-            while (consumer.position(partition) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("timed out reading " + topic + " up to offset " + end);
-                }
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+    /** Reads the topic up to its current end: a schema another process registered is then known. */
+    private void catchUp() {
+        TopicTail view;
+        synchronized (this) {
+            if (tail == null) {
+                tail = TopicTail.start("schemas", bootstrapServers, List.of(topic), record -> {
                     if (record.value() != null) {
-                        schemas.putIfAbsent(Long.parseLong(record.key()), record.value());
+                        // a key that is no schema id (written by something else) is skipped by the tail, with a warning
+                        long id = Long.parseLong(new String(record.key(), StandardCharsets.UTF_8));
+                        schemas.putIfAbsent(id, new String(record.value(), StandardCharsets.UTF_8));
                     }
-                }
+                });
             }
-            nextOffset = consumer.position(partition);
-        } catch (UnknownTopicOrPartitionException absent) {
-            // nothing registered yet
+            view = tail;
         }
+        view.awaitCaughtUp(CATCH_UP_TIMEOUT);
     }
 
     private void ensureTopic() {
@@ -150,6 +132,10 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (tail != null) {
+            tail.close();
+            tail = null;
+        }
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
             producer = null;

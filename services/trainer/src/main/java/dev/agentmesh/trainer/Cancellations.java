@@ -1,6 +1,6 @@
 package dev.agentmesh.trainer;
 
-import dev.agentmesh.kafka.client.KafkaClientSettings;
+import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.sweep.SweepControl;
 import dev.agentmesh.topics.Topics;
@@ -8,30 +8,19 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every cancellation the orchestrator has sent, read by this trainer instance from the control topic (no consumer
- * group: every trainer sees every cancellation), so a cell can be stopped between two minibatches.
+ * Every cancellation the orchestrator has sent, read by this trainer instance from the control topic through a
+ * {@link TopicTail} (every trainer sees every cancellation), so a cell can be stopped between two minibatches.
  */
 @ApplicationScoped
 public class Cancellations {
-
-    private static final Logger LOG = Logger.getLogger(Cancellations.class);
 
     /** Per run: the reason the whole run was cancelled, and per cell the highest attempt cancelled with its reason. */
     record RunCancels(String allReason, Map<String, Map.Entry<Integer, String>> cells) {
@@ -40,8 +29,7 @@ public class Cancellations {
     private final MeshCodecs codecs;
     private final String bootstrapServers;
     private final Map<String, RunCancels> cancels = new ConcurrentHashMap<>();
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread reader;
+    private TopicTail tail;
 
     public Cancellations(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.codecs = codecs;
@@ -49,38 +37,13 @@ public class Cancellations {
     }
 
     void start(@Observes StartupEvent started) {
-        consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));
-        reader = new Thread(this::read, "sweep-cancellations");
-        reader.setDaemon(true);
-        reader.start();
+        tail = TopicTail.start("sweep-control", bootstrapServers, List.of(Topics.SWEEP_CONTROL.name()),
+                record -> apply(codecs.sweepControl().decode(record.value())));
     }
 
     void stop(@Observes ShutdownEvent stopping) {
-        if (consumer != null) {
-            consumer.wakeup();
-        }
-    }
-
-    private void read() {
-        TopicPartition partition = new TopicPartition(Topics.SWEEP_CONTROL.name(), 0);
-        try (KafkaConsumer<String, byte[]> c = consumer) {
-            c.assign(List.of(partition));
-            c.seekToBeginning(List.of(partition));
-            while (!Thread.currentThread().isInterrupted()) {
-                for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(100))) {
-                    try {
-                        apply(codecs.sweepControl().decode(record.value()));
-                    } catch (RuntimeException e) {
-                        LOG.errorf("unreadable control record at offset %d ignored: %s", record.offset(), e.getMessage());
-                    }
-                }
-            }
-        } catch (WakeupException stopping) {
-            // shutting down
+        if (tail != null) {
+            tail.close();
         }
     }
 

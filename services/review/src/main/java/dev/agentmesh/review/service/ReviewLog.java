@@ -1,7 +1,6 @@
 package dev.agentmesh.review.service;
 
 import dev.agentmesh.common.Envelope;
-import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.GateDecided;
@@ -9,42 +8,35 @@ import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
-import dev.agentmesh.topics.Topic;
 import dev.agentmesh.topics.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Folds the dead-letter topic, the run events and the review actions into the {@link ReviewBook}, from the beginning
- * of each topic at every start: the book is a view of the log, never the only copy of anything. Ready once it has
- * caught up with the ends the topics had when it started.
+ * Folds the dead-letter topic, the run events and the review actions into the {@link ReviewBook} through a
+ * {@link TopicTail}: the book is a view of the log, never the only copy of anything. Ready once it has caught up with
+ * the ends the topics had when it started.
  */
 @ApplicationScoped
 public class ReviewLog {
@@ -56,9 +48,7 @@ public class ReviewLog {
     private final MeshCodec<ReviewAction> actions;
     private final String bootstrapServers;
     private final Map<String, RunState> gatedRuns = new HashMap<>();
-    private final AtomicBoolean caughtUp = new AtomicBoolean();
-    private volatile boolean running = true;
-    private Thread thread;
+    private TopicTail tail;
 
     public ReviewLog(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.codecs = codecs;
@@ -71,44 +61,16 @@ public class ReviewLog {
     }
 
     void start(@Observes StartupEvent started) {
-        thread = new Thread(this::run, "review-log");
-        thread.setDaemon(true);
-        thread.start();
+        tail = TopicTail.start("review", bootstrapServers,
+                List.of(Topics.DEAD_LETTER.name(), Topics.RUN_EVENTS.name(), Topics.REVIEW_ACTIONS.name()), record -> {
+                    fold(record);
+                    book.settlePending();
+                });
     }
 
     void stop(@Observes ShutdownEvent stopping) {
-        running = false;
-    }
-
-    private void run() {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        while (running) {
-            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.with(config))) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (Topic<?, ?> t : List.of(Topics.DEAD_LETTER, Topics.RUN_EVENTS, Topics.REVIEW_ACTIONS)) {
-                    consumer.partitionsFor(t.name(), Duration.ofSeconds(30))
-                            .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
-                Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-                while (running) {
-                    for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                        fold(record);
-                    }
-                    book.settlePending();
-                    if (!caughtUp.get() && ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue())) {
-                        caughtUp.set(true);
-                        LOG.infof("review caught up with the log: %d items", book.items().size());
-                    }
-                }
-            } catch (RuntimeException e) {
-                LOG.error("review log consumer failed; starting over from the beginning", e);
-                sleep();
-            }
+        if (tail != null) {
+            tail.close();
         }
     }
 
@@ -191,14 +153,6 @@ public class ReviewLog {
     }
 
     public boolean caughtUp() {
-        return caughtUp.get();
-    }
-
-    private static void sleep() {
-        try {
-            Thread.sleep(1000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return tail != null && tail.caughtUp();
     }
 }
