@@ -32,6 +32,7 @@ public class GrantGate {
 
     private static final Logger LOG = Logger.getLogger(GrantGate.class);
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration UNKNOWN_GRANT_GRACE = Duration.ofSeconds(1);
 
     private final MeshCodecs codecs;
     private final MeterRegistry metrics;
@@ -82,7 +83,7 @@ public class GrantGate {
         if (ledger == null) {
             decision = Decision.refused(misconfiguration);
         } else {
-            catchUp();
+            catchUp(request.grantId());
             synchronized (ledger) {
                 decision = ledger.authorize(request);
             }
@@ -97,7 +98,7 @@ public class GrantGate {
         if (ledger == null || grantId == null) {
             return Optional.empty();
         }
-        catchUp();
+        catchUp(grantId);
         synchronized (ledger) {
             return ledger.entry(grantId);
         }
@@ -115,7 +116,7 @@ public class GrantGate {
         if (ledger == null) {
             return new Assessment(Optional.empty(), authorize(request), Optional.empty());
         }
-        catchUp();
+        catchUp(request.grantId());
         Assessment assessment;
         synchronized (ledger) {
             Optional<GrantLedger.Entry> entry = request.grantId() == null ? Optional.empty() : ledger.entry(request.grantId());
@@ -132,7 +133,7 @@ public class GrantGate {
         if (ledger == null) {
             return CostRollup.rollup(direct, id -> null);
         }
-        catchUp();
+        catchUp(null);
         synchronized (ledger) {
             return CostRollup.rollup(direct, id -> ledger.entry(id)
                     .map(e -> new CostRollup.Link(e.grant().getParentGrantId(), e.grant().getGrantee(), e.depth(),
@@ -145,7 +146,7 @@ public class GrantGate {
         if (ledger == null || grantId == null) {
             return Optional.empty();
         }
-        catchUp();
+        catchUp(grantId);
         synchronized (ledger) {
             return ledger.budget(grantId);
         }
@@ -164,9 +165,29 @@ public class GrantGate {
         return tail == null || tail.caughtUp();
     }
 
-    /** Every grant event written before the decision is in the ledger before it is made. */
-    private void catchUp() {
+    /**
+     * Every grant event committed before the decision is in the ledger before it is made. A grant committed in the
+     * same transaction as the work that names it (the orchestrator's delegation to the trainer pool) becomes
+     * readable moments after that work does, so a grant the ledger does not know yet gets a short grace.
+     */
+    private void catchUp(String grantId) {
         tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+        long until = System.nanoTime() + UNKNOWN_GRANT_GRACE.toNanos();
+        while (grantId != null && !known(grantId) && System.nanoTime() < until) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+        }
+    }
+
+    private boolean known(String grantId) {
+        synchronized (ledger) {
+            return ledger.entry(grantId).isPresent();
+        }
     }
 
     @PreDestroy

@@ -1,5 +1,6 @@
 package dev.agentmesh.service;
 
+import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -36,17 +37,18 @@ public class MeshHandlerInterceptor {
 
     @AroundInvoke
     Object around(InvocationContext context) throws Exception {
-        ConsumerRecord<?, ?> record = null;
+        String topic = "none";
         for (Object parameter : context.getParameters()) {
             if (parameter instanceof ConsumerRecord<?, ?> r) {
-                record = r;
+                topic = r.topic();
+                MDC.put(MDC_RUN_ID, header(r, MeshHeaders.RUN_ID, r.key() instanceof byte[] key
+                        ? new String(key, StandardCharsets.UTF_8) : String.valueOf(r.key())));
+                MDC.put(MDC_EVENT_ID, header(r, MeshHeaders.EVENT_ID, "-"));
+            } else if (parameter instanceof LoggedRecord r) {
+                topic = r.topic();
+                MDC.put(MDC_RUN_ID, r.headers().getOrDefault(MeshHeaders.RUN_ID, String.valueOf(r.key())));
+                MDC.put(MDC_EVENT_ID, r.headers().getOrDefault(MeshHeaders.EVENT_ID, "-"));
             }
-        }
-        String topic = record == null ? "none" : record.topic();
-        if (record != null) {
-            MDC.put(MDC_RUN_ID, header(record, MeshHeaders.RUN_ID, record.key() instanceof byte[] key
-                    ? new String(key, StandardCharsets.UTF_8) : String.valueOf(record.key())));
-            MDC.put(MDC_EVENT_ID, header(record, MeshHeaders.EVENT_ID, "-"));
         }
         Timer.Sample sample = Timer.start(metrics);
         try {

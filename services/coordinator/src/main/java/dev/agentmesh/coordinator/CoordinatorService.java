@@ -12,94 +12,75 @@ import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.GrantLedger;
 import dev.agentmesh.grants.Grants;
 import dev.agentmesh.grants.Resources;
+import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.runstate.ActiveRuns;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.runstate.StageState;
-import dev.agentmesh.service.ActiveRuns;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
-import dev.agentmesh.service.StageSupport;
+import dev.agentmesh.service.Outbox;
+import dev.agentmesh.service.RunWorker;
+import dev.agentmesh.service.StageSupport.UnauthorisedActionException;
+import dev.agentmesh.topics.Topic;
+import dev.agentmesh.topics.Topics;
 import dev.agentmesh.team.GateDecider;
 import dev.agentmesh.team.GatePolicy;
 import dev.agentmesh.training.ModelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Thin Kafka shell around {@link GateDecider}: folds each run's events with the run-state reducer, opens the gate
- * when the sweep completes, decides when every specialist answered or the deadline passed (a ticker keeps time
- * without new events), moves the production alias when it ships, and acts on the principal's decision on a
+ * Thin shell around {@link GateDecider}, run by the {@link TopologyProducer}: folds each run's
+ * events with the run-state reducer, opens the gate when the sweep completes, decides when every specialist answered
+ * or the deadline passed (ticks keep time without new events), moves the production alias when it ships, and acts on the principal's decision on a
  * returned run, which it accepts only under a live root grant held by the principal that allows {@code decide}.
  */
 @ApplicationScoped
-public class CoordinatorService {
+public class CoordinatorService implements RunWorker {
 
     private static final Logger LOG = Logger.getLogger(CoordinatorService.class);
 
     private final MeshCodecs codecs;
-    private final StageSupport stage;
     private final GrantGate grants;
     private final MeterRegistry metrics;
     private final GateDecider decider;
     private final ModelRegistry registry;
-    private final Duration tick;
-    private final MutinyEmitter<byte[]> runEventsOut;
     private final Clock clock = Clock.systemUTC();
 
-    private final ActiveRuns runs;
-    private ScheduledExecutorService ticker;
-
-    public CoordinatorService(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics,
+    public CoordinatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics,
                               @ConfigProperty(name = "mesh.agent.role") String role,
                               @ConfigProperty(name = "mesh.agent.instance") String instance,
                               @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
-                               ArtifactStores stores,
-                              @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
-                              @ConfigProperty(name = "mesh.gate.tick") Duration tick,
-                              @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
+                              ArtifactStores stores) {
         this.codecs = codecs;
-        this.stage = stage;
         this.grants = grants;
         this.metrics = metrics;
         this.decider = new GateDecider(new Envelopes(role, instance, clock));
         this.registry = new ModelRegistry(artifacts, stores.store());
-        this.runs = new ActiveRuns(bootstrapServers, codecs.runEvents(), Stages.GATE);
-        this.tick = tick;
-        this.runEventsOut = runEventsOut;
     }
 
-    void start(@Observes StartupEvent started) {
-        ticker = ActiveRuns.ticker("gate-ticker", tick, this::onTick);
+    @Override
+    public String stage() {
+        return Stages.GATE;
     }
 
-    void stop(@Observes ShutdownEvent stopping) {
-        if (ticker != null) {
-            ticker.shutdownNow();
-        }
+    @Override
+    public List<Topic<?, ?>> outputs() {
+        return List.of(Topics.RUN_EVENTS);
     }
 
-    @Incoming("run-events")
+    @Override
     @MeshHandler
-    @Blocking
-    public synchronized void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+    public void handle(LoggedRecord record, ActiveRuns runs, Outbox out) {
         RunEvent event = codecs.runEvents().decode(record.value());
         String runId = event.getEnvelope().getRunId();
         if (runs.settled(runId) && event.getPayload() instanceof PrincipalDecided) {
@@ -113,28 +94,25 @@ public class CoordinatorService {
             Decision authority = principalAuthority(event);
             if (!authority.allowed()) {
                 metrics.counter("mesh.gate.principal-decisions", "outcome", "refused").increment();
-                throw new StageSupport.UnauthorisedActionException("principal decision " + event.getEnvelope().getEventId()
+                throw new UnauthorisedActionException("principal decision " + event.getEnvelope().getEventId()
                         + " on run " + runId + " by " + decided.getDecidedBy() + " refused: " + authority.reason());
             }
             metrics.counter("mesh.gate.principal-decisions", "outcome", decided.getDecision().name()).increment();
-            state = apply(state, decider.principalDecided(state, policy(state), event.getEnvelope().getEventId()));
+            state = apply(state, decider.principalDecided(state, policy(state), event.getEnvelope().getEventId()), out);
         }
-        act(state);
+        act(state, runs, out);
     }
 
-    synchronized void onTick() {
-        try {
-            for (RunState state : runs.all()) {
-                if (state.gate() != null && !state.gate().requested().isEmpty() && state.gate().decision() == null) {
-                    act(state);
-                }
+    @Override
+    public void tick(ActiveRuns runs, Outbox out) {
+        for (RunState state : runs.all()) {
+            if (state.gate() != null && !state.gate().requested().isEmpty() && state.gate().decision() == null) {
+                act(state, runs, out);
             }
-        } catch (RuntimeException e) {
-            LOG.error("gate tick failed; retrying on the next tick", e);
         }
     }
 
-    private void act(RunState state) {
+    private void act(RunState state, ActiveRuns runs, Outbox out) {
         GatePolicy policy;
         try {
             policy = policy(state);
@@ -142,31 +120,31 @@ public class CoordinatorService {
             policy = null;
             if (GateDecider.readyToOpen(state)) {
                 state = apply(state, decider.open(state, GatePolicy.load(GatePolicy.DEFAULT), new GateDecider.Authority(
-                        grantOf(state), 0, Decision.refused("invalid gate policy: " + e.getMessage())), clock.instant()));
+                        grantOf(state), 0, Decision.refused("invalid gate policy: " + e.getMessage())), clock.instant()), out);
             }
         }
         if (policy != null) {
             if (GateDecider.readyToOpen(state)) {
-                state = apply(state, decider.open(state, policy, authority(state), clock.instant()));
+                state = apply(state, decider.open(state, policy, authority(state), clock.instant()), out);
             }
-            state = apply(state, decider.next(state, policy, clock.instant()));
+            state = apply(state, decider.next(state, policy, clock.instant()), out);
         }
         StageState gate = state.stages().get(Stages.GATE);
         if (gate != null && gate.status().terminal()) {
             LOG.infof("run %s: gate %s%s", state.runId(), gate.status(), gate.reason() == null ? "" : " - " + gate.reason());
-            runs.settle(state.runId());
+            runs.settle(state);
         } else {
             runs.put(state);
         }
     }
 
-    private RunState apply(RunState state, GateDecider.Outputs outputs) {
-        state = send(state, outputs.runEvents());
+    private RunState apply(RunState state, GateDecider.Outputs outputs, Outbox out) {
+        state = send(state, outputs.runEvents(), out);
         if (outputs.deploy().isPresent()) {
             GateDecider.Deploy deploy = outputs.deploy().get();
             ModelRegistry.AliasTarget moved = registry.promote(deploy.contract(), deploy.alias(), deploy.candidate().checkpoint(),
                     deploy.candidate().checksum(), state.runId(), deploy.candidate().datasetLocation(), clock.instant());
-            state = send(state, decider.deployed(state, deploy, moved.previousCheckpoint()));
+            state = send(state, decider.deployed(state, deploy, moved.previousCheckpoint()), out);
             metrics.counter("mesh.gate.deployments").increment();
             LOG.infof("run %s: %s of %s now %s (was %s), decided by %s", state.runId(), deploy.alias(), deploy.contract(),
                     moved.checkpoint(), moved.previousCheckpoint(), deploy.decidedBy());
@@ -174,9 +152,9 @@ public class CoordinatorService {
         return state;
     }
 
-    private RunState send(RunState state, List<RunEvent> events) {
+    private RunState send(RunState state, List<RunEvent> events, Outbox out) {
         for (RunEvent e : events) {
-            stage.send(runEventsOut, e);
+            out.send(e);
             state = RunStateReducer.apply(state, e);
             if (e.getPayload() instanceof GateDecided d) {
                 metrics.counter("mesh.gate.decisions", "disposition", d.getDisposition().name()).increment();

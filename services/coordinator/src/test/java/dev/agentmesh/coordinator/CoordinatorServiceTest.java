@@ -141,9 +141,9 @@ class CoordinatorServiceTest {
     }
 
     @Test
-    void readyOnceItsConsumerHasPartitions() {
+    void readyOnceItsProcessManagerRunsWithPartitions() {
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().when().get("/q/health/ready").then().statusCode(200)
-                        .body(containsString("kafka-consumer-assignment"), containsString("mesh.run-events-")));
+                        .body(containsString("kafka-streams-running"), containsString("mesh.run-events-")));
     }
 }

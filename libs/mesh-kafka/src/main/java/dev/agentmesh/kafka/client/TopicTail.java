@@ -1,8 +1,13 @@
 package dev.agentmesh.kafka.client;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -13,17 +18,14 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The mesh's one way to keep a view of whole topics in a process: a single long-lived consumer (no group: every
@@ -32,8 +34,10 @@ import java.util.function.Consumer;
  * <ul>
  *   <li>{@link #caughtUp()}: the view has read up to the ends the topics had when it started (readiness).</li>
  *   <li>{@link #awaitCaughtUp(Duration)}: a read-your-writes barrier, so a decision made after it has seen every
- *       record written before the call (a revocation, a schema another process registered).</li>
+ *       record committed before the call (a revocation, a schema another process registered). The ends are asked
+ *       for on an admin connection of their own, so a barrier never queues behind the view's long-polling fetch.</li>
  *   <li>A record the fold cannot use is logged and skipped: no record stops the view.</li>
+ *   <li>Only committed records are read ({@code read_committed}): the process managers write in transactions.</li>
  * </ul>
  * The fold runs on the tail's thread; state it shares with other threads needs its own lock (never hold that lock
  * while awaiting the barrier).
@@ -46,16 +50,22 @@ public final class TopicTail implements AutoCloseable {
     private static final Duration TOPIC_CHECK = Duration.ofSeconds(2);
 
     private final String name;
-    private final Map<String, Object> settings;
     private final List<String> topics;
     private final Consumer<ConsumerRecord<byte[], byte[]>> fold;
-    private final ConcurrentLinkedQueue<CompletableFuture<Void>> barriers = new ConcurrentLinkedQueue<>();
-    private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private final Map<String, Object> settings;
+    private final Admin admin;
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile boolean recheckTopics;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
-    private boolean missingTopics;
-    private long nextTopicCheck;
+
+    /** Guards the view's progress, which the tail thread publishes after every poll. */
+    private final Object progress = new Object();
+    private Map<TopicPartition, Long> positions = Map.of();
+    private Set<TopicPartition> assignment;
+    private boolean missingTopics = true;
+    private Map<TopicPartition, Long> startEnds;
+    private boolean caughtUpOnce;
 
     private TopicTail(String name, String bootstrapServers, List<String> topics,
                       Consumer<ConsumerRecord<byte[], byte[]>> fold) {
@@ -66,10 +76,11 @@ public final class TopicTail implements AutoCloseable {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false,
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class));
+        this.admin = Admin.create(KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers)));
         this.thread = new Thread(this::run, "tail-" + name);
         this.thread.setDaemon(true);
     }
@@ -79,54 +90,111 @@ public final class TopicTail implements AutoCloseable {
                                   Consumer<ConsumerRecord<byte[], byte[]>> fold) {
         TopicTail tail = new TopicTail(name, bootstrapServers, topics, fold);
         tail.thread.start();
-        tail.barriers.add(tail.started);
         return tail;
     }
 
     /** Whether the view has read up to the ends its topics had when it started. */
     public boolean caughtUp() {
-        return started.isDone() && !started.isCompletedExceptionally();
+        synchronized (progress) {
+            if (!caughtUpOnce && startEnds != null && reached(startEnds)) {
+                caughtUpOnce = true;
+            }
+            return caughtUpOnce;
+        }
     }
 
-    /** Waits until the view has read every record written to its topics before this call. */
+    /** Waits until the view has read every record committed to its topics before this call. */
     public void awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<TopicPartition> partitions;
+        synchronized (progress) {
+            if (missingTopics) {
+                recheckTopics = true; // a topic created since the tail last looked joins before the ends are taken
+            }
+            while (running && (assignment == null || recheckTopics)) {
+                waitUntil(deadline);
+            }
+            if (!running) {
+                throw new IllegalStateException("the " + name + " view is closed");
+            }
+            partitions = assignment;
+        }
+        Map<TopicPartition, Long> ends = ends(partitions, deadline);
+        synchronized (progress) {
+            while (!reached(ends)) {
+                waitUntil(deadline);
+            }
+        }
+    }
+
+    private Map<TopicPartition, Long> ends(Set<TopicPartition> partitions, long deadline) {
+        if (partitions.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())),
+                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .all().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                    .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while asking for the ends of " + topics, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the " + name + " view could not learn the ends of " + topics + ": " + e, e);
+        }
+    }
+
+    /** Waits on the progress monitor until notified or {@code deadline}; caller holds the monitor. */
+    private void waitUntil(long deadline) {
         if (!running) {
             throw new IllegalStateException("the " + name + " view is closed");
         }
-        CompletableFuture<Void> barrier = new CompletableFuture<>();
-        barriers.add(barrier);
-        KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new IllegalStateException("the " + name + " view could not read " + topics + " up to their ends in time");
         }
         try {
-            barrier.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            barriers.remove(barrier);
-            throw new IllegalStateException("the " + name + " view could not read " + topics + " up to their ends within "
-                    + timeout);
+            progress.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while reading " + topics, e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("the " + name + " view failed: " + e.getCause().getMessage(), e.getCause());
         }
     }
 
+    /** Caller holds the progress monitor. */
+    private boolean reached(Map<TopicPartition, Long> ends) {
+        for (Map.Entry<TopicPartition, Long> end : ends.entrySet()) {
+            Long at = positions.get(end.getKey());
+            if (end.getValue() > 0 && (at == null || at < end.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private void run() {
-        Map<TopicPartition, Long> positions = new HashMap<>();
-        Map<CompletableFuture<Void>, Map<TopicPartition, Long>> waiting = new HashMap<>();
+        Map<TopicPartition, Long> at = new HashMap<>();
+        long nextTopicCheck = 0;
         while (running) {
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(settings)) {
                 consumer = c;
-                Set<TopicPartition> assigned = new HashSet<>();
+                boolean assigned = false;
                 while (running) {
-                    try {
-                        turn(c, assigned, positions, waiting);
-                    } catch (WakeupException wakeup) {
-                        // a barrier was requested, or the view is closing: either way, the next turn sees it
+                    if (!assigned || recheckTopics || (missing() && System.nanoTime() > nextTopicCheck)) {
+                        assign(c, at);
+                        assigned = true;
+                        nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
                     }
+                    for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
+                        apply(record);
+                    }
+                    for (TopicPartition tp : c.assignment()) {
+                        at.put(tp, c.position(tp, METADATA_TIMEOUT));
+                    }
+                    publish(at);
                 }
+            } catch (WakeupException closing) {
+                // close() woke the consumer
             } catch (RuntimeException e) {
                 if (running) {
                     LOG.error("the {} view's consumer failed; reconnecting and going on from where it was", name, e);
@@ -136,36 +204,18 @@ public final class TopicTail implements AutoCloseable {
                 consumer = null;
             }
         }
-        waiting.keySet().forEach(b -> b.completeExceptionally(new IllegalStateException("the " + name + " view is closed")));
-        for (CompletableFuture<Void> b; (b = barriers.poll()) != null; ) {
-            b.completeExceptionally(new IllegalStateException("the " + name + " view is closed"));
+        synchronized (progress) {
+            progress.notifyAll();
         }
     }
 
-    private void turn(KafkaConsumer<byte[], byte[]> c, Set<TopicPartition> assigned, Map<TopicPartition, Long> positions,
-                      Map<CompletableFuture<Void>, Map<TopicPartition, Long>> waiting) {
-        if (!barriers.isEmpty() || assigned.isEmpty() || (missingTopics && System.nanoTime() > nextTopicCheck)) {
-            assign(c, assigned, positions);
+    private boolean missing() {
+        synchronized (progress) {
+            return missingTopics;
         }
-        List<CompletableFuture<Void>> asked = new ArrayList<>();
-        for (CompletableFuture<Void> b; (b = barriers.poll()) != null; ) {
-            asked.add(b);
-        }
-        if (!asked.isEmpty()) {
-            Map<TopicPartition, Long> ends = assigned.isEmpty() ? Map.of() : Map.copyOf(c.endOffsets(assigned, METADATA_TIMEOUT));
-            asked.forEach(b -> waiting.put(b, ends));
-        }
-        complete(c, waiting);
-        for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
-            apply(record);
-        }
-        for (TopicPartition tp : assigned) {
-            positions.put(tp, c.position(tp, METADATA_TIMEOUT));
-        }
-        complete(c, waiting);
     }
 
-    private void assign(KafkaConsumer<byte[], byte[]> c, Set<TopicPartition> assigned, Map<TopicPartition, Long> positions) {
+    private void assign(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, Long> at) {
         List<TopicPartition> all = new ArrayList<>();
         boolean missing = false;
         for (String topic : topics) {
@@ -176,34 +226,39 @@ public final class TopicTail implements AutoCloseable {
                 infos.forEach(p -> all.add(new TopicPartition(p.topic(), p.partition())));
             }
         }
-        // a topic created later (the first grant, the first review action) joins the view when it appears
-        missingTopics = missing;
-        nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
-        if (all.size() == assigned.size()) {
-            return;
-        }
         c.assign(all);
         for (TopicPartition tp : all) {
-            Long at = positions.get(tp);
-            if (at == null) {
+            Long position = at.get(tp);
+            if (position == null) {
                 c.seekToBeginning(List.of(tp));
             } else {
-                c.seek(tp, at);
+                c.seek(tp, position);
             }
         }
-        assigned.clear();
-        assigned.addAll(all);
+        Map<TopicPartition, Long> ends = null;
+        synchronized (progress) {
+            if (startEnds == null) {
+                ends = Map.of(); // taken below, outside the monitor
+            }
+        }
+        if (ends != null) {
+            ends = all.isEmpty() ? Map.of() : Map.copyOf(c.endOffsets(all, METADATA_TIMEOUT));
+        }
+        synchronized (progress) {
+            if (startEnds == null) {
+                startEnds = ends;
+            }
+            assignment = Set.copyOf(all);
+            missingTopics = missing;
+            recheckTopics = false;
+            progress.notifyAll();
+        }
     }
 
-    private static void complete(KafkaConsumer<byte[], byte[]> c,
-                                 Map<CompletableFuture<Void>, Map<TopicPartition, Long>> waiting) {
-        Iterator<Map.Entry<CompletableFuture<Void>, Map<TopicPartition, Long>>> it = waiting.entrySet().iterator();
-        while (it.hasNext()) {
-            Map.Entry<CompletableFuture<Void>, Map<TopicPartition, Long>> e = it.next();
-            if (e.getValue().entrySet().stream().allMatch(end -> c.position(end.getKey(), METADATA_TIMEOUT) >= end.getValue())) {
-                e.getKey().complete(null);
-                it.remove();
-            }
+    private void publish(Map<TopicPartition, Long> at) {
+        synchronized (progress) {
+            positions = Map.copyOf(at);
+            progress.notifyAll();
         }
     }
 
@@ -235,6 +290,10 @@ public final class TopicTail implements AutoCloseable {
             thread.join(5000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        admin.close(Duration.ofSeconds(5));
+        synchronized (progress) {
+            progress.notifyAll();
         }
     }
 }

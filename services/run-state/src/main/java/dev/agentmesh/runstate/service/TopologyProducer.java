@@ -2,10 +2,10 @@ package dev.agentmesh.runstate.service;
 
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
-import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.service.RunProcessManager;
 import dev.agentmesh.topics.Topics;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -26,10 +26,6 @@ public class TopologyProducer {
 
     public static final String RUN_STATE_STORE = "run-state-store";
 
-    public static final Serde<RunState> RUN_STATE_SERDE = Serdes.serdeFrom(
-            (topic, state) -> state == null ? null : RunStateJson.toBytes(state),
-            (topic, bytes) -> bytes == null ? null : RunStateJson.fromBytes(bytes));
-
     @Produces
     public Topology topology(MeshCodecs codecs) {
         return build(codecs.settings());
@@ -45,7 +41,7 @@ public class TopologyProducer {
                         (runId, event, state) -> RunStateReducer.apply(state, event),
                         Materialized.<String, RunState, KeyValueStore<Bytes, byte[]>>as(RUN_STATE_STORE)
                                 .withKeySerde(Serdes.String())
-                                .withValueSerde(RUN_STATE_SERDE));
+                                .withValueSerde(RunProcessManager.RUN_STATE_SERDE));
         return builder.build();
     }
 }

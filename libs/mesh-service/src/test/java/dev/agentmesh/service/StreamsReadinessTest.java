@@ -1,4 +1,4 @@
-package dev.agentmesh.runstate.service;
+package dev.agentmesh.service;
 
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
