@@ -10,6 +10,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -66,6 +68,7 @@ public final class TopicTail implements AutoCloseable {
     private boolean missingTopics = true;
     private Map<TopicPartition, Long> startEnds;
     private boolean caughtUpOnce;
+    private RuntimeException refused;
 
     private TopicTail(String name, String bootstrapServers, List<String> topics,
                       Consumer<ConsumerRecord<byte[], byte[]>> fold) {
@@ -149,6 +152,9 @@ public final class TopicTail implements AutoCloseable {
         if (!running) {
             throw new IllegalStateException("the " + name + " view is closed");
         }
+        if (refused != null) {
+            throw new IllegalStateException("the " + name + " view cannot read " + topics + ": " + refused.getMessage(), refused);
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
             throw new IllegalStateException("the " + name + " view could not read " + topics + " up to their ends in time");
@@ -198,6 +204,12 @@ public final class TopicTail implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (running) {
                     LOG.error("the {} view's consumer failed; reconnecting and going on from where it was", name, e);
+                    if (e instanceof AuthenticationException || e instanceof AuthorizationException) {
+                        synchronized (progress) {
+                            refused = e; // barriers fail at once with the broker's reason instead of timing out
+                            progress.notifyAll();
+                        }
+                    }
                     pause();
                 }
             } finally {
@@ -257,6 +269,7 @@ public final class TopicTail implements AutoCloseable {
 
     private void publish(Map<TopicPartition, Long> at) {
         synchronized (progress) {
+            refused = null;
             positions = Map.copyOf(at);
             progress.notifyAll();
         }
