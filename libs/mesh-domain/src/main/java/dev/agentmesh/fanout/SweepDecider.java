@@ -51,7 +51,7 @@ public final class SweepDecider {
     /** The grant the orchestrator acts under for a run, as the ledger sees it now. */
     public record Authority(String grantId, int depth, Decision decision, Long budgetComputeMs) {
         boolean revoked() {
-            return !decision.allowed() && decision.reason().startsWith("grant revoked");
+            return decision.refusedAs(Decision.Refusal.REVOKED);
         }
     }
 

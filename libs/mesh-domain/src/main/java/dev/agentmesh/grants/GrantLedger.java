@@ -5,6 +5,7 @@ import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grant.GrantRevoked;
 import dev.agentmesh.grant.GrantScope;
+import dev.agentmesh.grants.Decision.Refusal;
 
 import java.security.PublicKey;
 import java.time.Instant;
@@ -82,17 +83,17 @@ public final class GrantLedger {
         String id = grant.getGrantId();
         if (grants.containsKey(id)) {
             return Arrays.equals(Grants.canonical(grants.get(id).grant), Grants.canonical(grant))
-                    ? Decision.ALLOWED : refuseGrant(id, "grant id " + id + " is already taken by another grant");
+                    ? Decision.ALLOWED : refuseGrant(id, Decision.refused("grant id " + id + " is already taken by another grant"));
         }
         Decision decision = check(grant, at);
         if (!decision.allowed()) {
-            return refuseGrant(id, decision.reason());
+            return refuseGrant(id, decision);
         }
         PublicKey granteeKey;
         try {
             granteeKey = GrantKeys.publicKey(Grants.bytes(grant.getGranteePublicKey()));
         } catch (IllegalArgumentException e) {
-            return refuseGrant(id, "grantee key: " + e.getMessage());
+            return refuseGrant(id, Decision.refused("grantee key: " + e.getMessage()));
         }
         int depth = grant.getParentGrantId() == null ? 0 : grants.get(grant.getParentGrantId()).depth + 1;
         grants.put(id, new Entry(grant, depth, granteeKey));
@@ -109,7 +110,7 @@ public final class GrantLedger {
         String parentId = grant.getParentGrantId();
         if (parentId == null) {
             if (!principalKeyId.equals(grant.getSignerKeyId()) || !GrantKeys.verify(principalKey, signed, signature)) {
-                return Decision.refused("root grant not signed by the principal");
+                return Decision.refused(Refusal.NOT_SIGNED, "root grant not signed by the principal");
             }
             if (grant.getMaxDepth() < 0) {
                 return Decision.refused("negative max depth");
@@ -118,18 +119,18 @@ public final class GrantLedger {
         }
         Entry parent = grants.get(parentId);
         if (parent == null) {
-            return Decision.refused("parent grant " + parentId + " is unknown"
+            return Decision.refused(Refusal.UNKNOWN_GRANT, "parent grant " + parentId + " is unknown"
                     + (refusedGrants.containsKey(parentId) ? " (refused: " + refusedGrants.get(parentId) + ")" : ""));
         }
         if (!GrantKeys.verify(parent.granteeKey, signed, signature)) {
-            return Decision.refused("not signed by the holder of parent grant " + parentId);
+            return Decision.refused(Refusal.NOT_SIGNED, "not signed by the holder of parent grant " + parentId);
         }
         Optional<String> revoked = revokedOnChain(parent);
         if (revoked.isPresent()) {
-            return Decision.refused("parent chain revoked: " + revoked.get());
+            return Decision.refused(Refusal.REVOKED, "parent chain revoked: " + revoked.get());
         }
         if (!at.isBefore(parent.grant.getExpiresAt())) {
-            return Decision.refused("parent grant " + parentId + " expired at " + parent.grant.getExpiresAt());
+            return Decision.refused(Refusal.EXPIRED, "parent grant " + parentId + " expired at " + parent.grant.getExpiresAt());
         }
         return attenuates(parent.grant, parent.depth, grant);
     }
@@ -140,26 +141,26 @@ public final class GrantLedger {
         GrantScope c = child.getScope();
         for (String action : c.getActions()) {
             if (!p.getActions().contains(action)) {
-                return Decision.refused("widens actions: '" + action + "' is not in the parent's " + p.getActions());
+                return Decision.refused(Refusal.WIDENS_PARENT, "widens actions: '" + action + "' is not in the parent's " + p.getActions());
             }
         }
         for (String resource : c.getResources()) {
             if (p.getResources().stream().noneMatch(pattern -> Resources.covers(pattern, resource))) {
-                return Decision.refused("widens resources: '" + resource + "' is not covered by the parent's " + p.getResources());
+                return Decision.refused(Refusal.WIDENS_PARENT, "widens resources: '" + resource + "' is not covered by the parent's " + p.getResources());
             }
         }
         if (p.getBudgetComputeMs() != null
                 && (c.getBudgetComputeMs() == null || c.getBudgetComputeMs() > p.getBudgetComputeMs())) {
-            return Decision.refused("widens budget: " + c.getBudgetComputeMs() + " ms over the parent's " + p.getBudgetComputeMs());
+            return Decision.refused(Refusal.WIDENS_PARENT, "widens budget: " + c.getBudgetComputeMs() + " ms over the parent's " + p.getBudgetComputeMs());
         }
         if (child.getExpiresAt().isAfter(parent.getExpiresAt())) {
-            return Decision.refused("widens expiry: " + child.getExpiresAt() + " is after the parent's " + parent.getExpiresAt());
+            return Decision.refused(Refusal.WIDENS_PARENT, "widens expiry: " + child.getExpiresAt() + " is after the parent's " + parent.getExpiresAt());
         }
         if (child.getMaxDepth() > parent.getMaxDepth()) {
-            return Decision.refused("widens max depth: " + child.getMaxDepth() + " over the parent's " + parent.getMaxDepth());
+            return Decision.refused(Refusal.WIDENS_PARENT, "widens max depth: " + child.getMaxDepth() + " over the parent's " + parent.getMaxDepth());
         }
         if (parentDepth + 1 > child.getMaxDepth()) {
-            return Decision.refused("over depth: delegation depth " + (parentDepth + 1) + " exceeds max depth " + child.getMaxDepth());
+            return Decision.refused(Refusal.OVER_DEPTH, "over depth: delegation depth " + (parentDepth + 1) + " exceeds max depth " + child.getMaxDepth());
         }
         return Decision.ALLOWED;
     }
@@ -167,7 +168,7 @@ public final class GrantLedger {
     public Decision revoke(GrantRevoked revoked) {
         Entry entry = grants.get(revoked.getGrantId());
         if (entry == null) {
-            return Decision.refused("revocation of unknown grant " + revoked.getGrantId());
+            return Decision.refused(Refusal.UNKNOWN_GRANT, "revocation of unknown grant " + revoked.getGrantId());
         }
         byte[] signed = Grants.canonical(revoked);
         byte[] signature = Grants.bytes(revoked.getSignature());
@@ -178,7 +179,7 @@ public final class GrantLedger {
             authorised = GrantKeys.verify(grantorKey, signed, signature);
         }
         if (!authorised) {
-            return Decision.refused("revocation of " + revoked.getGrantId() + " not signed by the principal or a grantor on its chain");
+            return Decision.refused(Refusal.NOT_SIGNED, "revocation of " + revoked.getGrantId() + " not signed by the principal or a grantor on its chain");
         }
         if (entry.revokedReason == null) {
             entry.revokedReason = revoked.getReason() + " (by " + revoked.getRevokedBy() + ")";
@@ -194,32 +195,32 @@ public final class GrantLedger {
         Entry entry = grants.get(request.grantId());
         if (entry == null) {
             String refused = refusedGrants.get(request.grantId());
-            return Decision.refused("grant " + request.grantId() + (refused == null ? " is unknown" : " was refused: " + refused));
+            return Decision.refused(Refusal.UNKNOWN_GRANT, "grant " + request.grantId() + (refused == null ? " is unknown" : " was refused: " + refused));
         }
         Optional<String> revoked = revokedOnChain(entry);
         if (revoked.isPresent()) {
-            return Decision.refused("grant revoked: " + revoked.get());
+            return Decision.refused(Refusal.REVOKED, "grant revoked: " + revoked.get());
         }
         GrantIssued grant = entry.grant;
         if (!request.at().isBefore(grant.getExpiresAt())) {
-            return Decision.refused("grant " + grant.getGrantId() + " expired at " + grant.getExpiresAt());
+            return Decision.refused(Refusal.EXPIRED, "grant " + grant.getGrantId() + " expired at " + grant.getExpiresAt());
         }
         if (!grant.getScope().getActions().contains(request.action())) {
-            return Decision.refused("action '" + request.action() + "' is not in grant " + grant.getGrantId()
+            return Decision.refused(Refusal.OUT_OF_SCOPE, "action '" + request.action() + "' is not in grant " + grant.getGrantId()
                     + "'s scope " + grant.getScope().getActions());
         }
         if (grant.getScope().getResources().stream().noneMatch(p -> Resources.covers(p, request.resource()))) {
-            return Decision.refused("resource '" + request.resource() + "' is not in grant " + grant.getGrantId()
+            return Decision.refused(Refusal.OUT_OF_SCOPE, "resource '" + request.resource() + "' is not in grant " + grant.getGrantId()
                     + "'s scope " + grant.getScope().getResources());
         }
         if (request.delegationDepth() > grant.getMaxDepth()) {
-            return Decision.refused("over depth: action at delegation depth " + request.delegationDepth()
+            return Decision.refused(Refusal.OVER_DEPTH, "over depth: action at delegation depth " + request.delegationDepth()
                     + " exceeds max depth " + grant.getMaxDepth() + " of grant " + grant.getGrantId());
         }
         for (Entry e = entry; e != null; e = parentOf(e)) {
             Long budget = e.grant.getScope().getBudgetComputeMs();
             if (budget != null && e.spentComputeMs + request.computeMs() > budget) {
-                return Decision.refused("budget exhausted: grant " + e.grant.getGrantId() + " has spent " + e.spentComputeMs
+                return Decision.refused(Refusal.BUDGET_EXHAUSTED, "budget exhausted: grant " + e.grant.getGrantId() + " has spent " + e.spentComputeMs
                         + " of " + budget + " compute ms; this action needs " + request.computeMs());
             }
         }
@@ -293,8 +294,8 @@ public final class GrantLedger {
         return parentId == null ? null : grants.get(parentId);
     }
 
-    private Decision refuseGrant(String id, String reason) {
-        refusedGrants.putIfAbsent(id, reason);
-        return Decision.refused(reason);
+    private Decision refuseGrant(String id, Decision refusal) {
+        refusedGrants.putIfAbsent(id, refusal.reason());
+        return refusal;
     }
 }

@@ -291,7 +291,7 @@ class SweepDeciderTest {
         List<CellTask> open = sim.next(OK.get(), T0.plusSeconds(1)).tasks();
         sim.complete(open.get(0), 0.5, 1, 10);
         SweepDecider.Authority revoked = new SweepDecider.Authority("sweep-grant", 1,
-                Decision.refused("grant revoked: grant sweep-grant: stop (by principal)"), null);
+                Decision.refused(Decision.Refusal.REVOKED, "grant revoked: grant sweep-grant: stop (by principal)"), null);
         SweepDecider.Outputs end = sim.next(revoked, T0.plusSeconds(2));
         assertTrue(end.tasks().isEmpty(), "nothing dispatched under a revoked grant");
         assertEquals(Map.of(open.get(1).getConfig().getCellId(), 1, open.get(2).getConfig().getCellId(), 1),

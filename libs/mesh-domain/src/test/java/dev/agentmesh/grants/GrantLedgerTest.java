@@ -44,6 +44,8 @@ class GrantLedgerTest {
         assertFalse(ledger.authorize(act(train, Actions.WRITE_CHECKPOINTS, "run:r2", 2, 10)).allowed());
         assertFalse(ledger.authorize(act(train, Actions.DEPLOY, "run:r1", 2, 10)).allowed());
         assertTrue(ledger.authorize(act(train, Actions.WRITE_CHECKPOINTS, "run:r1", 3, 10)).reason().contains("over depth"));
+        assertTrue(ledger.authorize(act(train, Actions.WRITE_CHECKPOINTS, "run:r1", 3, 10)).refusedAs(Decision.Refusal.OVER_DEPTH));
+        assertTrue(ledger.authorize(act(train, Actions.DEPLOY, "run:r1", 2, 10)).refusedAs(Decision.Refusal.OUT_OF_SCOPE));
         assertEquals(3, ledger.chain(train.getGrantId()).size());
     }
 
@@ -108,6 +110,7 @@ class GrantLedgerTest {
         Decision d = ledger.authorize(act(train, Actions.SPEND_COMPUTE, "run:a", 2, 1));
         assertFalse(d.allowed());
         assertTrue(d.reason().contains("stop the sweep"), d.reason());
+        assertEquals(Decision.Refusal.REVOKED, d.refusal(), "a revocation is typed, not told by its words");
         assertTrue(ledger.authorize(act(root, Actions.SPEND_COMPUTE, "run:a", 0, 1)).allowed(), "the parent is untouched");
         assertFalse(ledger.issue(Grants.delegate(sweep, orchestrator, "t2", trainer.getPublic(),
                 Grants.scope(List.of(Actions.SPEND_COMPUTE), List.of("run:*"), 1L), DAY, 2), NOW).allowed());

@@ -7,6 +7,7 @@ import dev.agentmesh.gate.Candidate;
 import dev.agentmesh.gate.DelegationRefused;
 import dev.agentmesh.gate.Verdict;
 import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Resources;
 import dev.agentmesh.run.RunEvent;
@@ -67,7 +68,7 @@ public class SpecialistRunner {
         GrantGate.Assessment assessed = grants.assess(new ActionRequest(envelope.getGrantId(), Actions.SPEND_COMPUTE,
                 Resources.run(runId), depth, 0, envelope.getOccurredAt()));
         if (!assessed.decision().allowed()) {
-            if (assessed.decision().reason().startsWith("over depth")) {
+            if (assessed.decision().refusedAs(Decision.Refusal.OVER_DEPTH)) {
                 refuse(event, assessed.entry().map(e -> e.grant().getMaxDepth()).orElse(maxDepth),
                         assessed.decision().reason(), runEventsOut);
             }
