@@ -11,6 +11,7 @@ import dev.agentmesh.contract.RowViolation;
 import dev.agentmesh.contract.TransactionGenerator;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.DataRow;
@@ -282,13 +283,11 @@ public final class RowValidationAgent {
             counts.put("rows.out", rowsValid);
             counts.put("rows.rejected", rejected + rowsUndecodable);
             Map<String, String> audit = Map.of(
-                    AuditKeys.CONTRACT, request.getContract(),
                     "contract.version", Integer.toString(validator.contract().version()),
                     AuditKeys.SOURCE, request.getSourceKind() + ":" + request.getSourceLocation(),
-                    AuditKeys.PLAN, String.join(",", request.getPlannedStages()),
-                    AuditKeys.TRIGGERED_AT, cause.getOccurredAt().toString(),
                     "completeness", "rows.in = rows.out + rows.rejected");
-            return RunEvents.completed(envelope, STAGE, counts, audit);
+            return RunEvents.completed(envelope, STAGE, counts, audit, Handoffs.of(request.getPlannedStages(),
+                    request.getContract(), cause.getOccurredAt(), rowsValid));
         }
 
         public long rowsValid() {

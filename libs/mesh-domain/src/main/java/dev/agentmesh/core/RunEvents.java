@@ -6,6 +6,7 @@ import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.run.StageCompleted;
 import dev.agentmesh.run.StageFailed;
+import dev.agentmesh.run.StageHandoff;
 import dev.agentmesh.run.StageStarted;
 
 import java.util.List;
@@ -28,7 +29,13 @@ public final class RunEvents {
     }
 
     public static RunEvent completed(Envelope envelope, String stage, Map<String, Long> counts, Map<String, String> audit) {
-        return new RunEvent(envelope, new StageCompleted(stage, Map.copyOf(counts), Map.copyOf(audit)));
+        return completed(envelope, stage, counts, audit, null);
+    }
+
+    /** A stage's completion with what the next stage needs from it ({@link Handoffs}). */
+    public static RunEvent completed(Envelope envelope, String stage, Map<String, Long> counts, Map<String, String> audit,
+                                     StageHandoff handoff) {
+        return new RunEvent(envelope, new StageCompleted(stage, Map.copyOf(counts), Map.copyOf(audit), handoff));
     }
 
     public static RunEvent failed(Envelope envelope, String stage, String reason, boolean retryable) {

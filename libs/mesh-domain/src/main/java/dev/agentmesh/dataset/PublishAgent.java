@@ -8,6 +8,7 @@ import dev.agentmesh.artifacts.LocalArtifactStore;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.features.FeatureStats;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
@@ -62,7 +63,7 @@ public final class PublishAgent {
         String runId = cause.getEnvelope().getRunId();
         RunEvent started = RunEvents.started(envelopes.causedBy(cause.getEnvelope(), "started", 0), STAGE);
         try {
-            DataContract contract = DataContract.load(check.getAudit().get(AuditKeys.CONTRACT));
+            DataContract contract = DataContract.load(Handoffs.contract(check));
             List<String> names = JSON.readValue(check.getAudit().getOrDefault(AuditKeys.FEATURE_NAMES, "[]"),
                     new TypeReference<>() { });
             DatasetWriter.Written written = DatasetWriter.write(datasetDirectory(runId), runId, features);
@@ -82,13 +83,10 @@ public final class PublishAgent {
                     new DatasetPublished(location, written.checksum(), splits, counts, names, contract.label(),
                             contract.positiveLabel()));
             Map<String, String> audit = new LinkedHashMap<>();
-            audit.put(AuditKeys.CONTRACT, check.getAudit().get(AuditKeys.CONTRACT));
-            audit.put(AuditKeys.PLAN, check.getAudit().getOrDefault(AuditKeys.PLAN, ""));
-            audit.put(AuditKeys.TRIGGERED_AT, check.getAudit().getOrDefault(AuditKeys.TRIGGERED_AT, ""));
             audit.put(AuditKeys.CHECKSUM, written.checksum());
             audit.put(AuditKeys.LOCATION, location);
             RunEvent finished = RunEvents.completed(envelopes.causedBy(cause.getEnvelope(), "finished",
-                    (System.nanoTime() - t0) / 1_000_000), STAGE, counts, audit);
+                    (System.nanoTime() - t0) / 1_000_000), STAGE, counts, audit, Handoffs.next(check, 0));
             return new Outcome(started, published, finished);
         } catch (Exception e) {
             return new Outcome(started, null, failed(cause, "publishing failed: " + e.getMessage()));

@@ -3,6 +3,7 @@ package dev.agentmesh.fanout;
 import dev.agentmesh.runstate.StageState;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
@@ -304,16 +305,14 @@ public final class SweepDecider {
             counts.put("cells.failed", (long) failed);
             counts.put("cells.not-run", (long) notRun);
             Map<String, String> audit = new LinkedHashMap<>();
-            audit.put(AuditKeys.PLAN, String.join(",", s.plannedStages()));
-            audit.put(AuditKeys.CONTRACT, s.contract() == null ? "" : s.contract());
-            audit.put(AuditKeys.TRIGGERED_AT, s.triggeredAt() == null ? "" : s.triggeredAt().toString());
             audit.put(AuditKeys.SWEEP_OUTCOME, outcome.name());
             audit.put(AuditKeys.RANKING_RULE, Ranking.RULE);
             audit.put(AuditKeys.WINNER, winner.cellId());
             audit.put(AuditKeys.WINNER_CHECKPOINT, winner.checkpoint());
             audit.put(AuditKeys.WINNER_CHECKSUM, winner.checkpointChecksum());
             audit.put(AuditKeys.WINNER_VALIDATION_LOSS, Double.toString(winner.validationLoss()));
-            out.runEvents().add(RunEvents.completed(stageEnvelope, Stages.SWEEP, counts, audit));
+            out.runEvents().add(RunEvents.completed(stageEnvelope, Stages.SWEEP, counts, audit,
+                    Handoffs.of(s.plannedStages(), s.contract(), s.triggeredAt(), 0)));
         } else {
             out.runEvents().add(RunEvents.failed(stageEnvelope, Stages.SWEEP,
                     outcome == SweepOutcome.REVOKED || failure != null ? failure : outcome + ": " + reason, false));

@@ -6,6 +6,7 @@ import dev.agentmesh.common.Envelope;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.DataRow;
@@ -51,7 +52,7 @@ public final class FeatureExtractionAgent {
         Envelope envelope = cause.getEnvelope();
         RunEvent started = started(cause);
         try {
-            DataContract contract = DataContract.load(validation.getAudit().get(AuditKeys.CONTRACT));
+            DataContract contract = DataContract.load(Handoffs.contract(validation));
             List<FeatureEncoder.Row> input = rows.stream()
                     .map(r -> new FeatureEncoder.Row(r.getRowIndex(), nonNull(r.getValues()))).toList();
             FeatureEncoder.Result result = new FeatureEncoder(contract).encode(input);
@@ -75,17 +76,17 @@ public final class FeatureExtractionAgent {
             audit.put("standardisation", "mean and std from " + result.countsBySplit().getOrDefault(Split.TRAIN, 0L)
                     + " training rows only");
             RunEvent finished = RunEvents.completed(envelopes.causedBy(envelope, "finished", (System.nanoTime() - t0) / 1_000_000),
-                    STAGE, counts, audit);
+                    STAGE, counts, audit, Handoffs.next(validation, features.size()));
             return new Outcome(started, features, finished);
         } catch (RuntimeException | JsonProcessingException e) {
             return new Outcome(started, List.of(), failed(cause, "feature extraction failed: " + e.getMessage()));
         }
     }
 
-    /** The run context every stage passes on. */
+    /** The run's audit context passed on (what steers the next stage travels in the handoff). */
     static Map<String, String> carried(StageCompleted previous) {
         Map<String, String> audit = new LinkedHashMap<>();
-        for (String key : List.of(AuditKeys.CONTRACT, AuditKeys.PLAN, AuditKeys.TRIGGERED_AT, AuditKeys.SOURCE)) {
+        for (String key : List.of(AuditKeys.SOURCE)) {
             String value = previous.getAudit().get(key);
             if (value != null) {
                 audit.put(key, value);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
@@ -40,7 +41,7 @@ public final class SchemaCheckAgent {
         StageCompleted extraction = (StageCompleted) cause.getPayload();
         RunEvent started = RunEvents.started(envelopes.causedBy(cause.getEnvelope(), "started", 0), STAGE);
         try {
-            DataContract contract = DataContract.load(extraction.getAudit().get(AuditKeys.CONTRACT));
+            DataContract contract = DataContract.load(Handoffs.contract(extraction));
             List<String> names = JSON.readValue(extraction.getAudit().getOrDefault(AuditKeys.FEATURE_NAMES, "[]"),
                     new TypeReference<>() { });
             Map<String, Long> c = extraction.getCounts();
@@ -65,7 +66,7 @@ public final class SchemaCheckAgent {
                     + "; rows in " + counts.rowsIntoValidation() + " = " + counts.featureRowsSeen() + " out + "
                     + counts.rowsRejected() + " rejected");
             return new Outcome(started, RunEvents.completed(envelopes.causedBy(cause.getEnvelope(), "finished", 0), STAGE,
-                    outCounts, audit), result);
+                    outCounts, audit, Handoffs.next(extraction, features.size())), result);
         } catch (Exception e) {
             return new Outcome(started, failed(cause, "schema check could not run: " + e.getMessage()),
                     new FeatureCheck.Result(false, List.of(String.valueOf(e.getMessage()))));

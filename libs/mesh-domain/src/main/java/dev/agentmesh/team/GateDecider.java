@@ -2,6 +2,7 @@ package dev.agentmesh.team;
 
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
@@ -182,13 +183,12 @@ public final class GateDecider {
                 new ModelDeployed(deploy.alias(), deploy.contract(), c.checkpoint(), c.checksum(), previousCheckpoint,
                         deploy.decidedBy(), deploy.disposition()));
         Map<String, String> audit = new LinkedHashMap<>();
-        audit.put(AuditKeys.PLAN, String.join(",", s.plannedStages()));
-        audit.put(AuditKeys.CONTRACT, s.contract() == null ? "" : s.contract());
         audit.put(DISPOSITION, deploy.disposition());
         audit.put(DECIDED_BY, deploy.decidedBy());
         audit.put(DEPLOYED_CHECKPOINT, c.checkpoint());
         RunEvent completed = RunEvents.completed(envelope(s, deploy.causeEventId(), "gate-completed", deploy.grantId(),
-                deploy.depth()), Stages.GATE, Map.of("assessments", (long) s.gate().assessments().size()), audit);
+                deploy.depth()), Stages.GATE, Map.of("assessments", (long) s.gate().assessments().size()), audit,
+                Handoffs.of(s.plannedStages(), s.contract(), s.triggeredAt(), 0));
         return List.of(deployed, completed);
     }
 

@@ -1,7 +1,7 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.kafka.KafkaRecords;
-import dev.agentmesh.core.AuditKeys;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunRecords;
 import dev.agentmesh.serde.MeshCodec;
@@ -26,7 +26,6 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -71,9 +70,8 @@ public class StageSupport {
             send(runEventsOut, failed.apply("unauthorised: " + decision.reason()));
             throw new UnauthorisedActionException("run " + runId + " refused: " + decision.reason());
         }
-        long expected = completion.get().getCounts().getOrDefault(expectedCountKey, 0L);
-        Instant since = Instant.parse(completion.get().getAudit().getOrDefault(AuditKeys.TRIGGERED_AT,
-                event.getEnvelope().getOccurredAt().toString()));
+        long expected = Handoffs.records(completion.get(), expectedCountKey);
+        Instant since = Handoffs.triggeredAt(completion.get(), event.getEnvelope().getOccurredAt());
         try {
             return Optional.of(RunRecords.read(bootstrapServers, topic, codec, runId, since, expected, identity,
                     Duration.ofSeconds(60)));
@@ -93,8 +91,7 @@ public class StageSupport {
     }
 
     public static List<String> plan(StageCompleted completion) {
-        String plan = completion.getAudit().get(AuditKeys.PLAN);
-        return plan == null ? List.of() : Arrays.asList(plan.split(","));
+        return Handoffs.plan(completion);
     }
 
     /** Stage work spends compute on the run: the event's grant must allow it. */

@@ -33,9 +33,10 @@ class RowValidationAgentTest {
         StageCompleted done = (StageCompleted) outcome.finished().getPayload();
         assertEquals(1000L, done.getCounts().get("rows.in"));
         assertEquals(1000L, done.getCounts().get("rows.out"));
-        assertEquals("credit-g", done.getAudit().get("contract"));
+        assertEquals("credit-g", done.getHandoff().getContract());
         assertEquals("1", done.getAudit().get("contract.version"));
-        assertEquals("row-validation", done.getAudit().get("plan"));
+        assertEquals(List.of("row-validation"), done.getHandoff().getPlan());
+        assertEquals(1000L, done.getHandoff().getRecords(), "the next stage reads the valid rows");
         assertEquals("run-7", outcome.valid().get(0).getEnvelope().getRunId());
         assertEquals("grant-1", outcome.valid().get(0).getEnvelope().getGrantId(), "rows act under the trigger's grant");
     }

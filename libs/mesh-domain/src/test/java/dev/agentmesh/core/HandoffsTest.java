@@ -1,0 +1,48 @@
+package dev.agentmesh.core;
+
+import dev.agentmesh.run.StageCompleted;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class HandoffsTest {
+
+    static final Instant T = Instant.parse("2026-11-29T10:00:00Z");
+
+    @Test
+    void aTypedHandoffIsReadAsWrittenAndPassedOnWithTheNextStagesRecords() {
+        StageCompleted validated = new StageCompleted("row-validation", Map.of("rows.out", 7L), Map.of(),
+                Handoffs.of(List.of("row-validation", "feature-extraction"), "credit-g", T, 998));
+        assertEquals(List.of("row-validation", "feature-extraction"), Handoffs.plan(validated));
+        assertEquals("credit-g", Handoffs.contract(validated));
+        assertEquals(T, Handoffs.triggeredAt(validated, null));
+        assertEquals(998, Handoffs.records(validated, "rows.out"), "the handoff, not the count of the same name");
+
+        var next = Handoffs.next(validated, 990);
+        assertEquals(List.of("row-validation", "feature-extraction"), next.getPlan());
+        assertEquals("credit-g", next.getContract());
+        assertEquals(T, next.getTriggeredAt());
+        assertEquals(990, next.getRecords());
+    }
+
+    @Test
+    void aCompletionWrittenBeforeTheHandoffExistedIsReadFromItsMaps() {
+        StageCompleted legacy = new StageCompleted("row-validation", Map.of("rows.out", 7L),
+                Map.of(AuditKeys.PLAN, "row-validation,feature-extraction", AuditKeys.CONTRACT, "credit-g",
+                        AuditKeys.TRIGGERED_AT, T.toString()), null);
+        assertEquals(List.of("row-validation", "feature-extraction"), Handoffs.plan(legacy));
+        assertEquals("credit-g", Handoffs.contract(legacy));
+        assertEquals(T, Handoffs.triggeredAt(legacy, null));
+        assertEquals(7, Handoffs.records(legacy, "rows.out"));
+
+        StageCompleted bare = new StageCompleted("x", Map.of(), Map.of(), null);
+        assertEquals(List.of(), Handoffs.plan(bare));
+        assertNull(Handoffs.triggeredAt(bare, null));
+        assertEquals(0, Handoffs.records(bare, "rows.out"));
+    }
+}
