@@ -31,8 +31,9 @@ class ActiveRunsTest {
 
     @Test
     void runsThatDoNotPlanTheStageAreSettledOnSightAndOthersAreKeptInTheStore() {
-        ActiveRuns.Store store = ActiveRuns.inMemory();
-        ActiveRuns runs = new ActiveRuns(store, Stages.SWEEP);
+        ActiveRuns.Table active = ActiveRuns.inMemory();
+        ActiveRuns.Table settled = ActiveRuns.inMemory();
+        ActiveRuns runs = new ActiveRuns(active, settled, Stages.SWEEP);
         Envelopes cli = new Envelopes("meshctl", "t");
         RunEvent sweeps = RunEvents.triggered(cli.origin("sweeps", "g"), "nightly", "t", SourceKind.CSV, "x.csv",
                 "credit-g", List.of(Stages.PUBLISH, Stages.SWEEP), Map.of());
@@ -43,14 +44,14 @@ class ActiveRunsTest {
         assertTrue(runs.fold(ingestOnly).isEmpty());
         assertTrue(runs.settled("ingest-only"));
         assertEquals(List.of("sweeps"), runs.all().stream().map(RunState::runId).toList());
-        assertEquals(1, store.get("sweeps").eventCount(), "the store holds the folded state");
+        assertEquals(1, active.get("sweeps").eventCount(), "the store holds the folded state");
 
-        runs.settle(store.get("sweeps"));
+        runs.settle(active.get("sweeps"));
         assertTrue(runs.all().isEmpty());
         Envelope later = new Envelopes("agent", "a").envelope("e-later", "sweeps", null, "g", 0, 1, 0, null);
         assertTrue(runs.fold(RunEvents.completed(later, Stages.PUBLISH, Map.of(), Map.of())).isEmpty(),
                 "a settled run is not acted on");
-        assertEquals(2, store.get("sweeps").eventCount(), "but its events are still folded, so its state stays whole");
+        assertEquals(2, settled.get("sweeps").eventCount(), "but its events are still folded, so its state stays whole");
         Envelope resumed = new Envelopes("agent", "a").envelope("e-resumed", "sweeps", null, "g", 0, 2, 0, null);
         RunState reopened = runs.fold(RunEvents.completed(resumed, Stages.PUBLISH, Map.of(), Map.of())).orElseThrow();
         assertTrue(reopened.triggered(), "a resume reopens it, whole: " + reopened);

@@ -10,12 +10,10 @@ import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.topics.Topic;
 import dev.agentmesh.topics.Topics;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -27,11 +25,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -96,7 +91,7 @@ public final class RunProcessManager implements Processor<String, byte[], String
         this.context = context;
         KeyValueStore<String, RunState> active = context.getStateStore(name + ACTIVE_RUNS);
         KeyValueStore<String, RunState> settled = context.getStateStore(name + SETTLED_RUNS);
-        this.runs = new ActiveRuns(new StreamsRunStore(active, settled), worker.stage());
+        this.runs = new ActiveRuns(new StoreTable(active), new StoreTable(settled), worker.stage());
         this.out = new ForwardingOutbox();
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> {
             try {
@@ -111,7 +106,7 @@ public final class RunProcessManager implements Processor<String, byte[], String
     public void process(Record<String, byte[]> record) {
         RecordMetadata at = context.recordMetadata().orElseThrow();
         LoggedRecord logged = new LoggedRecord(at.topic(), at.partition(), at.offset(), record.timestamp(), record.key(),
-                record.value(), headers(record.headers()));
+                record.value(), KafkaRecords.text(record.headers()));
         try {
             if (record.value() == null) {
                 throw new IllegalArgumentException("a record with no value is no run event");
@@ -124,32 +119,13 @@ public final class RunProcessManager implements Processor<String, byte[], String
     }
 
     private void deadLetter(Record<String, byte[]> record, RecordMetadata at, RuntimeException e) {
-        Headers headers = new RecordHeaders();
-        for (Header h : record.headers()) {
-            headers.add(h);
-        }
-        put(headers, MeshHeaders.DLQ_REASON, e.getMessage() == null ? e.getClass().getName() : e.getMessage());
+        Headers headers = KafkaRecords.deadLetter(record.headers(),
+                e.getMessage() == null ? e.getClass().getName() : e.getMessage(), at.topic(),
+                Integer.toString(at.partition()), Long.toString(at.offset()), name);
         if (e.getCause() != null) {
-            put(headers, MeshHeaders.DLQ_CAUSE, String.valueOf(e.getCause().getMessage()));
+            KafkaRecords.put(headers, MeshHeaders.DLQ_CAUSE, String.valueOf(e.getCause().getMessage()));
         }
-        put(headers, MeshHeaders.DLQ_TOPIC, at.topic());
-        put(headers, MeshHeaders.DLQ_PARTITION, Integer.toString(at.partition()));
-        put(headers, MeshHeaders.DLQ_OFFSET, Long.toString(at.offset()));
-        put(headers, MeshHeaders.DLQ_SERVICE, name);
         context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), Topics.DEAD_LETTER.name());
-    }
-
-    private static void put(Headers headers, String key, String value) {
-        headers.remove(key);
-        headers.add(key, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static Map<String, String> headers(Headers headers) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (Header h : headers) {
-            map.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
-        }
-        return map;
     }
 
     private final class ForwardingOutbox implements Outbox {
@@ -171,46 +147,29 @@ public final class RunProcessManager implements Processor<String, byte[], String
         }
     }
 
-    /** The runs in the processor's two stores. */
-    private record StreamsRunStore(KeyValueStore<String, RunState> active, KeyValueStore<String, RunState> settled)
-            implements ActiveRuns.Store {
+    /** One of the processor's stores as a table of runs. */
+    private record StoreTable(KeyValueStore<String, RunState> store) implements ActiveRuns.Table {
 
         @Override
         public RunState get(String runId) {
-            RunState state = active.get(runId);
-            return state != null ? state : settled.get(runId);
+            return store.get(runId);
         }
 
         @Override
         public void put(RunState state) {
-            (settled.get(state.runId()) != null ? settled : active).put(state.runId(), state);
+            store.put(state.runId(), state);
         }
 
         @Override
-        public boolean settled(String runId) {
-            return settled.get(runId) != null;
+        public RunState remove(String runId) {
+            return store.delete(runId);
         }
 
         @Override
-        public void settle(RunState state) {
-            active.delete(state.runId());
-            settled.put(state.runId(), state);
-        }
-
-        @Override
-        public void reopen(String runId) {
-            RunState state = settled.delete(runId);
-            if (state != null) {
-                active.put(runId, state);
-            }
-        }
-
-        @Override
-        public void forEachActive(Consumer<RunState> each) {
-            try (KeyValueIterator<String, RunState> all = active.all()) {
+        public void forEach(Consumer<RunState> each) {
+            try (KeyValueIterator<String, RunState> all = store.all()) {
                 while (all.hasNext()) {
-                    KeyValue<String, RunState> next = all.next();
-                    each.accept(next.value);
+                    each.accept(all.next().value);
                 }
             }
         }

@@ -270,24 +270,16 @@ public class RowValidatorService {
     }
 
     private RecordHeaders undecodableHeaders(String runId, LoggedRecord raw, RuntimeException why) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(MeshHeaders.DLQ_REASON, utf8("undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage()));
-        headers.add(MeshHeaders.DLQ_TOPIC, utf8(raw.topic()));
-        headers.add(MeshHeaders.DLQ_PARTITION, utf8(Integer.toString(raw.partition())));
-        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(raw.offset())));
-        headers.add(MeshHeaders.DLQ_SERVICE, utf8(role));
+        RecordHeaders headers = KafkaRecords.deadLetter(null,
+                "undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage(), raw.topic(),
+                Integer.toString(raw.partition()), Long.toString(raw.offset()), role);
         headers.add(MeshHeaders.RUN_ID, utf8(runId));
         return headers;
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, long rowIndex, String reason,
                                            List<RowViolation> violations) {
-        RecordHeaders headers = new RecordHeaders();
-        headers.add(MeshHeaders.DLQ_REASON, utf8(reason));
-        headers.add(MeshHeaders.DLQ_TOPIC, utf8("csv:" + source));
-        headers.add(MeshHeaders.DLQ_PARTITION, utf8("-1"));
-        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(rowIndex)));
-        headers.add(MeshHeaders.DLQ_SERVICE, utf8(role));
+        RecordHeaders headers = KafkaRecords.deadLetter(null, reason, "csv:" + source, "-1", Long.toString(rowIndex), role);
         headers.add(MeshHeaders.RUN_ID, utf8(runId));
         headers.add(MeshHeaders.ROW_REJECTIONS, utf8(violations.stream()
                 .map(Object::toString).collect(Collectors.joining("; "))));

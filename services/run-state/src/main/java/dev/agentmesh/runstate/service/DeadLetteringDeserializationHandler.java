@@ -1,5 +1,6 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.topics.Topics;
@@ -13,7 +14,6 @@ import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -43,13 +43,9 @@ public class DeadLetteringDeserializationHandler implements DeserializationExcep
     public DeserializationHandlerResponse handle(ErrorHandlerContext context, ConsumerRecord<byte[], byte[]> record,
                                                  Exception exception) {
         String reason = exception.getMessage() == null ? exception.toString() : exception.getMessage();
-        RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-        headers.add(MeshHeaders.DLQ_REASON, utf8(reason));
-        headers.add(MeshHeaders.DLQ_CAUSE, utf8(exception.getClass().getName()));
-        headers.add(MeshHeaders.DLQ_TOPIC, utf8(record.topic()));
-        headers.add(MeshHeaders.DLQ_PARTITION, utf8(Integer.toString(record.partition())));
-        headers.add(MeshHeaders.DLQ_OFFSET, utf8(Long.toString(record.offset())));
-        headers.add(MeshHeaders.DLQ_SERVICE, utf8(service));
+        RecordHeaders headers = KafkaRecords.deadLetter(record.headers(), reason, record.topic(),
+                Integer.toString(record.partition()), Long.toString(record.offset()), service);
+        KafkaRecords.put(headers, MeshHeaders.DLQ_CAUSE, exception.getClass().getName());
         try {
             producer.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, record.key(), record.value(), headers)).get();
         } catch (Exception e) {
@@ -59,9 +55,5 @@ public class DeadLetteringDeserializationHandler implements DeserializationExcep
         }
         LOG.warnf("dead-lettered %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), reason);
         return DeserializationHandlerResponse.CONTINUE;
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }
