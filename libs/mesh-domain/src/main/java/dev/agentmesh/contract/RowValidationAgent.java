@@ -46,9 +46,16 @@ public final class RowValidationAgent {
     }
 
     private final Envelopes envelopes;
+    private final SourcePolicy sources;
 
+    /** An agent that reads file sources anywhere (tests, replays). */
     public RowValidationAgent(Envelopes envelopes) {
+        this(envelopes, SourcePolicy.anywhere());
+    }
+
+    public RowValidationAgent(Envelopes envelopes, SourcePolicy sources) {
         this.envelopes = envelopes;
+        this.sources = sources;
     }
 
     /** Whether this agent acts on the event: a trigger whose plan includes row validation. */
@@ -204,9 +211,14 @@ public final class RowValidationAgent {
         public CsvRows.Table readTable() {
             return switch (request.getSourceKind()) {
                 case GENERATOR -> TransactionGenerator.generate(TransactionGenerator.Spec.parse(request.getSourceLocation()));
-                case CSV -> CsvRows.read(Path.of(request.getSourceLocation()));
+                case CSV -> CsvRows.read(csvFile());
                 default -> throw new IllegalStateException(request.getSourceKind() + " sources are streamed, not read whole");
             };
+        }
+
+        /** The CSV source's file, if the agent's source policy allows reading it. */
+        public Path csvFile() {
+            return sources.file(request.getSourceLocation());
         }
 
         /**

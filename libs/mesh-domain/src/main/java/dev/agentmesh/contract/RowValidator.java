@@ -1,5 +1,7 @@
 package dev.agentmesh.contract;
 
+import dev.agentmesh.core.Excerpt;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,6 +14,9 @@ import java.util.Set;
  * the hot path of every row, hence the precomputed column table and no allocation for a valid row.
  */
 public final class RowValidator {
+
+    private static final int MAX_QUOTED_COLUMNS = 5;
+    private static final int QUOTED_COLUMN = 40;
 
     private final DataContract contract;
     private final Map<String, DataContract.Column> columns;
@@ -38,7 +43,12 @@ public final class RowValidator {
     public List<String> headerProblems(Set<String> header) {
         List<String> problems = new ArrayList<>();
         columns.keySet().stream().filter(c -> !header.contains(c)).forEach(c -> problems.add("missing column '" + c + "'"));
-        header.stream().filter(h -> !columns.containsKey(h)).forEach(h -> problems.add("unexpected column '" + h + "'"));
+        header.stream().filter(h -> !columns.containsKey(h)).limit(MAX_QUOTED_COLUMNS)
+                .forEach(h -> problems.add("unexpected column '" + Excerpt.of(h, QUOTED_COLUMN) + "'"));
+        long unexpected = header.stream().filter(h -> !columns.containsKey(h)).count();
+        if (unexpected > MAX_QUOTED_COLUMNS) {
+            problems.add((unexpected - MAX_QUOTED_COLUMNS) + " more unexpected columns");
+        }
         return problems;
     }
 
@@ -48,7 +58,8 @@ public final class RowValidator {
         if (row.size() != checked.length || !columns.keySet().containsAll(row.keySet())) {
             for (String field : row.keySet()) {
                 if (!columns.containsKey(field)) {
-                    violations = add(violations, new RowViolation(field, "not in contract " + contract.name()));
+                    violations = add(violations, new RowViolation(Excerpt.of(field, QUOTED_COLUMN),
+                            "not in contract " + contract.name()));
                 }
             }
         }
@@ -62,9 +73,13 @@ public final class RowValidator {
                 }
                 continue;
             }
+            if (value.indexOf(CsvRows.NOT_UTF8) >= 0) {
+                violations = add(violations, new RowViolation(column.name(), "not valid UTF-8 text"));
+                continue;
+            }
             RowViolation violation = switch (column.type()) {
                 case CATEGORY, STRING -> allowed[i] == null || allowed[i].contains(value) ? null
-                        : new RowViolation(column.name(), "'" + value + "' is not one of " + column.allowed());
+                        : new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not one of " + column.allowed());
                 case INTEGER -> integer(column, value);
                 case NUMBER -> number(column, value);
             };
@@ -79,7 +94,7 @@ public final class RowValidator {
         try {
             return outOfRange(column, Long.parseLong(value));
         } catch (NumberFormatException e) {
-            return new RowViolation(column.name(), "'" + value + "' is not an integer");
+            return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not an integer");
         }
     }
 
@@ -87,11 +102,11 @@ public final class RowValidator {
         try {
             double number = Double.parseDouble(value);
             if (Double.isNaN(number) || Double.isInfinite(number)) {
-                return new RowViolation(column.name(), "'" + value + "' is not a finite number");
+                return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not a finite number");
             }
             return outOfRange(column, number);
         } catch (NumberFormatException e) {
-            return new RowViolation(column.name(), "'" + value + "' is not a number");
+            return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not a number");
         }
     }
 
@@ -134,7 +149,7 @@ public final class RowValidator {
             }
             Long first = firstSeen.putIfAbsent(raw.trim(), rowIndex);
             return first == null ? null
-                    : new RowViolation(keyColumn, "duplicate key '" + raw.trim() + "' (first seen at row " + first + ")");
+                    : new RowViolation(keyColumn, "duplicate key '" + Excerpt.of(raw.trim(), Excerpt.ROW) + "' (first seen at row " + first + ")");
         }
     }
 }

@@ -13,6 +13,8 @@ public final class MeshHeaders {
     public static final String DLQ_OFFSET = "dead-letter-offset";
     /** Which service sent the record to the dead-letter topic. */
     public static final String DLQ_SERVICE = "mesh-dead-letter-service";
+    /** Size in bytes of the dead record (key, value and headers); a record over the copy limit is not copied. */
+    public static final String DLQ_SIZE = "mesh-dead-letter-size";
     /** Run the dead record belongs to, when it is known. */
     public static final String RUN_ID = "mesh-run-id";
     /** W3C trace context of the event (see {@link Traces}). */

@@ -227,6 +227,24 @@ public final class GrantLedger {
         return Decision.ALLOWED;
     }
 
+    /**
+     * Whether {@code request} may stop work already started (a cancellation): its grant is one the ledger accepted
+     * (signed, on the principal's chain) and covers the action and resource. A revoked or expired grant may still
+     * stop what it started; budget and depth do not apply to stopping.
+     */
+    public Decision authorizeStop(ActionRequest request) {
+        Decision decision = authorize(request);
+        if (decision.refusedAs(Refusal.REVOKED) || decision.refusedAs(Refusal.EXPIRED)
+                || decision.refusedAs(Refusal.BUDGET_EXHAUSTED) || decision.refusedAs(Refusal.OVER_DEPTH)) {
+            GrantIssued grant = grants.get(request.grantId()).grant;
+            boolean covers = grant.getScope().getActions().contains(request.action())
+                    && grant.getScope().getResources().stream().anyMatch(p -> Resources.covers(p, request.resource()));
+            return covers ? Decision.ALLOWED : Decision.refused(Refusal.OUT_OF_SCOPE, "grant " + grant.getGrantId()
+                    + " does not cover '" + request.action() + "' on '" + request.resource() + "'");
+        }
+        return decision;
+    }
+
     /** Charges compute to the grant and every grant above it, so each subtree has its total. */
     public void recordSpend(String grantId, long computeMs) {
         for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {

@@ -145,4 +145,34 @@ class GrantLedgerTest {
         assertNotNull(root.getSignature());
         assertTrue(root.getSignature() instanceof ByteBuffer);
     }
+
+    @Test
+    void aRevokedOrExpiredGrantMayStillStopWorkOnItsOwnRunsButNoOtherAndNoUngrantedStopIsAllowed() {
+        assertTrue(ledger.issue(root, NOW).allowed());
+        GrantIssued sweep = Grants.delegate(root, operator, "sweep-orchestrator", orchestrator.getPublic(),
+                Grants.scope(List.of(Actions.SPEND_COMPUTE), List.of("run:r1"), 4_000L), NOW.plusSeconds(60), 2);
+        assertTrue(ledger.issue(sweep, NOW).allowed());
+        assertTrue(ledger.authorizeStop(act(sweep, Actions.SPEND_COMPUTE, "run:r1", 1, 0)).allowed());
+        assertTrue(ledger.revoke(Grants.revoke(sweep.getGrantId(), principal, "principal", "stop")).allowed());
+        assertTrue(ledger.authorize(act(sweep, Actions.SPEND_COMPUTE, "run:r1", 1, 0)).refusedAs(Decision.Refusal.REVOKED));
+        assertTrue(ledger.authorizeStop(act(sweep, Actions.SPEND_COMPUTE, "run:r1", 1, 0)).allowed(),
+                "a revoked grant may still cancel what it started");
+        ActionRequest later = act(sweep, Actions.SPEND_COMPUTE, "run:r1", 1, 0).judgedAt(NOW.plusSeconds(3600));
+        assertTrue(ledger.authorizeStop(later).allowed(), "an expired grant may still cancel what it started");
+        assertTrue(ledger.authorizeStop(act(sweep, Actions.SPEND_COMPUTE, "run:r2", 1, 0)).refusedAs(Decision.Refusal.OUT_OF_SCOPE));
+        assertTrue(ledger.authorizeStop(new ActionRequest(null, Actions.SPEND_COMPUTE, "run:r1", 1, 0, NOW)).refusedAs(Decision.Refusal.INVALID));
+        assertTrue(ledger.authorizeStop(new ActionRequest("forged", Actions.SPEND_COMPUTE, "run:r1", 1, 0, NOW))
+                .refusedAs(Decision.Refusal.UNKNOWN_GRANT));
+    }
+
+    @Test
+    void expiryIsJudgedAtTheTimeTheRequestIsJudgedNotTheTimeItClaims() {
+        assertTrue(ledger.issue(root, NOW).allowed());
+        GrantIssued shortLived = Grants.delegate(root, operator, "sweep-orchestrator", orchestrator.getPublic(),
+                Grants.scope(List.of(Actions.SPEND_COMPUTE), List.of("run:*"), 4_000L), NOW.plusSeconds(60), 2);
+        assertTrue(ledger.issue(shortLived, NOW).allowed());
+        ActionRequest backDated = act(shortLived, Actions.SPEND_COMPUTE, "run:r1", 1, 0);
+        assertTrue(ledger.authorize(backDated).allowed());
+        assertTrue(ledger.authorize(backDated.judgedAt(NOW.plusSeconds(61))).refusedAs(Decision.Refusal.EXPIRED));
+    }
 }

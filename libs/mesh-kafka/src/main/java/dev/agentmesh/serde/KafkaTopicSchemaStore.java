@@ -2,6 +2,8 @@ package dev.agentmesh.serde;
 
 import dev.agentmesh.kafka.client.KafkaClientSettings;
 import dev.agentmesh.kafka.client.TopicTail;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -26,6 +28,8 @@ import java.util.concurrent.ExecutionException;
  * registry server. Every process on the same broker reads the same topic, so ids agree across processes.
  */
 public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicSchemaStore.class);
 
     private static final Map<String, KafkaTopicSchemaStore> BY_BOOTSTRAP = new ConcurrentHashMap<>();
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
@@ -92,11 +96,12 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
         synchronized (this) {
             if (tail == null) {
                 tail = TopicTail.start("schemas", bootstrapServers, List.of(topic), record -> {
-                    if (record.value() != null) {
-                        // a key that is no schema id (written by something else) is skipped by the tail, with a warning
-                        long id = Long.parseLong(new String(record.key(), StandardCharsets.UTF_8));
-                        schemas.putIfAbsent(id, new String(record.value(), StandardCharsets.UTF_8));
-                    }
+                    // anything else written there is skipped (the review service dead-letters it once)
+                    SchemaStore.problem(record.key(), record.value()).ifPresentOrElse(
+                            problem -> LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(),
+                                    record.offset(), problem),
+                            () -> schemas.putIfAbsent(Long.parseLong(new String(record.key(), StandardCharsets.UTF_8)),
+                                    new String(record.value(), StandardCharsets.UTF_8)));
                 });
             }
             view = tail;

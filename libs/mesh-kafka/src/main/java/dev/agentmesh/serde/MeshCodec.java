@@ -16,6 +16,8 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
 
     /** Confluent wire format: magic byte 0, then the writer schema's 4-byte id. */
     public static final int WIRE_HEADER_BYTES = 5;
+    /** The largest record the mesh decodes: its own events and rows are far smaller, and state is kept per run. */
+    public static final int MAX_RECORD_BYTES = 256 * 1024;
 
     private final Topic<?, V> topic;
     private final AvroKafkaSerializer<V> serializer = new AvroKafkaSerializer<>();
@@ -37,9 +39,14 @@ public final class MeshCodec<V extends SpecificRecord> implements AutoCloseable 
 
     /**
      * @throws RuntimeException with a readable message when the bytes are not this topic's Avro in the
-     *                          Confluent wire format, or name a schema the store does not know
+     *                          Confluent wire format, are over {@link #MAX_RECORD_BYTES}, or name a schema the store
+     *                          does not know
      */
     public V decode(byte[] bytes) {
+        if (bytes != null && bytes.length > MAX_RECORD_BYTES) {
+            throw new MalformedRecordException("a record of " + bytes.length + " bytes is over the mesh's limit of "
+                    + MAX_RECORD_BYTES + " bytes for " + topic.name());
+        }
         if (bytes == null || bytes.length < WIRE_HEADER_BYTES || bytes[0] != 0) {
             throw new MalformedRecordException("not Confluent wire format (magic byte 0 + 4-byte schema id): "
                     + (bytes == null ? "null" : bytes.length + " bytes"));

@@ -27,6 +27,28 @@ public interface SchemaStore {
         }
     }
 
+    /**
+     * Why a record of the schema topic is not a schema the mesh registered, if it is not: its key must be the id of
+     * its value's text ({@link #idFor}), so nothing else written there can shadow or forge a schema.
+     */
+    static Optional<String> problem(byte[] key, byte[] value) {
+        if (value == null) {
+            return Optional.of("a schema record with no value");
+        }
+        if (key == null) {
+            return Optional.of("a schema record with no key");
+        }
+        long id;
+        try {
+            id = Long.parseLong(new String(key, StandardCharsets.UTF_8));
+        } catch (NumberFormatException e) {
+            return Optional.of("a schema record whose key is no schema id");
+        }
+        long expected = idFor(new String(value, StandardCharsets.UTF_8));
+        return id == expected ? Optional.empty()
+                : Optional.of("a schema record under id " + id + " whose text has id " + expected);
+    }
+
     static IllegalStateException collision(long id, String existing, String candidate) {
         return new IllegalStateException("schema id collision on " + id + ": stored " + existing.length()
                 + " chars differ from the " + candidate.length() + " chars being registered");

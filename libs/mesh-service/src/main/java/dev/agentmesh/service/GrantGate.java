@@ -18,14 +18,17 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every service's check of an action against its grant. The ledger is folded from the grants topic by a
  * {@link TopicTail}, and each decision waits until the tail has read up to the topic's end as of the decision, so an
- * action is judged against every grant event written before it was checked, revocations included.
+ * action is judged against every grant event written before it was checked, revocations included, and at this
+ * service's clock: a sender cannot back-date an event into its grant's lifetime.
  */
 @ApplicationScoped
 public class GrantGate {
@@ -40,6 +43,7 @@ public class GrantGate {
     private final GrantLedger ledger;
     private final String misconfiguration;
     private final TopicTail tail;
+    private final Map<String, String> refusals = new ConcurrentHashMap<>();
 
     public GrantGate(MeshCodecs codecs, MeterRegistry metrics,
                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -74,11 +78,14 @@ public class GrantGate {
             applied = ledger.apply(event, event.getEnvelope().getOccurredAt());
         }
         if (!applied.allowed()) {
-            LOG.warnf("grant event at offset %d refused: %s", record.offset(), applied.reason());
+            refusals.put(record.partition() + "@" + record.offset(), applied.reason());
+            LOG.warnf("grant event %d@%d refused: %s", record.partition(), record.offset(), applied.reason());
         }
     }
 
-    public Decision authorize(ActionRequest request) {
+    /** Whether {@code request} is allowed now: expiry is judged at this service's clock, not the event's claimed time. */
+    public Decision authorize(ActionRequest claimed) {
+        ActionRequest request = claimed.judgedAt(Instant.now());
         Decision decision;
         if (ledger == null) {
             decision = Decision.refused(misconfiguration);
@@ -91,6 +98,27 @@ public class GrantGate {
         metrics.counter("mesh.grants.decisions", "action", request.action(),
                 "outcome", decision.allowed() ? "allowed" : "refused").increment();
         return decision;
+    }
+
+    /** Whether {@code claimed} may stop work its grant started (see {@link GrantLedger#authorizeStop}), judged now. */
+    public Decision authorizeStop(ActionRequest claimed) {
+        ActionRequest request = claimed.judgedAt(Instant.now());
+        if (ledger == null) {
+            return Decision.refused(misconfiguration);
+        }
+        catchUp(request.grantId());
+        synchronized (ledger) {
+            return ledger.authorizeStop(request);
+        }
+    }
+
+    /** Why the ledger refused the grant event at {@code partition}@{@code offset}, if it did (read up to now first). */
+    public Optional<String> refusal(int partition, long offset) {
+        if (ledger == null) {
+            return Optional.empty();
+        }
+        catchUp(null);
+        return Optional.ofNullable(refusals.get(partition + "@" + offset));
     }
 
     /** The grant as the ledger accepted it, read up to the current end of the grants topic. */
@@ -112,7 +140,8 @@ public class GrantGate {
      * One catch-up, three answers: the grant's entry, whether {@code request} is allowed (at the grant's own
      * delegation depth when {@code request} names none), and the tightest budget on its chain.
      */
-    public Assessment assess(ActionRequest request) {
+    public Assessment assess(ActionRequest claimed) {
+        ActionRequest request = claimed.judgedAt(Instant.now());
         if (ledger == null) {
             return new Assessment(Optional.empty(), authorize(request), Optional.empty());
         }

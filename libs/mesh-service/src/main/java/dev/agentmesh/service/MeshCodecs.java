@@ -5,6 +5,7 @@ import io.smallrye.common.annotation.Identifier;
 import dev.agentmesh.data.DataRow;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.grant.GrantEvent;
+import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.sweep.CellTask;
 import dev.agentmesh.sweep.SweepControl;
@@ -36,6 +37,7 @@ public class MeshCodecs {
     private final MeshCodec<FeatureRow> features;
     private final MeshCodec<CellTask> cellTasks;
     private final MeshCodec<SweepControl> sweepControl;
+    private final MeshCodec<ReviewAction> reviewActions;
 
     public MeshCodecs(@ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.registry.url") Optional<String> registryUrl,
@@ -49,6 +51,11 @@ public class MeshCodecs {
         this.features = new MeshCodec<>(Topics.FEATURES, settings);
         this.cellTasks = new MeshCodec<>(Topics.SWEEP_TASKS, settings);
         this.sweepControl = new MeshCodec<>(Topics.SWEEP_CONTROL, settings);
+        this.reviewActions = new MeshCodec<>(Topics.REVIEW_ACTIONS, settings);
+    }
+
+    public MeshCodec<ReviewAction> reviewActions() {
+        return reviewActions;
     }
 
     public MeshCodec<CellTask> cellTasks() {
@@ -87,5 +94,6 @@ public class MeshCodecs {
         features.close();
         cellTasks.close();
         sweepControl.close();
+        reviewActions.close();
     }
 }

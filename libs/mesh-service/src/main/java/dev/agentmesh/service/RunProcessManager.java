@@ -2,6 +2,7 @@ package dev.agentmesh.service;
 
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.kafka.DeadLetter;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.ActiveRuns;
@@ -25,6 +26,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -119,13 +121,12 @@ public final class RunProcessManager implements Processor<String, byte[], String
     }
 
     private void deadLetter(Record<String, byte[]> record, RecordMetadata at, RuntimeException e) {
-        Headers headers = KafkaRecords.deadLetter(record.headers(),
-                e.getMessage() == null ? e.getClass().getName() : e.getMessage(), at.topic(),
-                Integer.toString(at.partition()), Long.toString(at.offset()), name);
-        if (e.getCause() != null) {
-            KafkaRecords.put(headers, MeshHeaders.DLQ_CAUSE, String.valueOf(e.getCause().getMessage()));
-        }
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers), Topics.DEAD_LETTER.name());
+        DeadLetter letter = DeadLetter.of(at.topic(), at.partition(), at.offset(),
+                record.key() == null ? null : record.key().getBytes(StandardCharsets.UTF_8), record.value(),
+                record.headers(), DeadLetter.reasonOf(e), name)
+                .withCause(e.getCause() == null ? e.getClass().getName() : String.valueOf(e.getCause().getMessage()));
+        context.forward(new Record<>(letter.key() == null ? null : record.key(), letter.value(), record.timestamp(),
+                letter.headers()), Topics.DEAD_LETTER.name());
     }
 
     private final class ForwardingOutbox implements Outbox {

@@ -60,6 +60,11 @@ public final class TopicProbe {
         return seen;
     }
 
+    /** The record's key as text, or null when it has none. */
+    public static String key(ConsumerRecord<byte[], ?> record) {
+        return record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+    }
+
     public static String header(ConsumerRecord<?, ?> record, String name) {
         Header h = record.headers().lastHeader(name);
         return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Callback;
 import dev.agentmesh.contract.RowValidationAgent;
+import dev.agentmesh.contract.SourcePolicy;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
@@ -45,6 +46,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -78,6 +80,7 @@ public class RowValidatorService {
                                @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                                @ConfigProperty(name = "mesh.agent.role") String role,
                                @ConfigProperty(name = "mesh.agent.instance") String instance,
+                               @ConfigProperty(name = "mesh.sources.allowed-dirs") List<Path> allowedSourceDirs,
                                @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
                                @Channel("rows-validated-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
                                MutinyEmitter<byte[]> rowsOut,
@@ -90,7 +93,7 @@ public class RowValidatorService {
         this.grants = grants;
         this.metrics = metrics;
         this.role = role;
-        this.agent = new RowValidationAgent(new Envelopes(role, instance));
+        this.agent = new RowValidationAgent(new Envelopes(role, instance), SourcePolicy.within(allowedSourceDirs));
         this.runEventsOut = runEventsOut;
         // rowsOut and deadLetterOut declare the channels whose Kafka producers carry the rows (see onRunEvent).
         this.rowsValidatedOut = rowsOut;
@@ -152,6 +155,12 @@ public class RowValidatorService {
             return;
         }
         String runId = event.getEnvelope().getRunId();
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        if (!runId.equals(key)) {
+            // run state, the process managers and every stage find a run's events by key: this run could never finish
+            throw new IllegalArgumentException("a trigger for run " + runId + " keyed " + (key == null ? "null" : "'" + key + "'")
+                    + ": run events are keyed by their run id");
+        }
         RunTriggered trigger = (RunTriggered) event.getPayload();
         Decision decision = grants.authorize(RowValidationAgent.requiredAuthority(event));
         if (!decision.allowed()) {
@@ -207,6 +216,9 @@ public class RowValidatorService {
                             sink.undecodable(raw, why);
                         }
                     });
+        } else if (validation.sourceKind() == SourceKind.CSV) {
+            CsvRows.stream(validation.csvFile(), header -> validation.acceptsHeader(new HashSet<>(header)),
+                    values -> sink.row(validation.check(values), values));
         } else {
             CsvRows.Table table = validation.readTable();
             if (validation.acceptsHeader(new HashSet<>(table.header()))) {

@@ -73,13 +73,13 @@ class RowValidatorServiceTest {
                 TopicProbe.header(refused, MeshHeaders.DLQ_REASON));
 
         List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
-                seen -> seen.stream().filter(r -> "run-forged".equals(new String(r.key())))
+                seen -> seen.stream().filter(r -> "run-forged".equals(TopicProbe.key(r)))
                         .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageFailed));
-        StageFailed failed = events.stream().filter(r -> "run-forged".equals(new String(r.key())))
+        StageFailed failed = events.stream().filter(r -> "run-forged".equals(TopicProbe.key(r)))
                 .map(r -> codec.decode(r.value()).getPayload()).filter(StageFailed.class::isInstance)
                 .map(StageFailed.class::cast).findFirst().orElseThrow();
         assertTrue(failed.getReason().startsWith("unauthorised: grant "), failed.getReason());
-        assertTrue(events.stream().filter(r -> "run-forged".equals(new String(r.key())))
+        assertTrue(events.stream().filter(r -> "run-forged".equals(TopicProbe.key(r)))
                 .map(r -> codec.decode(r.value()).getPayload()).noneMatch(StageCompleted.class::isInstance),
                 "no work is done under a forged grant");
     }
@@ -169,8 +169,8 @@ class RowValidatorServiceTest {
         // Valid rows are on rows.validated in source order, each under its own id derived from the trigger's.
         MeshCodec<DataRow> validated = new MeshCodec<>(Topics.ROWS_VALIDATED, SerdeSettings.kafkaTopicStore(bootstrap));
         List<DataRow> out = TopicProbe.readUntil(bootstrap, Topics.ROWS_VALIDATED.name(), WAIT,
-                        seen -> seen.stream().filter(r -> "run-topic".equals(new String(r.key()))).count() >= 19)
-                .stream().filter(r -> "run-topic".equals(new String(r.key()))).map(r -> validated.decode(r.value())).toList();
+                        seen -> seen.stream().filter(r -> "run-topic".equals(TopicProbe.key(r))).count() >= 19)
+                .stream().filter(r -> "run-topic".equals(TopicProbe.key(r))).map(r -> validated.decode(r.value())).toList();
         assertEquals(List.of(0L, 1L, 2L, 3L, 5L), out.stream().limit(5).map(DataRow::getRowIndex).toList());
         assertEquals(trigger.getEnvelope().getEventId() + "/row-5", out.get(4).getEnvelope().getEventId());
         assertEquals(trigger.getEnvelope().getEventId(), out.get(4).getEnvelope().getCausationId());
@@ -214,13 +214,109 @@ class RowValidatorServiceTest {
     static List<Object> payloadsUntil(String bootstrap, String runId, Class<?> until) {
         MeshCodec<RunEvent> codec = runEvents(bootstrap);
         return TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
-                        seen -> seen.stream().filter(r -> runId.equals(new String(r.key())))
+                        seen -> seen.stream().filter(r -> runId.equals(TopicProbe.key(r)))
                                 .map(r -> codec.decode(r.value()).getPayload()).anyMatch(until::isInstance))
-                .stream().filter(r -> runId.equals(new String(r.key()))).map(r -> (Object) codec.decode(r.value()).getPayload())
+                .stream().filter(r -> runId.equals(TopicProbe.key(r))).map(r -> (Object) codec.decode(r.value()).getPayload())
                 .toList();
     }
 
     static MeshCodec<RunEvent> runEvents(String bootstrap) {
         return new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+    }
+
+    /** Hostile input of several kinds: each is refused with its reason, nothing else is lost, the service goes on. */
+    @Test
+    void hostileRecordsAndSourcesEachFailAloneWithAReasonAndTheServiceGoesOn(@TempDir Path dir) throws Exception {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+
+        // A record too large to copy into a dead letter (under the broker's limit): dead-lettered by reference.
+        byte[] huge = new byte[600 * 1024];
+        java.util.Arrays.fill(huge, (byte) 'x');
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-huge".getBytes(), huge);
+
+        // A trigger with no key: nothing could ever find its run's events.
+        RunEvent unkeyed = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-unkeyed", grant), "nightly",
+                "test", SourceKind.CSV, PlantedRows.CREDIT_G.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        byte[] unkeyedBytes = codec.encode(unkeyed);
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), null, unkeyedBytes);
+
+        // A source outside the allowed directories: refused without reading it.
+        Path secrets = Path.of("target", "hostile-" + ProcessHandle.current().pid(), "secret.csv").toAbsolutePath();
+        java.nio.file.Files.createDirectories(secrets.getParent());
+        java.nio.file.Files.writeString(secrets, "SECRET-KEY-MATERIAL\n");
+        trigger(bootstrap, codec, grant, "run-outside", secrets);
+
+        // A symbolic link inside an allowed directory that points outside: refused too.
+        Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("innocent.csv"), secrets);
+        trigger(bootstrap, codec, grant, "run-link", link);
+
+        // One row that is not UTF-8: that row is rejected, not the stage.
+        List<String> lines = java.nio.file.Files.readAllLines(PlantedRows.CREDIT_G);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < lines.size(); i++) {
+            byte[] line = lines.get(i).getBytes(StandardCharsets.UTF_8);
+            if (i == 6) {
+                bytes.write(new byte[]{(byte) 0xC3, (byte) 0x28});
+            }
+            bytes.write(line);
+            bytes.write('\n');
+        }
+        Path latin = dir.resolve("credit-g-bad-bytes.csv");
+        java.nio.file.Files.write(latin, bytes.toByteArray());
+        trigger(bootstrap, codec, grant, "run-bad-bytes", latin);
+
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().anyMatch(r -> "600".equals(sizeKiB(r)))
+                        && seen.stream().anyMatch(r -> java.util.Arrays.equals(unkeyedBytes, r.value()))
+                        && seen.stream().anyMatch(r -> "run-bad-bytes".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))));
+        ConsumerRecord<byte[], byte[]> reference = dead.stream().filter(r -> "600".equals(sizeKiB(r))).findFirst().orElseThrow();
+        assertNull(reference.value(), "a record over the copy limit is not copied");
+        assertEquals(Topics.RUN_EVENTS.name(), TopicProbe.header(reference, MeshHeaders.DLQ_TOPIC));
+        assertNotNull(TopicProbe.header(reference, MeshHeaders.DLQ_OFFSET));
+        assertEquals("row-validator", TopicProbe.header(reference, MeshHeaders.DLQ_SERVICE));
+        assertTrue(TopicProbe.header(reference, MeshHeaders.DLQ_REASON).contains("dead-lettered by reference"),
+                TopicProbe.header(reference, MeshHeaders.DLQ_REASON));
+        ConsumerRecord<byte[], byte[]> noKey = dead.stream().filter(r -> java.util.Arrays.equals(unkeyedBytes, r.value()))
+                .findFirst().orElseThrow();
+        assertTrue(TopicProbe.header(noKey, MeshHeaders.DLQ_REASON).contains("keyed null"),
+                TopicProbe.header(noKey, MeshHeaders.DLQ_REASON));
+        ConsumerRecord<byte[], byte[]> badRow = dead.stream()
+                .filter(r -> "run-bad-bytes".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))).findFirst().orElseThrow();
+        assertTrue(TopicProbe.header(badRow, MeshHeaders.ROW_REJECTIONS).contains("not valid UTF-8"),
+                TopicProbe.header(badRow, MeshHeaders.ROW_REJECTIONS));
+
+        StageCompleted badBytes = (StageCompleted) finished(bootstrap, codec, "run-bad-bytes");
+        assertEquals(999L, badBytes.getCounts().get("rows.out"));
+        assertEquals(1L, badBytes.getCounts().get("rows.rejected"));
+        for (String run : List.of("run-outside", "run-link")) {
+            StageFailed failed = (StageFailed) finished(bootstrap, codec, run);
+            assertTrue(failed.getReason().contains("not a file under the allowed source directories"), failed.getReason());
+            assertFalse(failed.getReason().contains("SECRET"), failed.getReason());
+        }
+        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    }
+
+    private static String sizeKiB(ConsumerRecord<byte[], byte[]> r) {
+        String size = TopicProbe.header(r, MeshHeaders.DLQ_SIZE);
+        return size == null ? null : Long.toString(Long.parseLong(size) / 1024);
+    }
+
+    private static void trigger(String bootstrap, MeshCodec<RunEvent> codec, String grant, String runId, Path source) {
+        RunEvent trigger = RunEvents.triggered(new Envelopes("meshctl", "test").origin(runId, grant), "nightly", "test",
+                SourceKind.CSV, source.toString(), "credit-g", List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), runId.getBytes(), codec.encode(trigger));
+    }
+
+    /** The row-validation stage's last event for {@code runId}: its completion or its failure. */
+    private static Object finished(String bootstrap, MeshCodec<RunEvent> codec, String runId) {
+        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
+                seen -> seen.stream().filter(r -> runId.equals(TopicProbe.key(r)))
+                        .map(r -> codec.decode(r.value()).getPayload())
+                        .anyMatch(p -> p instanceof StageCompleted || p instanceof StageFailed));
+        return events.stream().filter(r -> runId.equals(TopicProbe.key(r)))
+                .map(r -> codec.decode(r.value()).getPayload())
+                .filter(p -> p instanceof StageCompleted || p instanceof StageFailed).findFirst().orElseThrow();
     }
 }

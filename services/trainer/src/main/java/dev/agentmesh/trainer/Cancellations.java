@@ -1,6 +1,12 @@
 package dev.agentmesh.trainer;
 
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.grants.Resources;
 import dev.agentmesh.kafka.client.TopicTail;
+import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.sweep.SweepControl;
 import dev.agentmesh.topics.Topics;
@@ -9,7 +15,9 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,25 +34,46 @@ public class Cancellations {
     record RunCancels(String allReason, Map<String, Map.Entry<Integer, String>> cells) {
     }
 
+    private static final Logger LOG = Logger.getLogger(Cancellations.class);
+
     private final MeshCodecs codecs;
+    private final GrantGate grants;
     private final String bootstrapServers;
     private final Map<String, RunCancels> cancels = new ConcurrentHashMap<>();
     private TopicTail tail;
 
-    public Cancellations(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public Cancellations(MeshCodecs codecs, GrantGate grants,
+                         @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.codecs = codecs;
+        this.grants = grants;
         this.bootstrapServers = bootstrapServers;
     }
 
     void start(@Observes StartupEvent started) {
         tail = TopicTail.start("sweep-control", bootstrapServers, List.of(Topics.SWEEP_CONTROL.name()),
-                record -> apply(codecs.sweepControl().decode(record.value())));
+                record -> {
+                    SweepControl control = codecs.sweepControl().decode(record.value());
+                    Decision decision = authorize(control);
+                    if (decision.allowed()) {
+                        apply(control);
+                    } else {
+                        LOG.warnf("ignoring cancellation %s-%d@%d of run %s: %s", record.topic(), record.partition(),
+                                record.offset(), control.getEnvelope().getRunId(), decision.reason());
+                    }
+                });
     }
 
     void stop(@Observes ShutdownEvent stopping) {
         if (tail != null) {
             tail.close();
         }
+    }
+
+    /** A cancellation must name a grant that may stop work on its run (the review service dead-letters the rest). */
+    Decision authorize(SweepControl control) {
+        Envelope envelope = control.getEnvelope();
+        return grants.authorizeStop(new ActionRequest(envelope.getGrantId(), Actions.SPEND_COMPUTE,
+                Resources.run(envelope.getRunId()), envelope.getDelegationDepth(), 0, Instant.now()));
     }
 
     void apply(SweepControl control) {

@@ -54,6 +54,7 @@ public class DemoCommand implements Callable<Integer> {
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
              MeshServices services = new MeshServices(root, work)) {
             String bootstrap = kafka.bootstrapServers();
+            services.allowSourcesFrom(input.toAbsolutePath().getParent());
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
             Map<String, Map<String, String>> config = new HashMap<>();

@@ -35,12 +35,16 @@ public final class MeshServices implements AutoCloseable {
     }
 
     private final Path repoRoot;
+    private final List<Path> sourceDirs = new ArrayList<>();
     private final Path workDir;
     private final Map<String, Running> running = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public MeshServices(Path repoRoot, Path workDir) {
         this.repoRoot = repoRoot;
+        // file sources: the shared data beside the repository and this mesh's own work directory, nothing else
+        this.sourceDirs.add(repoRoot.resolveSibling("shared").resolve("data"));
+        this.sourceDirs.add(workDir);
         this.workDir = workDir;
         Runtime.getRuntime().addShutdownHook(new Thread(this::close));
     }
@@ -58,6 +62,11 @@ public final class MeshServices implements AutoCloseable {
 
     public Path jarOf(String service) {
         return repoRoot.resolve("services").resolve(service).resolve("target/quarkus-app/quarkus-run.jar");
+    }
+
+    /** Lets services started from now on read file sources under {@code dir} too. */
+    public void allowSourcesFrom(Path dir) {
+        sourceDirs.add(dir.toAbsolutePath());
     }
 
     /** Starts a service and waits until its readiness probe answers 200. */
@@ -101,6 +110,7 @@ public final class MeshServices implements AutoCloseable {
         command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(name));
         command.add("-Dmesh.agent.instance=" + name + "-" + ProcessHandle.current().pid());
         command.add("-Dmesh.artifacts.dir=" + workDir.resolve("artifacts"));
+        command.add("-Dmesh.sources.allowed-dirs=" + String.join(",", sourceDirs.stream().map(Path::toString).toList()));
         extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(jar.toString());

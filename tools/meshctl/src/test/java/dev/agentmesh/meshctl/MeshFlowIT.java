@@ -257,7 +257,7 @@ class MeshFlowIT {
 
     @Test
     void aRunThatFailedAtRowValidationResumesFromThatStageOnceItsInputArrives() throws Exception {
-        Path late = ROOT.resolve("tools/meshctl/target/late-" + ProcessHandle.current().pid() + "/credit-g.csv");
+        Path late = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid() + "/late/credit-g.csv");
         meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", late.toString(), "--run-id", "it-resume",
                 "--grant", grant, "--stage", INGEST);
         RunState failed = awaitTerminal("it-resume");
@@ -288,7 +288,7 @@ class MeshFlowIT {
         String[] cells = lines.get(badRow + 1).split(",", -1);
         cells[12] = "abc";
         lines.set(badRow + 1, String.join(",", cells));
-        Path file = ROOT.resolve("tools/meshctl/target/review-" + ProcessHandle.current().pid()).resolve(name + ".csv");
+        Path file = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve(name + ".csv");
         Files.createDirectories(file.getParent());
         Files.write(file, lines);
         return file;

@@ -65,7 +65,7 @@ public class ReviewDesk {
                       @ConfigProperty(name = "mesh.review.principal-grant") Optional<String> principalGrant) {
         this.log = log;
         this.codecs = codecs;
-        this.actions = new MeshCodec<>(Topics.REVIEW_ACTIONS, codecs.settings());
+        this.actions = codecs.reviewActions();
         this.metrics = metrics;
         this.envelopes = new Envelopes(role, instance);
         this.principalGrant = principalGrant.filter(g -> !g.isBlank());

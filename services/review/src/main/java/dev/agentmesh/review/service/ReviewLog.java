@@ -52,7 +52,7 @@ public class ReviewLog {
 
     public ReviewLog(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.codecs = codecs;
-        this.actions = new MeshCodec<>(Topics.REVIEW_ACTIONS, codecs.settings());
+        this.actions = codecs.reviewActions();
         this.bootstrapServers = bootstrapServers;
     }
 

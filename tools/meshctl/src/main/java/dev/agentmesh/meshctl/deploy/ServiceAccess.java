@@ -50,7 +50,7 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
             String value = p.getProperty(key);
             if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".dead-letter-queue.topic")) {
                 writes.addAll(resolve(value));
-            } else if (key.startsWith("mp.messaging.incoming.") && key.endsWith(".topic")) {
+            } else if (key.startsWith("mp.messaging.incoming.") && (key.endsWith(".topic") || key.endsWith(".topics"))) {
                 reads.addAll(resolve(value));
                 // every channel's failure strategy (mesh-service's shared channel defaults) writes the dead-letter topic
                 writes.add(Topics.DEAD_LETTER.name());
