@@ -22,10 +22,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The model registry on the artifact store: one checkpoint per run, cell and attempt under {@code models/}, written
- * atomically (a redelivered cell overwrites its own attempt, never another), with its sha256 beside it. With an
+ * atomically with its sha256 beside it, and the attempt's result recorded last, once ({@link CellResult}): an
+ * attempt with a recorded result is never written again, so a checksum in the log always matches its bytes. With an
  * S3-compatible store the checkpoint is written locally, then published to the bucket (its URI is {@code s3://}), and
  * the aliases are documents in the bucket too, so trainers, the coordinator and the specialists share them without a
  * shared volume.
@@ -42,6 +44,14 @@ public final class ModelRegistry {
     public record AliasTarget(String contract, String alias, String checkpoint, String checksum, String runId,
                               String datasetLocation, String previousCheckpoint, String previousChecksum,
                               String movedAt) {
+    }
+
+    /**
+     * What a finished cell attempt reported, recorded beside its checkpoint once and for all: a redelivered or re-run
+     * attempt finds it and reports the same result instead of training again and writing different bytes.
+     */
+    public record CellResult(String taskEventId, String checkpoint, String checksum, double validationLoss,
+                             double validationAccuracy, double inferenceLatencyMicros, long trainMs) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -64,9 +74,49 @@ public final class ModelRegistry {
         return !store.scheme().equals("file");
     }
 
+    /** The result recorded for this attempt, if it finished before (on any trainer sharing the store). */
+    public Optional<CellResult> result(String runId, String cellId, int attempt) {
+        String uri = resultUri(runId, cellId, attempt);
+        Optional<String> document = store.readDocument(uri);
+        try {
+            return document.isEmpty() ? Optional.empty() : Optional.of(JSON.readValue(document.get(), CellResult.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read cell result " + uri + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records the attempt's result, unless one is recorded already: then that one stands and is returned. */
+    public synchronized CellResult record(String runId, String cellId, int attempt, CellResult result) {
+        Optional<CellResult> recorded = result(runId, cellId, attempt);
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        try {
+            store.writeDocument(resultUri(runId, cellId, attempt), JSON.writeValueAsString(result));
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the result of cell " + cellId + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String resultUri(String runId, String cellId, int attempt) {
+        String key = safe(runId) + "/" + safe(cellId) + "/attempt-" + attempt + "/result.json";
+        return remote() ? store.uri("models/" + key) : root.resolve(key).toUri().toString();
+    }
+
+    /**
+     * Writes the attempt's checkpoint. An attempt whose result is recorded keeps its checkpoint: the recorded one is
+     * returned and nothing is written.
+     */
     public Checkpoint register(String runId, String cellId, int attempt, Model<Label> model) {
+        Optional<CellResult> recorded = result(runId, cellId, attempt);
+        if (recorded.isPresent()) {
+            return new Checkpoint(recorded.get().checkpoint(), recorded.get().checksum());
+        }
         Path dir = root.resolve(safe(runId)).resolve(safe(cellId)).resolve("attempt-" + attempt);
-        Path file = dir.resolve("model.ser");
+        // each write has a file of its own: two trainers racing on one attempt never overwrite the recorded bytes
+        String name = "model-" + UUID.randomUUID();
+        Path file = dir.resolve(name + ".ser");
         try {
             Files.createDirectories(dir);
             Path tmp = Files.createTempFile(dir, "model", ".tmp");
@@ -74,8 +124,8 @@ public final class ModelRegistry {
                 objects.writeObject(model);
             }
             String checksum = sha256(tmp);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Files.writeString(dir.resolve("model.sha256"), checksum);
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(dir.resolve(name + ".sha256"), checksum);
             if (remote()) {
                 String prefix = "models/" + root.relativize(dir).toString().replace('\\', '/');
                 return new Checkpoint(store.publish(dir, prefix) + file.getFileName(), checksum);

@@ -15,6 +15,7 @@ import dev.agentmesh.sweep.CellStarted;
 import dev.agentmesh.sweep.CellTask;
 
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,15 +62,22 @@ public final class TrainingAgent {
     public RunEvent train(CellTask task, StopSignal stop) {
         long t0 = System.nanoTime();
         String cellId = task.getConfig().getCellId();
+        String runId = task.getEnvelope().getRunId();
+        int attempt = task.getEnvelope().getAttempt();
         try {
+            Optional<ModelRegistry.CellResult> recorded = registry.result(runId, cellId, attempt);
+            if (recorded.isPresent()) {
+                // this attempt finished before (a redelivery, or a trainer killed after its checkpoint): report that
+                return completed(task, recorded.get(), 0);
+            }
             Splits splits = splits(task);
             CellTrainer.Trained trained = CellTrainer.train(task.getConfig(), task.getFeatureNames(), splits.train(),
                     splits.validation(), stop);
-            ModelRegistry.Checkpoint checkpoint = registry.register(task.getEnvelope().getRunId(), cellId,
-                    task.getEnvelope().getAttempt(), trained.model());
-            return new RunEvent(envelopes.causedBy(task.getEnvelope(), "completed", elapsedMs(t0)),
-                    new CellCompleted(cellId, task.getConfig(), trained.validationLoss(), trained.validationAccuracy(),
-                            trained.inferenceLatencyMicros(), trained.trainMs(), checkpoint.uri(), checkpoint.checksum()));
+            ModelRegistry.Checkpoint checkpoint = registry.register(runId, cellId, attempt, trained.model());
+            ModelRegistry.CellResult result = registry.record(runId, cellId, attempt, new ModelRegistry.CellResult(
+                    task.getEnvelope().getEventId(), checkpoint.uri(), checkpoint.checksum(), trained.validationLoss(),
+                    trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs()));
+            return completed(task, result, elapsedMs(t0));
         } catch (CellInterrupted e) {
             return e.timedOut() ? failed(task, e.getMessage(), true, true, elapsedMs(t0))
                     : cancelled(task, e.getMessage(), elapsedMs(t0));
@@ -81,6 +89,13 @@ public final class TrainingAgent {
             // Training is deterministic for a fixed seed: the same cell would fail the same way again.
             return failed(task, "training failed: " + e, false, false, elapsedMs(t0));
         }
+    }
+
+    private RunEvent completed(CellTask task, ModelRegistry.CellResult result, long computeMs) {
+        return new RunEvent(envelopes.causedBy(task.getEnvelope(), "completed", computeMs),
+                new CellCompleted(task.getConfig().getCellId(), task.getConfig(), result.validationLoss(),
+                        result.validationAccuracy(), result.inferenceLatencyMicros(), result.trainMs(),
+                        result.checkpoint(), result.checksum()));
     }
 
     private synchronized Splits splits(CellTask task) {

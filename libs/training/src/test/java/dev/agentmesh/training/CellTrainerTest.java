@@ -92,6 +92,29 @@ class CellTrainerTest {
         var example = CellTrainer.example(validation.get(0), names.toArray(String[]::new));
         assertEquals(trained.model().predict(example).getOutput().getScore(), loaded.predict(example).getOutput().getScore(), 0.0);
         assertThrows(IllegalStateException.class, () -> ModelRegistry.load(checkpoint.uri(), "sha256:00"));
-        assertTrue(Files.isRegularFile(Path.of(java.net.URI.create(checkpoint.uri())).resolveSibling("model.sha256")));
+        Path file = Path.of(java.net.URI.create(checkpoint.uri()));
+        assertTrue(Files.isRegularFile(file.resolveSibling(file.getFileName().toString().replace(".ser", ".sha256"))));
+    }
+
+    @Test
+    void anAttemptWithARecordedResultKeepsItsCheckpointAndAConcurrentWriteNeverOverwritesIt() throws Exception {
+        ModelRegistry registry = new ModelRegistry(dir.resolve("write-once"));
+        CellConfig config = cell(SweepGrid.LOGISTIC, 0, 0.1, 16);
+        ModelRegistry.Checkpoint first = registry.register("r2", "c", 1, CellTrainer.train(config, names, train, validation,
+                StopSignal.NEVER).model());
+        // a second writer of the same attempt (a redelivered task racing the first) gets a file of its own
+        ModelRegistry.Checkpoint racing = registry.register("r2", "c", 1, CellTrainer.train(config, names, train, validation,
+                StopSignal.NEVER).model());
+        assertNotEquals(first.uri(), racing.uri());
+        ModelRegistry.CellResult recorded = registry.record("r2", "c", 1,
+                new ModelRegistry.CellResult("e1", first.uri(), first.checksum(), 0.5, 0.7, 10, 100));
+        ModelRegistry.CellResult later = registry.record("r2", "c", 1,
+                new ModelRegistry.CellResult("e1", racing.uri(), racing.checksum(), 0.5, 0.7, 10, 120));
+        assertEquals(recorded, later, "the first recorded result stands");
+        ModelRegistry.Checkpoint afterwards = registry.register("r2", "c", 1, CellTrainer.train(config, names, train,
+                validation, StopSignal.NEVER).model());
+        assertEquals(first, afterwards, "an attempt with a recorded result is not written again");
+        assertEquals(first.checksum(), ModelRegistry.sha256(Path.of(java.net.URI.create(first.uri()))));
+        assertNotNull(ModelRegistry.load(first.uri(), first.checksum()));
     }
 }

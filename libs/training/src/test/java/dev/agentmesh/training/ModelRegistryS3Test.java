@@ -61,7 +61,7 @@ class ModelRegistryS3Test {
         // the trainer's pod
         ModelRegistry trainer = new ModelRegistry(dir.resolve("trainer"), store(dir.resolve("trainer-cache")));
         ModelRegistry.Checkpoint checkpoint = trainer.register("r1", config.getCellId(), 1, trained.model());
-        assertEquals("s3://mesh-models/models/r1/logistic-lr0.1-b16/attempt-1/model.ser", checkpoint.uri());
+        assertTrue(checkpoint.uri().matches("s3://mesh-models/models/r1/logistic-lr0.1-b16/attempt-1/model-[0-9a-f-]+\\.ser"), checkpoint.uri());
 
         // the coordinator's pod: its own root and cache; s3:// URIs resolve through its registered store
         S3ArtifactStore coordinatorStore = store(dir.resolve("coordinator-cache"));
@@ -107,10 +107,24 @@ class ModelRegistryS3Test {
         dev.agentmesh.sweep.CellCompleted completed = assertInstanceOf(dev.agentmesh.sweep.CellCompleted.class, outcome.getPayload(),
                 () -> String.valueOf(outcome.getPayload()));
         assertTrue(task.getTrainSplit().startsWith("s3://mesh-models/datasets/r3/"), task.getTrainSplit());
-        assertEquals("s3://mesh-models/models/r3/logistic-lr0.1-b16/attempt-1/model.ser", completed.getCheckpoint());
+        assertTrue(completed.getCheckpoint().matches("s3://mesh-models/models/r3/logistic-lr0.1-b16/attempt-1/model-[0-9a-f-]+\\.ser"),
+                completed.getCheckpoint());
         assertNotNull(ModelRegistry.load(completed.getCheckpoint(), completed.getCheckpointChecksum()));
 
-        dev.agentmesh.sweep.CellTask tampered = dev.agentmesh.sweep.CellTask.newBuilder(task).setDatasetChecksum("sha256:00").build();
+        // The same attempt again on another trainer pod (a redelivery after a kill): it reports the recorded result,
+        // the same event, and the bytes the log names are untouched (serialised models differ run to run).
+        TrainingAgent again = new TrainingAgent(new dev.agentmesh.core.Envelopes("trainer", "t2"),
+                new ModelRegistry(dir.resolve("cell-trainer-2"), store(dir.resolve("cell-trainer-2-cache"))));
+        dev.agentmesh.run.RunEvent repeated = again.train(task, StopSignal.NEVER);
+        dev.agentmesh.sweep.CellCompleted second = assertInstanceOf(dev.agentmesh.sweep.CellCompleted.class, repeated.getPayload());
+        assertEquals(outcome.getEnvelope().getEventId(), repeated.getEnvelope().getEventId());
+        assertEquals(completed.getCheckpoint(), second.getCheckpoint());
+        assertEquals(completed.getCheckpointChecksum(), second.getCheckpointChecksum());
+        assertEquals(completed.getTrainMs(), second.getTrainMs());
+        assertNotNull(ModelRegistry.load(second.getCheckpoint(), second.getCheckpointChecksum()));
+
+        dev.agentmesh.sweep.CellTask tampered = dev.agentmesh.sweep.CellTask.newBuilder(task).setDatasetChecksum("sha256:00")
+                .setEnvelope(dev.agentmesh.common.Envelope.newBuilder(task.getEnvelope()).setAttempt(2).build()).build();
         TrainingAgent fresh = new TrainingAgent(new dev.agentmesh.core.Envelopes("trainer", "t2"),
                 new ModelRegistry(dir.resolve("cell-trainer-2"), trainerStore));
         dev.agentmesh.sweep.CellFailed failed = assertInstanceOf(dev.agentmesh.sweep.CellFailed.class,

@@ -215,7 +215,7 @@ public class AgentReplayCommand implements Callable<Integer> {
         Path replayedFile = scratch.resolve("models");
         Model<Label> replayed;
         try (var files = Files.walk(replayedFile)) {
-            Path model = files.filter(p -> p.getFileName().toString().equals("model.ser")).findFirst().orElseThrow();
+            Path model = files.filter(p -> p.getFileName().toString().endsWith(".ser")).findFirst().orElseThrow();
             replayed = ModelRegistry.load(model.toUri().toString(), replayedChecksum);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
