@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.runstate.StallWatch;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.run.RunEvent;
@@ -312,7 +313,8 @@ public final class ReplayRebuildRate {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-        KafkaStreams streams = new KafkaStreams(TopologyProducer.build(serde), props);
+        KafkaStreams streams = new KafkaStreams(TopologyProducer.build(serde, new StallWatch(Duration.ofDays(365),
+                new Envelopes("run-state", "bench")), Duration.ofHours(1)), props);
         if (listener != null) {
             streams.setGlobalStateRestoreListener(listener);
         }

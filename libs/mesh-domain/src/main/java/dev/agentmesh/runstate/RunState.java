@@ -28,6 +28,7 @@ public record RunState(
         long tokens,
         SortedMap<String, GrantCost> costByGrant,
         SortedMap<String, RedrivenRow> redrivenRows,
+        Stall stall,
         List<String> eventIds) {
 
     /** Key of {@link #costByGrant} for events that name no grant. */
@@ -48,6 +49,10 @@ public record RunState(
 
     /** A dead-lettered row re-driven from review and validated again, by row index. */
     public record RedrivenRow(long rowIndex, boolean valid, String reason, String redriveOf, String eventId) {
+    }
+
+    /** The run was flagged as stalled at {@code stage} and nothing has happened since. */
+    public record Stall(String stage, String reason, Instant at, String eventId) {
     }
 
     public long eventCount() {

@@ -2,6 +2,7 @@ package dev.agentmesh.runstate;
 
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.run.RowRedriven;
+import dev.agentmesh.run.RunStalled;
 import dev.agentmesh.sweep.SweepOutcome;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.run.DatasetPublished;
@@ -34,6 +35,7 @@ public final class RunStateReducer {
                 Collections.unmodifiableSortedMap(new TreeMap<>()), null, null, null, 0, 0,
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
+                null,
                 List.of());
     }
 
@@ -71,6 +73,8 @@ public final class RunStateReducer {
         Instant triggeredAt = state.triggeredAt();
         RunState.Dataset dataset = state.dataset();
         SortedMap<String, RunState.RedrivenRow> redriven = state.redrivenRows();
+        // progress after a stall clears it
+        RunState.Stall stall = state.stall() != null && at.isAfter(state.stall().at()) ? null : state.stall();
 
         Object payload = event.getPayload();
         if (payload instanceof RunTriggered t) {
@@ -111,6 +115,11 @@ public final class RunStateReducer {
             rows.putIfAbsent(Long.toString(r.getRowIndex()), new RunState.RedrivenRow(r.getRowIndex(), r.getValid(),
                     r.getReason(), r.getRedriveOf(), envelope.getEventId()));
             redriven = Collections.unmodifiableSortedMap(rows);
+        } else if (payload instanceof RunStalled st) {
+            // flagged only if nothing happened after the silence it reports
+            if (state.lastEventAt() == null || !state.lastEventAt().isAfter(st.getLastEventAt())) {
+                stall = new RunState.Stall(st.getStage(), st.getReason(), at, envelope.getEventId());
+            }
         } else if (GateReducer.handles(payload)) {
             gate = GateReducer.apply(gate, envelope, payload);
         } else {
@@ -120,12 +129,16 @@ public final class RunStateReducer {
         RunStatus status = sweep != null && sweep.outcome() != null
                 && SweepOutcome.REVOKED.name().equals(sweep.outcome().outcome())
                 ? RunStatus.REVOKED : withGate(derive(pipeline != null, planned, stages), gate);
+        if (stall != null && !status.terminal() && status != RunStatus.AWAITING_PRINCIPAL) {
+            status = RunStatus.STALLED;
+        }
         return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, parameters,
                 triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep, gate,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 costByGrant(state.costByGrant(), envelope),
                 redriven,
+                stall,
                 eventIds);
     }
 

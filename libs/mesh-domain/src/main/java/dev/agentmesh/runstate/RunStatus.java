@@ -12,7 +12,9 @@ public enum RunStatus {
     /** The gate returned the run to the principal: waiting for an approve or reject. */
     AWAITING_PRINCIPAL,
     /** The principal rejected the returned run. */
-    REJECTED;
+    REJECTED,
+    /** No progress within the deadline: flagged for a person; any later event of the run clears it. */
+    STALLED;
 
     public boolean terminal() {
         return this == COMPLETED || this == FAILED || this == REVOKED || this == REJECTED;

@@ -40,6 +40,9 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Keep the broker and services up after the run, for other meshctl commands.")
     boolean keepRunning;
 
+    /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
+    boolean meshOnly;
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
@@ -70,6 +73,8 @@ public class DemoCommand implements Callable<Integer> {
             for (MeshServices.Running r : started) {
                 say(t0, r.name() + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
             }
+            // a service that exits is started again, with backoff, and the demo says so
+            services.supervise(message -> say(t0, message));
             String runStateUrl = services.get("run-state").url();
 
             GrantIssued grant = PrincipalTools.issueNightlyGrant(bootstrap, keys);
@@ -85,6 +90,11 @@ public class DemoCommand implements Callable<Integer> {
                     Map.of("review-url", services.get("review").url(), "review-user", PrincipalTools.REVIEW_PRINCIPAL_USER,
                             "review-password", PrincipalTools.REVIEW_PRINCIPAL_PASSWORD));
 
+            if (meshOnly) {
+                say(t0, "mesh up: ./meshctl trigger --source FILE.csv; ./meshctl services list|restart NAME; Ctrl-C stops it");
+                Thread.currentThread().join();
+                return 0;
+            }
             TriggerCommand trigger = new TriggerCommand();
             new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",
                     "--grant", grant.getGrantId(), "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId());
@@ -107,6 +117,7 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("  ./meshctl runs list");
                 System.out.println("  ./meshctl runs show " + runId);
                 System.out.println("  ./meshctl dlq list");
+                System.out.println("  ./meshctl services list        (restart one: ./meshctl services restart NAME)");
                 System.out.println("review page: " + services.get("review").url() + "/review (alice / alice-principal: reviewer and principal;"
                         + " bob / bob-reviewer: reviewer)");
                 System.out.println("Ctrl-C stops everything.");

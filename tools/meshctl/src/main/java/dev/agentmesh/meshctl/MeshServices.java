@@ -1,7 +1,15 @@
 package dev.agentmesh.meshctl;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.nio.file.StandardCopyOption;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -37,7 +45,16 @@ public final class MeshServices implements AutoCloseable {
     private final Path repoRoot;
     private final List<Path> sourceDirs = new ArrayList<>();
     private final Path workDir;
-    private final Map<String, Running> running = new LinkedHashMap<>();
+    private final Map<String, Running> running = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final Map<String, Launch> launches = new ConcurrentHashMap<>();
+    private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
+    private final List<Restart> restartLog = new CopyOnWriteArrayList<>();
+    private volatile Thread supervisor;
+    private volatile boolean closing;
+
+    /** Where a running mesh lists its processes (see {@link #writeState}). */
+    public static final String STATE_FILE = "services.json";
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public MeshServices(Path repoRoot, Path workDir) {
@@ -93,11 +110,23 @@ public final class MeshServices implements AutoCloseable {
     }
 
     private Running launch(String service, String name, String bootstrap, Map<String, String> extraConfig) {
+        return launch(new Launch(service, name, bootstrap, Map.copyOf(extraConfig), freePort()));
+    }
+
+    /** How a service process was started, so the supervisor can start it again the same way (same port). */
+    record Launch(String service, String name, String bootstrap, Map<String, String> config, int port) {
+    }
+
+    private Running launch(Launch how) {
+        String service = how.service();
+        String name = how.name();
+        Map<String, String> extraConfig = how.config();
         Path jar = jarOf(service);
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build first (mvn -DskipTests package)");
         }
-        int port = freePort();
+        int port = how.port();
+        String bootstrap = how.bootstrap();
         Path log = workDir.resolve("logs").resolve(name + ".log");
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -117,9 +146,11 @@ public final class MeshServices implements AutoCloseable {
         try {
             Files.createDirectories(log.getParent());
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
             Running r = new Running(name, process, port, log);
             running.put(name, r);
+            launches.put(name, how);
+            writeState();
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + service, e);
@@ -156,20 +187,113 @@ public final class MeshServices implements AutoCloseable {
         throw new IllegalStateException(r.name() + " not ready within " + within + "; see " + r.log());
     }
 
-    /** Stops one service the hard way, as a crash would. */
+    /** Stops one service the hard way, as a crash would, and takes it out of supervision. */
     public void kill(String service) {
         Running r = running.remove(service);
+        launches.remove(service);
         if (r != null) {
             r.process().destroyForcibly();
+        }
+        writeState();
+    }
+
+    /** What the supervisor did: a service exited, and when it was ready again. */
+    public record Restart(String name, int exitCode, int count, Duration downFor) {
+    }
+
+    /**
+     * Watches every service started by this instance and starts one that exited again, on the same port, with
+     * backoff (1 s doubling to 30 s; reset once it has run for a minute). {@code say} hears of every restart.
+     */
+    public synchronized void supervise(Consumer<String> say) {
+        if (supervisor != null) {
+            return;
+        }
+        supervisor = new Thread(() -> {
+            Map<String, Integer> counts = new HashMap<>();
+            Map<String, Long> backoffMs = new HashMap<>();
+            Map<String, Long> upSince = new HashMap<>();
+            while (!closing) {
+                for (Running r : List.copyOf(running.values())) {
+                    Launch how = launches.get(r.name());
+                    if (closing || how == null) {
+                        continue;
+                    }
+                    if (r.process().isAlive()) {
+                        upSince.putIfAbsent(r.name(), System.nanoTime());
+                        if (System.nanoTime() - upSince.get(r.name()) > Duration.ofMinutes(1).toNanos()) {
+                            backoffMs.remove(r.name());
+                        }
+                        continue;
+                    }
+                    long down = System.nanoTime();
+                    int exit = r.process().exitValue();
+                    long wait = backoffMs.merge(r.name(), 1_000L, (a, b) -> Math.min(a * 2, 30_000L));
+                    int count = counts.merge(r.name(), 1, Integer::sum);
+                    say.accept("supervisor: " + r.name() + " exited with " + exit + "; restarting in " + wait
+                            + " ms (restart #" + count + ")");
+                    sleep(wait);
+                    if (closing) {
+                        return;
+                    }
+                    try {
+                        Running again = launch(how);
+                        upSince.remove(r.name());
+                        restarts.merge(r.name(), 1, Integer::sum);
+                        awaitReady(again, Duration.ofMinutes(2));
+                        Duration downFor = Duration.ofNanos(System.nanoTime() - down);
+                        restartLog.add(new Restart(r.name(), exit, count, downFor));
+                        say.accept("supervisor: " + r.name() + " is ready again after " + downFor.toMillis() + " ms");
+                        writeState();
+                    } catch (RuntimeException e) {
+                        say.accept("supervisor: " + r.name() + " did not come back: " + e.getMessage());
+                    }
+                }
+                sleep(250);
+            }
+        }, "mesh-supervisor");
+        supervisor.setDaemon(true);
+        supervisor.start();
+    }
+
+    /** Every restart the supervisor made, in order. */
+    public List<Restart> restarts() {
+        return List.copyOf(restartLog);
+    }
+
+    /**
+     * {@code services.json} in the work directory: this mesh's processes (name, pid, port, log, restarts) and its
+     * owner's pid, for {@code meshctl services} in another shell.
+     */
+    private void writeState() {
+        try {
+            Files.createDirectories(workDir);
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (Running r : List.copyOf(running.values())) {
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("name", r.name());
+                entry.put("service", launches.containsKey(r.name()) ? launches.get(r.name()).service() : r.name());
+                entry.put("pid", r.process().pid());
+                entry.put("url", r.url());
+                entry.put("log", r.log().toString());
+                entry.put("restarts", restarts.getOrDefault(r.name(), 0));
+                list.add(entry);
+            }
+            Path tmp = Files.createTempFile(workDir, "services", ".tmp");
+            Files.writeString(tmp, JSON.writeValueAsString(Map.of("owner", ProcessHandle.current().pid(), "services", list)));
+            Files.move(tmp, workDir.resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the state file is for people; the mesh runs without it
         }
     }
 
     @Override
     public synchronized void close() {
-        for (Running r : running.values()) {
+        closing = true;
+        for (Running r : List.copyOf(running.values())) {
             r.process().destroy();
         }
-        for (Running r : running.values()) {
+        for (Running r : List.copyOf(running.values())) {
             try {
                 if (!r.process().waitFor(10, TimeUnit.SECONDS)) {
                     r.process().destroyForcibly();

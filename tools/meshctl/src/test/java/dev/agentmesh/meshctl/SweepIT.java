@@ -50,7 +50,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
+import dev.agentmesh.core.MeshHeaders;
 import java.nio.file.Files;
+import java.security.KeyPair;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -77,6 +79,7 @@ class SweepIT {
     static final Path WORK = ROOT.resolve("tools/meshctl/target/sweep-it-" + ProcessHandle.current().pid());
     static final Path KEYS = WORK.resolve("keys");
     static final Duration WAIT = Duration.ofMinutes(3);
+    static final Duration STALL_AFTER = Duration.ofSeconds(30);
 
     static EmbeddedKafka kafka;
     static MeshServices services;
@@ -91,6 +94,10 @@ class SweepIT {
         Map<String, Map<String, String>> config = new HashMap<>();
         MeshServices.SERVICES.forEach(s -> config.put(s, PrincipalTools.serviceConfig(KEYS)));
         config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(KEYS));
+        Map<String, String> runStateConfig = new HashMap<>(PrincipalTools.serviceConfig(KEYS));
+        runStateConfig.put("mesh.runs.stall-after", STALL_AFTER.toString());
+        runStateConfig.put("mesh.runs.stall-check", "PT1S");
+        config.put("run-state", runStateConfig);
         services.startAll(MeshServices.SERVICES, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
         services.start("trainer", "trainer-2", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
         operatorGrant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS);
@@ -526,6 +533,10 @@ class SweepIT {
         assertEquals(24, sweep.outcome().ranking().stream().distinct().count());
         assertEquals(24, sweep.count(CellStatus.SUCCEEDED));
         assertTrue(sweep.cells().values().stream().anyMatch(c -> !c.agentInstance().startsWith("trainer-2-")));
+        for (SweepState.CellState cell : sweep.cells().values()) {
+            assertEquals(cell.checkpointChecksum(), ModelRegistry.sha256(Path.of(URI.create(cell.checkpoint()))),
+                    "the checksum run state recorded for " + cell.cellId() + " matches the bytes on disk");
+        }
     }
 
     // Replay (issue 8), on the nightly run of the first test.
@@ -654,5 +665,149 @@ class SweepIT {
         static String live(RunStateClient client, String runId) {
             return dev.agentmesh.replay.RunReplay.sha256(client.get(runId).orElseThrow());
         }
+    }
+
+    // ---- hostile input and unauthorised actions, against the running mesh (issue: trustworthy under faults) ----
+
+    @Test
+    @Order(40)
+    void anUngrantedCancellationCancelsNothingAndReviewDeadLettersItOnce() throws Exception {
+        String grid = grid("hostile-control", "[{name: logistic, kind: logistic}]", "[0.01, 0.03, 0.1]", "[16, 32]", 20,
+                "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 6, on_partial: fail,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        startSweep("it-hostile-control", grid, 42, sweepGrant("it-hostile-control", 600_000));
+        await("it-hostile-control", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 1, "one cell in");
+        MeshCodec<dev.agentmesh.sweep.SweepControl> controls = new MeshCodec<>(Topics.SWEEP_CONTROL,
+                SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
+        Envelope envelope = new Envelopes("mallory", "it").origin("it-hostile-control", "forged-grant");
+        TopicProbe.send(kafka.bootstrapServers(), Topics.SWEEP_CONTROL.name(), "it-hostile-control".getBytes(),
+                controls.encode(new dev.agentmesh.sweep.SweepControl(envelope, true, Map.of(), "mallory says stop")));
+        RunState state = awaitTerminal("it-hostile-control");
+        assertEquals(RunStatus.COMPLETED, state.status(), () -> String.valueOf(state));
+        assertEquals(6, state.sweep().count(CellStatus.SUCCEEDED), "no cell was cancelled by the ungranted message");
+
+        var dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().anyMatch(r -> Topics.SWEEP_CONTROL.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))));
+        var letters = dead.stream().filter(r -> Topics.SWEEP_CONTROL.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))).toList();
+        assertEquals(1, letters.size(), "dead-lettered once, by review, not once per trainer");
+        assertEquals("review", TopicProbe.header(letters.get(0), MeshHeaders.DLQ_SERVICE));
+        assertTrue(TopicProbe.header(letters.get(0), MeshHeaders.DLQ_REASON).startsWith("unauthorised cancellation: grant forged-grant"),
+                TopicProbe.header(letters.get(0), MeshHeaders.DLQ_REASON));
+    }
+
+    @Test
+    @Order(41)
+    void anExpiredGrantIsRefusedEvenWhenTheEventBackDatesItselfIntoTheGrantsLifetime() throws Exception {
+        KeyPair operator = GrantKeys.loadOrCreate(KEYS, PrincipalTools.OPERATOR);
+        Instant issued = Instant.now();
+        GrantIssued shortLived = Grants.delegate(operatorGrant, operator, "short-lived", GrantKeys.generate().getPublic(),
+                Grants.scope(List.of(dev.agentmesh.grants.Actions.SCHEDULE_RUNS), List.of("pipeline:nightly"), 1_000L),
+                issued.plusSeconds(2), operatorGrant.getMaxDepth());
+        try (GrantPublisher publisher = new GrantPublisher(kafka.bootstrapServers(),
+                SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()), "principal")) {
+            publisher.publish(shortLived);
+        }
+        MeshServices.sleep(3_000);
+        Envelope now = new Envelopes("meshctl", "it").origin("it-back-dated", shortLived.getGrantId());
+        Envelope backDated = Envelope.newBuilder(now).setOccurredAt(issued.plusMillis(500)).build();
+        publish(RunEvents.triggered(backDated, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                List.of(Stages.ROW_VALIDATION), Map.of()));
+        RunState state = awaitTerminal("it-back-dated");
+        assertEquals(RunStatus.FAILED, state.status(), () -> String.valueOf(state));
+        String reason = state.stages().get(Stages.ROW_VALIDATION).reason();
+        assertTrue(reason.startsWith("unauthorised: grant " + shortLived.getGrantId() + " expired"), reason);
+    }
+
+    @Test
+    @Order(42)
+    void oversizedAndPoisonedRecordsTakeNoServiceDownAndAProcessStartedAfterThemWorks() throws Exception {
+        byte[] huge = new byte[700 * 1024];
+        java.util.Arrays.fill(huge, (byte) 7);
+        TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-huge".getBytes(), huge);
+        TopicProbe.send(kafka.bootstrapServers(), Topics.SCHEMAS.name(), "not-a-schema-id".getBytes(), "{}".getBytes());
+        TopicProbe.send(kafka.bootstrapServers(), Topics.GRANTS.name(), "g".getBytes(), "garbage".getBytes());
+
+        // every consumer of the run events dead-letters the huge record by reference; review reports the poison once
+        Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> byReference = r -> r.value() == null
+                && "it-huge".equals(TopicProbe.key(r)) && Long.parseLong(TopicProbe.header(r, MeshHeaders.DLQ_SIZE)) >= 700 * 1024;
+        var dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(), WAIT, seen ->
+                seen.stream().filter(byReference).anyMatch(r -> "run-state".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE)))
+                        && seen.stream().filter(byReference).anyMatch(r -> "sweep-orchestrator".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE)))
+                        && seen.stream().anyMatch(r -> Topics.SCHEMAS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC)))
+                        && seen.stream().anyMatch(r -> Topics.GRANTS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))));
+        for (String service : List.of("run-state", "sweep-orchestrator", "coordinator", "row-validator", "feature-extractor")) {
+            assertTrue(dead.stream().filter(byReference).anyMatch(r -> service.equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))),
+                    service + " dead-lettered the huge record by reference instead of stopping");
+        }
+        assertTrue(dead.stream().anyMatch(r -> Topics.GRANTS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))
+                && "review".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))), "review dead-lettered the garbage grant");
+        assertTrue(dead.stream().anyMatch(r -> r.value() == null && "run-state".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))),
+                "run-state dead-lettered the huge record by reference instead of stopping");
+        var schemaLetter = dead.stream().filter(r -> Topics.SCHEMAS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC)))
+                .findFirst().orElseThrow();
+        assertEquals("a schema record whose key is no schema id", TopicProbe.header(schemaLetter, MeshHeaders.DLQ_REASON));
+
+        for (String name : MeshServices.SERVICES) {
+            if (services.get(name) != null) {
+                assertTrue(services.get(name).process().isAlive(), name + " is still running");
+            }
+        }
+        // a process started after the poison reads the schema store and decodes the log
+        services.start("trainer", "trainer-3", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        try {
+            startSweep("it-after-poison", grid("after-poison", "[{name: logistic, kind: logistic}]", "[0.1]", "[32]", 3,
+                    "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: fail,"
+                            + " mode: gather, cell_cost_estimate_ms: 100}"), 42, sweepGrant("it-after-poison", 600_000));
+            assertEquals(RunStatus.COMPLETED, awaitTerminal("it-after-poison").status());
+        } finally {
+            services.kill("trainer-3");
+        }
+    }
+
+    @Test
+    @Order(43)
+    void aRunWhoseStageServiceIsDownIsFlaggedStalledForAPersonAndGoesOnWhenTheServiceIsBack() throws Exception {
+        services.kill("feature-extractor");
+        Envelope trigger = new Envelopes("meshctl", "it").origin("it-stalled", operatorGrant.getGrantId());
+        publish(RunEvents.triggered(trigger, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                Stages.INGEST, Map.of()));
+        RunState stalled = await("it-stalled", s -> s.status() == RunStatus.STALLED, "flagged as stalled");
+        assertEquals(Stages.FEATURE_EXTRACTION, stalled.stall().stage());
+        assertEquals(dev.agentmesh.runstate.StageState.Status.COMPLETED, stalled.stages().get(Stages.ROW_VALIDATION).status(),
+                "row validation had finished");
+        assertTrue(java.time.Duration.between(stalled.lastEventAt(), stalled.stall().at()).compareTo(STALL_AFTER) >= 0);
+
+        // the service comes back: it takes the hand-off it missed, the run goes on and the flag clears
+        services.start("feature-extractor", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        RunState done = awaitTerminal("it-stalled");
+        assertEquals(RunStatus.COMPLETED, done.status(), () -> String.valueOf(done));
+        assertNull(done.stall());
+    }
+
+    @Test
+    @Order(44)
+    void aSupervisedServiceThatCrashesIsStartedAgainAndTheMeshGoesOn() throws Exception {
+        List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
+        services.supervise(said::add);
+        long pid = services.get("publisher").process().pid();
+        services.get("publisher").process().destroyForcibly();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (services.restarts().stream().noneMatch(r -> r.name().equals("publisher")) && System.nanoTime() < deadline) {
+            MeshServices.sleep(200);
+        }
+        MeshServices.Restart restart = services.restarts().stream().filter(r -> r.name().equals("publisher")).findFirst()
+                .orElseThrow(() -> new AssertionError("publisher not restarted; supervisor said " + said));
+        assertNotEquals(pid, services.get("publisher").process().pid());
+        assertTrue(said.stream().anyMatch(m -> m.startsWith("supervisor: publisher exited")), said.toString());
+        System.out.println("publisher restarted, ready " + restart.downFor().toMillis() + " ms after it died");
+        var state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(WORK.resolve(MeshServices.STATE_FILE).toFile());
+        assertTrue(java.util.stream.StreamSupport.stream(state.path("services").spliterator(), false)
+                .anyMatch(s -> s.path("name").asText().equals("publisher") && s.path("restarts").asInt() == 1
+                        && s.path("pid").asLong() != pid), state.toString());
+
+        Envelope trigger = new Envelopes("meshctl", "it").origin("it-after-restart", operatorGrant.getGrantId());
+        publish(RunEvents.triggered(trigger, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                Stages.INGEST, Map.of()));
+        assertEquals(RunStatus.COMPLETED, awaitTerminal("it-after-restart").status());
     }
 }

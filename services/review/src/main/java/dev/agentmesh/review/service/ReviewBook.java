@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,9 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ReviewBook {
 
-    public enum Kind { DEAD_LETTER, RETURNED_RUN }
+    public enum Kind { DEAD_LETTER, RETURNED_RUN, STALLED_RUN }
 
-    public enum Status { OPEN, REDRIVEN, DISCARDED, ESCALATED, APPROVED, REJECTED }
+    public enum Status { OPEN, REDRIVEN, DISCARDED, ESCALATED, APPROVED, REJECTED, RESUMED }
 
     /** One thing a person did, as recorded on the review-actions topic. */
     public record Action(String actionId, String action, String actor, String reason, String redrivenTo, boolean edited,
@@ -39,6 +40,10 @@ public final class ReviewBook {
             return kind == Kind.DEAD_LETTER;
         }
 
+        public boolean stalled() {
+            return kind == Kind.STALLED_RUN;
+        }
+
         public boolean decoded() {
             return payloadJson != null;
         }
@@ -51,6 +56,8 @@ public final class ReviewBook {
     private final Map<String, Item> items = new ConcurrentHashMap<>();
     private final Map<String, String> contracts = new ConcurrentHashMap<>();
     private final Map<String, String> actionsSeen = new ConcurrentHashMap<>();
+    /** Per run, its stall items not yet resolved by progress. */
+    private final Map<String, Set<String>> stalls = new ConcurrentHashMap<>();
 
     public static String deadLetterId(int partition, long offset) {
         return "dlq-" + partition + "-" + offset;
@@ -77,6 +84,34 @@ public final class ReviewBook {
         items.putIfAbsent(runItemId(runId), new Item(runItemId(runId), Kind.RETURNED_RUN, Status.OPEN, reason, runId,
                 "coordinator", runId, null, null, null, -1, -1, Collections.unmodifiableMap(new LinkedHashMap<>(positions)),
                 null, null, null, at, List.of()));
+    }
+
+    public static String stallItemId(String runId, String stallEventId) {
+        return "stall-" + runId + "-" + stallEventId.substring(0, Math.min(8, stallEventId.length()));
+    }
+
+    /** The run was flagged as stalled: one item per flag, for a person to resume the run. */
+    public void stalled(String runId, String stage, String reason, String eventId, Instant at) {
+        String id = stallItemId(runId, eventId);
+        if (items.putIfAbsent(id, new Item(id, Kind.STALLED_RUN, Status.OPEN, reason, runId, "run-state", runId, null, null,
+                null, -1, -1, Map.of("stage", stage), null, null, null, at, List.of())) == null) {
+            stalls.computeIfAbsent(runId, r -> ConcurrentHashMap.newKeySet()).add(id);
+        }
+    }
+
+    /** The run made progress after it was flagged: its open stall items are resolved (by the event that showed it). */
+    public void progressed(String runId, String eventId, String agent, Instant at) {
+        Set<String> flagged = stalls.get(runId);
+        if (flagged == null) {
+            return;
+        }
+        for (String id : List.copyOf(flagged)) {
+            Item item = items.get(id);
+            if (item != null && item.open() && at.isAfter(item.at())) {
+                apply(id, new Action("progress-" + id, "RESUME", agent, "the run made progress", null, false, at));
+                flagged.remove(id);
+            }
+        }
     }
 
     /** The principal's decision reached the log (from this service, meshctl or anywhere): the run item is decided. */
@@ -121,6 +156,7 @@ public final class ReviewBook {
             case "ESCALATE" -> current == Status.OPEN ? Status.ESCALATED : current;
             case "APPROVE" -> Status.APPROVED;
             case "REJECT" -> Status.REJECTED;
+            case "RESUME" -> Status.RESUMED;
             default -> current;
         };
     }

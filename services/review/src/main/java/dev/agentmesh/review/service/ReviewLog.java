@@ -7,6 +7,7 @@ import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunStalled;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.runstate.RunState;
@@ -94,6 +95,13 @@ public class ReviewLog {
     private void runEvent(RunEvent event) {
         String runId = event.getEnvelope().getRunId();
         Object payload = event.getPayload();
+        if (payload instanceof RunStalled stalled) {
+            book.stalled(runId, stalled.getStage(), stalled.getReason(), event.getEnvelope().getEventId(),
+                    event.getEnvelope().getOccurredAt());
+            return;
+        }
+        book.progressed(runId, event.getEnvelope().getEventId(), event.getEnvelope().getAgentRole(),
+                event.getEnvelope().getOccurredAt());
         if (payload instanceof RunTriggered t) {
             book.runContract(runId, t.getContract());
         }

@@ -80,4 +80,21 @@ class ReviewBookTest {
         assertEquals(Topics.RUN_EVENTS, Payloads.typeOf(Topics.RUN_EVENTS.name()).orElseThrow());
         assertTrue(Payloads.typeOf(Topics.DEAD_LETTER.name()).isEmpty(), "raw bytes have no schema");
     }
+
+    @Test
+    void aStalledRunIsAnOpenItemUntilTheRunMakesProgressAfterIt() {
+        ReviewBook book = new ReviewBook();
+        book.stalled("run-9", "feature-extraction", "no progress for PT30S", "e-stall-1", T);
+        String id = ReviewBook.stallItemId("run-9", "e-stall-1");
+        ReviewBook.Item item = book.item(id).orElseThrow();
+        assertEquals(ReviewBook.Kind.STALLED_RUN, item.kind());
+        assertTrue(item.open() && item.stalled());
+        book.progressed("run-9", "e-old", "feature-extractor", T.minusSeconds(5));
+        assertEquals(ReviewBook.Status.OPEN, book.item(id).orElseThrow().status(), "an event from before the flag resolves nothing");
+        book.progressed("run-8", "e-other", "feature-extractor", T.plusSeconds(5));
+        assertEquals(ReviewBook.Status.OPEN, book.item(id).orElseThrow().status(), "another run's progress resolves nothing");
+        book.progressed("run-9", "e-new", "feature-extractor", T.plusSeconds(5));
+        assertEquals(ReviewBook.Status.RESUMED, book.item(id).orElseThrow().status());
+        assertEquals("feature-extractor", book.item(id).orElseThrow().history().get(0).actor());
+    }
 }

@@ -1,8 +1,10 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
+import dev.agentmesh.runstate.StallWatch;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.RunProcessManager;
@@ -15,33 +17,47 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.time.Duration;
 import java.util.Map;
 
-/** The run-state topology: run events, grouped by run id, folded by {@link RunStateReducer}. */
+/** The run-state topology: run events, grouped by run id, folded by {@link RunStateReducer}; stalled runs flagged. */
 @ApplicationScoped
 public class TopologyProducer {
 
     public static final String RUN_STATE_STORE = "run-state-store";
 
     @Produces
-    public Topology topology(MeshCodecs codecs) {
-        return build(codecs.settings());
+    public Topology topology(MeshCodecs codecs,
+                             @ConfigProperty(name = "mesh.runs.stall-after") Duration stallAfter,
+                             @ConfigProperty(name = "mesh.runs.stall-check") Duration stallCheck,
+                             @ConfigProperty(name = "mesh.agent.instance") String instance) {
+        return build(codecs.settings(), new StallWatch(stallAfter, new Envelopes("run-state", instance)), stallCheck);
     }
 
-    public static Topology build(Map<String, Object> serdeSettings) {
+    /**
+     * Run events, grouped by run id, folded into the store; and on a schedule, a look through the store for runs that
+     * made no progress within their deadline ({@link StallWatch}), flagged back onto the run events.
+     */
+    public static Topology build(Map<String, Object> serdeSettings, StallWatch stalls, Duration stallCheck) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<RunEvent> runEvents = MeshCodec.streamsSerde(Topics.RUN_EVENTS, serdeSettings);
-        builder.stream(Topics.RUN_EVENTS.name(), Consumed.with(Serdes.String(), runEvents))
-                .filter((runId, event) -> event != null && event.getEnvelope().getRunId().equals(runId))
+        KStream<String, RunEvent> events = builder.stream(Topics.RUN_EVENTS.name(), Consumed.with(Serdes.String(), runEvents));
+        events.filter((runId, event) -> event != null && event.getEnvelope().getRunId().equals(runId))
                 .groupByKey()
                 .aggregate(() -> null,
                         (runId, event, state) -> RunStateReducer.apply(state, event),
                         Materialized.<String, RunState, KeyValueStore<Bytes, byte[]>>as(RUN_STATE_STORE)
                                 .withKeySerde(Serdes.String())
                                 .withValueSerde(RunProcessManager.RUN_STATE_SERDE));
+        events.process(() -> new StallWatchProcessor(stalls, stallCheck), RUN_STATE_STORE)
+                .to(Topics.RUN_EVENTS.name(), Produced.with(Serdes.String(), runEvents));
         return builder.build();
     }
 }

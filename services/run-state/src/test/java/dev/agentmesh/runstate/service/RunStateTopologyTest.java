@@ -22,7 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.agentmesh.run.RunStalled;
+import dev.agentmesh.runstate.StallWatch;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -37,6 +43,9 @@ import static org.junit.jupiter.api.Assertions.*;
 /** The topology as built for production, driven by {@link TopologyTestDriver}. */
 class RunStateTopologyTest {
 
+    static final Instant T0 = Instant.parse("2026-11-23T02:00:00Z");
+    static final Duration STALL_AFTER = Duration.ofMinutes(10);
+
     final Map<String, Object> serde = SerdeSettings.inMemoryStore();
     final MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, serde);
     TopologyTestDriver driver;
@@ -49,7 +58,8 @@ class RunStateTopologyTest {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-state-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        driver = new TopologyTestDriver(TopologyProducer.build(serde), props);
+        driver = new TopologyTestDriver(TopologyProducer.build(serde, new StallWatch(STALL_AFTER,
+                new Envelopes("run-state", "rs-1")), Duration.ofSeconds(5)), props, T0.plusSeconds(60));
         input = driver.createInputTopic(Topics.RUN_EVENTS.name(), new StringSerializer(), new ByteArraySerializer());
         store = driver.getKeyValueStore(TopologyProducer.RUN_STATE_STORE);
     }
@@ -140,5 +150,40 @@ class RunStateTopologyTest {
         input.pipeInput("run-5", codec.encode(stray));
         assertNull(store.get("run-5"));
         assertNull(store.get("run-4"));
+    }
+
+    @Test
+    void aRunSilentPastItsDeadlineIsFlaggedStalledOnceAndItsNextEventClearsIt() {
+        Envelope trigger = new Envelopes("meshctl", "cli", Clock.fixed(T0, ZoneOffset.UTC)).origin("r-silent", "g-1");
+        pipe(List.of(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "/data/credit-g.csv", "credit-g",
+                        List.of("row-validation", "feature-extraction"), Map.of()),
+                RunEvents.completed(new Envelopes("row-validator", "rv-1", Clock.fixed(T0.plusSeconds(3), ZoneOffset.UTC))
+                        .causedBy(trigger, "finished", 40), "row-validation", Map.of("rows.out", 10L), Map.of())));
+        pipe(run("r-done", false));
+        var output = driver.createOutputTopic(Topics.RUN_EVENTS.name(), new StringDeserializer(), new ByteArrayDeserializer());
+        output.readRecordsToList();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        assertEquals(RunStatus.RUNNING, store.get("r-silent").status(), "within its deadline");
+        driver.advanceWallClockTime(Duration.ofMinutes(6));
+        RunState stalled = store.get("r-silent");
+        assertEquals(RunStatus.STALLED, stalled.status());
+        assertEquals("feature-extraction", stalled.stall().stage());
+        assertTrue(stalled.stall().reason().contains("meshctl runs resume r-silent --from feature-extraction"),
+                stalled.stall().reason());
+        assertEquals(RunStatus.COMPLETED, store.get("r-done").status(), "a finished run is never flagged");
+        List<RunEvent> flagged = output.readValuesToList().stream().map(codec::decode)
+                .filter(e -> e.getPayload() instanceof RunStalled).toList();
+        assertEquals(1, flagged.size());
+        assertEquals("r-silent", flagged.get(0).getEnvelope().getRunId());
+
+        driver.advanceWallClockTime(Duration.ofMinutes(20));
+        assertTrue(output.readValuesToList().stream().map(codec::decode).noneMatch(e -> e.getPayload() instanceof RunStalled),
+                "flagged once, not again while it stays stalled");
+
+        Envelopes extractor = new Envelopes("feature-extractor", "fe-1", Clock.fixed(T0.plusSeconds(1900), ZoneOffset.UTC));
+        pipe(List.of(RunEvents.started(extractor.causedBy(trigger, "started", 0), "feature-extraction")));
+        assertEquals(RunStatus.RUNNING, store.get("r-silent").status(), "progress after the flag clears it");
+        assertNull(store.get("r-silent").stall());
     }
 }

@@ -1,0 +1,24 @@
+package dev.agentmesh.meshctl;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.concurrent.Callable;
+
+/** The demo's mesh without its run: the embedded broker and every service, supervised, until Ctrl-C. */
+@Command(name = "up", mixinStandardHelpOptions = true,
+        description = "Start the embedded broker and every service (supervised: a service that exits is restarted) and keep them up.")
+public class UpCommand implements Callable<Integer> {
+
+    @Option(names = "--sweep-budget-ms", defaultValue = "600000",
+            description = "Compute budget of the sweep grant issued for triggered runs (default: ${DEFAULT-VALUE}).")
+    long sweepBudgetMs;
+
+    @Override
+    public Integer call() throws Exception {
+        DemoCommand mesh = new DemoCommand();
+        mesh.sweepBudgetMs = sweepBudgetMs;
+        mesh.meshOnly = true;
+        return mesh.call();
+    }
+}
