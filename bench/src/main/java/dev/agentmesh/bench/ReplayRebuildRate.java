@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
-import dev.agentmesh.runstate.StallWatch;
+import dev.agentmesh.core.StallWatch;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.run.RunEvent;

@@ -2,7 +2,7 @@ package dev.agentmesh.runstate.service;
 
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
-import dev.agentmesh.runstate.StallWatch;
+import dev.agentmesh.core.StallWatch;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;

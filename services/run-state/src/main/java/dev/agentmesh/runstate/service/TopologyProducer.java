@@ -4,7 +4,7 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
-import dev.agentmesh.runstate.StallWatch;
+import dev.agentmesh.core.StallWatch;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.RunProcessManager;

@@ -1,9 +1,11 @@
-package dev.agentmesh.runstate;
+package dev.agentmesh.core;
 
 import dev.agentmesh.common.Envelope;
-import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunStalled;
+import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStatus;
+import dev.agentmesh.runstate.StageState;
 
 import java.time.Duration;
 import java.time.Instant;
