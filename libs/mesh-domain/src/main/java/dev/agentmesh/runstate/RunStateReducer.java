@@ -60,7 +60,8 @@ public final class RunStateReducer {
         List<String> eventIds = List.of(ids);
         TreeMap<String, StageState> stages = new TreeMap<>(state.stages());
         Instant at = envelope.getOccurredAt();
-        Instant lastEventAt = max(state.lastEventAt(), at);
+        // the last time the run made progress: a stall flag is not progress
+        Instant lastEventAt = event.getPayload() instanceof RunStalled ? state.lastEventAt() : max(state.lastEventAt(), at);
 
         String pipeline = state.pipeline();
         String requestedBy = state.requestedBy();

@@ -160,6 +160,19 @@ public final class MeshServices implements AutoCloseable {
     /** Services with a hot loop (training; every row of a run) keep the JIT's optimising compiler, as deployed. */
     static final Set<String> OPTIMISING_COMPILER = Set.of("trainer", "row-validator");
 
+    /** The names of the processes this instance started and has not been told to kill. */
+    public List<String> names() {
+        synchronized (running) {
+            return List.copyOf(running.keySet());
+        }
+    }
+
+    private List<Running> snapshot() {
+        synchronized (running) {
+            return List.copyOf(running.values());
+        }
+    }
+
     public Running get(String service) {
         return running.get(service);
     }
@@ -198,7 +211,7 @@ public final class MeshServices implements AutoCloseable {
     }
 
     /** What the supervisor did: a service exited, and when it was ready again. */
-    public record Restart(String name, int exitCode, int count, Duration downFor) {
+    public record Restart(String name, int exitCode, int count, Duration downFor, Duration startToReady) {
     }
 
     /**
@@ -214,7 +227,7 @@ public final class MeshServices implements AutoCloseable {
             Map<String, Long> backoffMs = new HashMap<>();
             Map<String, Long> upSince = new HashMap<>();
             while (!closing) {
-                for (Running r : List.copyOf(running.values())) {
+                for (Running r : snapshot()) {
                     Launch how = launches.get(r.name());
                     if (closing || how == null) {
                         continue;
@@ -237,12 +250,14 @@ public final class MeshServices implements AutoCloseable {
                         return;
                     }
                     try {
+                        long launched = System.nanoTime();
                         Running again = launch(how);
                         upSince.remove(r.name());
                         restarts.merge(r.name(), 1, Integer::sum);
                         awaitReady(again, Duration.ofMinutes(2));
                         Duration downFor = Duration.ofNanos(System.nanoTime() - down);
-                        restartLog.add(new Restart(r.name(), exit, count, downFor));
+                        restartLog.add(new Restart(r.name(), exit, count, downFor,
+                                Duration.ofNanos(System.nanoTime() - launched)));
                         say.accept("supervisor: " + r.name() + " is ready again after " + downFor.toMillis() + " ms");
                         writeState();
                     } catch (RuntimeException e) {
@@ -269,7 +284,7 @@ public final class MeshServices implements AutoCloseable {
         try {
             Files.createDirectories(workDir);
             List<Map<String, Object>> list = new ArrayList<>();
-            for (Running r : List.copyOf(running.values())) {
+            for (Running r : snapshot()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
                 entry.put("name", r.name());
                 entry.put("service", launches.containsKey(r.name()) ? launches.get(r.name()).service() : r.name());
@@ -290,10 +305,10 @@ public final class MeshServices implements AutoCloseable {
     @Override
     public synchronized void close() {
         closing = true;
-        for (Running r : List.copyOf(running.values())) {
+        for (Running r : snapshot()) {
             r.process().destroy();
         }
-        for (Running r : List.copyOf(running.values())) {
+        for (Running r : snapshot()) {
             try {
                 if (!r.process().waitFor(10, TimeUnit.SECONDS)) {
                     r.process().destroyForcibly();

@@ -730,12 +730,13 @@ class SweepIT {
         // every consumer of the run events dead-letters the huge record by reference; review reports the poison once
         Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> byReference = r -> r.value() == null
                 && "it-huge".equals(TopicProbe.key(r)) && Long.parseLong(TopicProbe.header(r, MeshHeaders.DLQ_SIZE)) >= 700 * 1024;
+        List<String> consumers = List.of("run-state", "sweep-orchestrator", "coordinator", "row-validator", "feature-extractor");
         var dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(), WAIT, seen ->
-                seen.stream().filter(byReference).anyMatch(r -> "run-state".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE)))
-                        && seen.stream().filter(byReference).anyMatch(r -> "sweep-orchestrator".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE)))
+                consumers.stream().allMatch(service -> seen.stream().filter(byReference)
+                        .anyMatch(r -> service.equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))))
                         && seen.stream().anyMatch(r -> Topics.SCHEMAS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC)))
                         && seen.stream().anyMatch(r -> Topics.GRANTS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))));
-        for (String service : List.of("run-state", "sweep-orchestrator", "coordinator", "row-validator", "feature-extractor")) {
+        for (String service : consumers) {
             assertTrue(dead.stream().filter(byReference).anyMatch(r -> service.equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))),
                     service + " dead-lettered the huge record by reference instead of stopping");
         }
@@ -768,17 +769,21 @@ class SweepIT {
     @Order(43)
     void aRunWhoseStageServiceIsDownIsFlaggedStalledForAPersonAndGoesOnWhenTheServiceIsBack() throws Exception {
         services.kill("feature-extractor");
-        Envelope trigger = new Envelopes("meshctl", "it").origin("it-stalled", operatorGrant.getGrantId());
-        publish(RunEvents.triggered(trigger, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
-                Stages.INGEST, Map.of()));
-        RunState stalled = await("it-stalled", s -> s.status() == RunStatus.STALLED, "flagged as stalled");
+        RunState stalled;
+        try {
+            Envelope trigger = new Envelopes("meshctl", "it").origin("it-stalled", operatorGrant.getGrantId());
+            publish(RunEvents.triggered(trigger, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
+                    Stages.INGEST, Map.of()));
+            stalled = await("it-stalled", s -> s.status() == RunStatus.STALLED, "flagged as stalled");
+        } finally {
+            // the service comes back: it takes the hand-off it missed, the run goes on and the flag clears
+            services.start("feature-extractor", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        }
         assertEquals(Stages.FEATURE_EXTRACTION, stalled.stall().stage());
         assertEquals(dev.agentmesh.runstate.StageState.Status.COMPLETED, stalled.stages().get(Stages.ROW_VALIDATION).status(),
                 "row validation had finished");
-        assertTrue(java.time.Duration.between(stalled.lastEventAt(), stalled.stall().at()).compareTo(STALL_AFTER) >= 0);
-
-        // the service comes back: it takes the hand-off it missed, the run goes on and the flag clears
-        services.start("feature-extractor", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        assertTrue(Duration.between(stalled.lastEventAt(), stalled.stall().at()).compareTo(STALL_AFTER) >= 0,
+                stalled.lastEventAt() + " -> " + stalled.stall().at());
         RunState done = awaitTerminal("it-stalled");
         assertEquals(RunStatus.COMPLETED, done.status(), () -> String.valueOf(done));
         assertNull(done.stall());
