@@ -24,17 +24,21 @@ public final class SourcePolicy {
         return new SourcePolicy(null);
     }
 
-    /** Only files under {@code dirs} (those that do not exist allow nothing). */
+    /** Only files under {@code dirs} (resolved when a file is checked; one that does not exist allows nothing). */
     public static SourcePolicy within(List<Path> dirs) {
-        List<Path> roots = new ArrayList<>();
-        for (Path dir : dirs) {
+        return new SourcePolicy(List.copyOf(dirs));
+    }
+
+    private List<Path> realRoots() {
+        List<Path> real = new ArrayList<>();
+        for (Path dir : roots) {
             try {
-                roots.add(dir.toRealPath());
+                real.add(dir.toAbsolutePath().toRealPath());
             } catch (IOException e) {
                 // a configured directory that does not exist allows nothing
             }
         }
-        return new SourcePolicy(List.copyOf(roots));
+        return real;
     }
 
     /**
@@ -53,7 +57,7 @@ public final class SourcePolicy {
         } catch (IOException e) {
             throw new SourceRefusedException("source " + location + " does not exist or is not readable");
         }
-        if (roots.stream().noneMatch(real::startsWith) || !Files.isRegularFile(real)) {
+        if (realRoots().stream().noneMatch(real::startsWith) || !Files.isRegularFile(real)) {
             throw new SourceRefusedException("source " + location + " is not a file under the allowed source directories"
                     + " (mesh.sources.allowed-dirs)");
         }

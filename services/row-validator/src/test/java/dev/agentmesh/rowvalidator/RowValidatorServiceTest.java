@@ -25,7 +25,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -85,7 +84,8 @@ class RowValidatorServiceTest {
     }
 
     @Test
-    void malformedBytesAreDeadLetteredAndTheNextTriggerIsStillProcessed(@TempDir Path dir) {
+    void malformedBytesAreDeadLetteredAndTheNextTriggerIsStillProcessed() {
+        Path dir = sourceDir();
         String bootstrap = EmbeddedKafkaResource.bootstrapServers();
         byte[] garbage = "definitely not avro".getBytes(StandardCharsets.UTF_8);
         TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-bad".getBytes(), garbage);
@@ -226,7 +226,8 @@ class RowValidatorServiceTest {
 
     /** Hostile input of several kinds: each is refused with its reason, nothing else is lost, the service goes on. */
     @Test
-    void hostileRecordsAndSourcesEachFailAloneWithAReasonAndTheServiceGoesOn(@TempDir Path dir) throws Exception {
+    void hostileRecordsAndSourcesEachFailAloneWithAReasonAndTheServiceGoesOn() throws Exception {
+        Path dir = sourceDir();
         String bootstrap = EmbeddedKafkaResource.bootstrapServers();
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
         String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
@@ -296,6 +297,16 @@ class RowValidatorServiceTest {
             assertFalse(failed.getReason().contains("SECRET"), failed.getReason());
         }
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    }
+
+    /** A fresh directory under the test profile's allowed source directory ({@code target/test-sources}). */
+    static Path sourceDir() {
+        try {
+            return java.nio.file.Files.createDirectories(Path.of("target", "test-sources",
+                    java.util.UUID.randomUUID().toString())).toAbsolutePath();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static String sizeKiB(ConsumerRecord<byte[], byte[]> r) {

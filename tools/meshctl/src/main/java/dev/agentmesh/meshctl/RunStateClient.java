@@ -10,19 +10,31 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Reads run state from the run-state service's REST API. */
+/**
+ * Reads run state from the run-state service's REST API, signed in with HTTP Basic as {@code MESH_RUN_STATE_USER}
+ * (default {@code operator}) with {@code MESH_RUN_STATE_PASSWORD} (default: the embedded demo's).
+ */
 final class RunStateClient {
+
+    static final String DEFAULT_USER = "operator";
+    static final String DEFAULT_PASSWORD = "operator-local";
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
+    private final String authorization;
 
     RunStateClient(String baseUrl) {
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        String user = System.getenv().getOrDefault("MESH_RUN_STATE_USER", DEFAULT_USER);
+        String password = System.getenv().getOrDefault("MESH_RUN_STATE_PASSWORD", DEFAULT_PASSWORD);
+        this.authorization = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
 
     Optional<RunState> get(String runId) {
@@ -63,7 +75,8 @@ final class RunStateClient {
 
     private HttpResponse<byte[]> send(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10)).GET().build(),
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10))
+                            .header("Authorization", authorization).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {
             throw new IllegalStateException("run-state at " + baseUrl + " is unreachable: " + e.getMessage(), e);

@@ -42,11 +42,13 @@ class RunStateResourceTest {
             TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-rest".getBytes(), codec.encode(e));
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                given().when().get("/runs/run-rest").then().statusCode(200)
+                given().auth().preemptive().basic("operator", "operator-local").when().get("/runs/run-rest").then().statusCode(200)
                         .body("status", equalTo("COMPLETED"))
                         .body("stages.'row-validation'.counts.'rows.out'", equalTo(998)));
-        given().when().get("/runs").then().statusCode(200).body("runId", hasItem("run-rest"));
-        given().when().get("/runs/no-such-run").then().statusCode(404);
+        given().auth().preemptive().basic("operator", "operator-local").when().get("/runs").then().statusCode(200).body("runId", hasItem("run-rest"));
+        given().auth().preemptive().basic("operator", "operator-local").when().get("/runs/no-such-run").then().statusCode(404);
+        given().when().get("/runs/run-rest").then().statusCode(401);
+        given().auth().preemptive().basic("operator", "wrong").when().get("/runs").then().statusCode(401);
 
         var dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), Duration.ofSeconds(30),
                 seen -> seen.stream().anyMatch(r -> Arrays.equals(garbage, r.value())));
@@ -75,7 +77,7 @@ class RunStateResourceTest {
             TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-costs".getBytes(), codec.encode(e));
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
-                given().when().get("/runs/run-costs/costs").then().statusCode(200)
+                given().auth().preemptive().basic("operator", "operator-local").when().get("/runs/run-costs/costs").then().statusCode(200)
                         .body("find { it.grantId == '" + sweep + "' }.directComputeMs", equalTo(12))
                         .body("find { it.grantId == '" + sweep + "' }.parentGrantId", equalTo(root))
                         .body("find { it.grantId == '" + sweep + "' }.grantee", equalTo("sweep-orchestrator"))
