@@ -1,6 +1,7 @@
 package dev.agentmesh.embedded;
 
 import dev.agentmesh.kafka.TopicAdmin;
+import dev.agentmesh.serde.KafkaTopicSchemaStore;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Uuid;
@@ -232,6 +233,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        KafkaTopicSchemaStore.closeFor(bootstrapServers());
         for (Process p : processes) {
             if (p != null && p.isAlive()) {
                 p.destroyForcibly();
