@@ -222,14 +222,15 @@ public final class MeshServices implements AutoCloseable {
         if (supervisor != null) {
             return;
         }
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        Map<String, Long> backoffMs = new ConcurrentHashMap<>();
+        Map<String, Long> upSince = new ConcurrentHashMap<>();
+        Set<String> restarting = ConcurrentHashMap.newKeySet();
         supervisor = new Thread(() -> {
-            Map<String, Integer> counts = new HashMap<>();
-            Map<String, Long> backoffMs = new HashMap<>();
-            Map<String, Long> upSince = new HashMap<>();
             while (!closing) {
                 for (Running r : snapshot()) {
                     Launch how = launches.get(r.name());
-                    if (closing || how == null) {
+                    if (closing || how == null || restarting.contains(r.name())) {
                         continue;
                     }
                     if (r.process().isAlive()) {
@@ -239,30 +240,38 @@ public final class MeshServices implements AutoCloseable {
                         }
                         continue;
                     }
+                    // each restart on a thread of its own: one slow start never delays another service's
+                    restarting.add(r.name());
+                    upSince.remove(r.name());
                     long down = System.nanoTime();
                     int exit = r.process().exitValue();
                     long wait = backoffMs.merge(r.name(), 1_000L, (a, b) -> Math.min(a * 2, 30_000L));
                     int count = counts.merge(r.name(), 1, Integer::sum);
                     say.accept("supervisor: " + r.name() + " exited with " + exit + "; restarting in " + wait
                             + " ms (restart #" + count + ")");
-                    sleep(wait);
-                    if (closing) {
-                        return;
-                    }
-                    try {
-                        long launched = System.nanoTime();
-                        Running again = launch(how);
-                        upSince.remove(r.name());
-                        restarts.merge(r.name(), 1, Integer::sum);
-                        awaitReady(again, Duration.ofMinutes(2));
-                        Duration downFor = Duration.ofNanos(System.nanoTime() - down);
-                        restartLog.add(new Restart(r.name(), exit, count, downFor,
-                                Duration.ofNanos(System.nanoTime() - launched)));
-                        say.accept("supervisor: " + r.name() + " is ready again after " + downFor.toMillis() + " ms");
-                        writeState();
-                    } catch (RuntimeException e) {
-                        say.accept("supervisor: " + r.name() + " did not come back: " + e.getMessage());
-                    }
+                    Thread restart = new Thread(() -> {
+                        try {
+                            sleep(wait);
+                            if (closing || launches.get(r.name()) == null) {
+                                return;
+                            }
+                            long launched = System.nanoTime();
+                            Running again = launch(how);
+                            restarts.merge(r.name(), 1, Integer::sum);
+                            awaitReady(again, Duration.ofMinutes(2));
+                            Duration downFor = Duration.ofNanos(System.nanoTime() - down);
+                            restartLog.add(new Restart(r.name(), exit, count, downFor,
+                                    Duration.ofNanos(System.nanoTime() - launched)));
+                            say.accept("supervisor: " + r.name() + " is ready again after " + downFor.toMillis() + " ms");
+                            writeState();
+                        } catch (RuntimeException e) {
+                            say.accept("supervisor: " + r.name() + " did not come back: " + e.getMessage());
+                        } finally {
+                            restarting.remove(r.name());
+                        }
+                    }, "mesh-supervisor-" + r.name());
+                    restart.setDaemon(true);
+                    restart.start();
                 }
                 sleep(250);
             }

@@ -163,10 +163,12 @@ class FaultsIT {
             if (kills < KILLS) {
                 List<String> up = services.names().stream()
                         .filter(n -> services.get(n) != null && services.get(n).process().isAlive()).toList();
-                String victim = up.get(random.nextInt(up.size()));
-                services.get(victim).process().destroyForcibly();
-                killsByService.merge(victim, 1, Integer::sum);
-                kills++;
+                if (!up.isEmpty()) {
+                    String victim = up.get(random.nextInt(up.size()));
+                    services.get(victim).process().destroyForcibly();
+                    killsByService.merge(victim, 1, Integer::sum);
+                    kills++;
+                }
             }
             if (brokerRestarts < BROKER_RESTARTS && (kills >= KILLS || kills % killsPerBrokerRestart == 0)) {
                 int node = 1 + brokerRestarts % cluster.size();
