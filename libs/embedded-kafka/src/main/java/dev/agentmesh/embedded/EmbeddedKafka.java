@@ -86,7 +86,8 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalStateException("no " + name + " listener in " + broker.getAdvertisedListeners());
     }
 
-    private static int freePort() {
+    /** A free loopback port (also for the nodes of a {@link KafkaCluster}). */
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {

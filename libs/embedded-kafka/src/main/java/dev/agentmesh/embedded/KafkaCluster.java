@@ -9,7 +9,6 @@ import org.apache.kafka.common.Uuid;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ public final class KafkaCluster implements AutoCloseable {
     /** Starts {@code count} nodes under {@code dir}, waits until all are in the cluster, and creates the mesh's topics. */
     public static KafkaCluster start(int count, Path dir) {
         List<Node> nodes = IntStream.rangeClosed(1, count)
-                .mapToObj(i -> new Node(i, freePort(), freePort(), dir.resolve("node-" + i))).toList();
+                .mapToObj(i -> new Node(i, EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), dir.resolve("node-" + i))).toList();
         KafkaCluster cluster = new KafkaCluster(nodes);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         for (Node node : nodes) {
@@ -220,14 +219,6 @@ public final class KafkaCluster implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.Callback;
 import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.contract.SourcePolicy;
+import dev.agentmesh.kafka.DeadLetter;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
@@ -37,6 +38,7 @@ import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -263,7 +265,12 @@ public class RowValidatorService {
 
         void undecodable(LoggedRecord raw, RuntimeException why) {
             throwIfFailed();
-            dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, raw.value(), undecodableHeaders(runId, raw, why)), onAck);
+            // a copy, or a reference when the raw record is too large to copy: one bad record never fails the stage
+            DeadLetter letter = DeadLetter.of(raw.topic(), raw.partition(), raw.offset(), null, raw.value(), null,
+                    "undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage(), role);
+            Headers headers = letter.headers();
+            headers.add(MeshHeaders.RUN_ID, utf8(runId));
+            dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, letter.value(), headers), onAck);
         }
 
         /** Returns once every row sent is acknowledged; throws if any was not. */
@@ -279,14 +286,6 @@ public class RowValidatorService {
                 throw new IllegalStateException("rows not acknowledged by the broker: " + e.getMessage(), e);
             }
         }
-    }
-
-    private RecordHeaders undecodableHeaders(String runId, LoggedRecord raw, RuntimeException why) {
-        RecordHeaders headers = KafkaRecords.deadLetter(null,
-                "undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage(), raw.topic(),
-                Integer.toString(raw.partition()), Long.toString(raw.offset()), role);
-        headers.add(MeshHeaders.RUN_ID, utf8(runId));
-        return headers;
     }
 
     private RecordHeaders rejectionHeaders(String runId, String source, long rowIndex, String reason,

@@ -1,10 +1,7 @@
 package dev.agentmesh.trainer;
 
-import dev.agentmesh.common.Envelope;
-import dev.agentmesh.grants.ActionRequest;
-import dev.agentmesh.grants.Actions;
+import dev.agentmesh.fanout.SweepControls;
 import dev.agentmesh.grants.Decision;
-import dev.agentmesh.grants.Resources;
 import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
@@ -71,9 +68,7 @@ public class Cancellations {
 
     /** A cancellation must name a grant that may stop work on its run (the review service dead-letters the rest). */
     Decision authorize(SweepControl control) {
-        Envelope envelope = control.getEnvelope();
-        return grants.authorizeStop(new ActionRequest(envelope.getGrantId(), Actions.SPEND_COMPUTE,
-                Resources.run(envelope.getRunId()), envelope.getDelegationDepth(), 0, Instant.now()));
+        return grants.authorizeStop(SweepControls.requiredAuthority(control, Instant.now()));
     }
 
     void apply(SweepControl control) {

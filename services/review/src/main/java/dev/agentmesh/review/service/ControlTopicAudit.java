@@ -1,10 +1,8 @@
 package dev.agentmesh.review.service;
 
 import dev.agentmesh.common.Envelope;
-import dev.agentmesh.grants.ActionRequest;
-import dev.agentmesh.grants.Actions;
+import dev.agentmesh.fanout.SweepControls;
 import dev.agentmesh.grants.Decision;
-import dev.agentmesh.grants.Resources;
 import dev.agentmesh.serde.SchemaStore;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
@@ -70,8 +68,7 @@ public class ControlTopicAudit {
         if (key != null && !key.equals(envelope.getRunId())) {
             return Optional.of("a cancellation keyed " + key + " for run " + envelope.getRunId());
         }
-        Decision decision = grants.authorizeStop(new ActionRequest(envelope.getGrantId(), Actions.SPEND_COMPUTE,
-                Resources.run(envelope.getRunId()), envelope.getDelegationDepth(), 0, Instant.now()));
+        Decision decision = grants.authorizeStop(SweepControls.requiredAuthority(control, Instant.now()));
         return decision.allowed() ? Optional.empty() : Optional.of("unauthorised cancellation: " + decision.reason());
     }
 
