@@ -17,6 +17,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,33 +35,95 @@ public final class DatasetWriter {
     private DatasetWriter() {
     }
 
+    /** Writes rows held in memory, in row order. */
     public static Written write(Path directory, String runId, List<FeatureRow> rows) {
-        try {
-            Files.createDirectories(directory);
-            Map<Split, Path> files = new LinkedHashMap<>();
-            Map<Split, Long> counts = new LinkedHashMap<>();
-            MessageDigest all = MessageDigest.getInstance("SHA-256");
-            byte[] sync = MessageDigest.getInstance("MD5").digest(runId.getBytes(StandardCharsets.UTF_8));
-            for (Split split : Split.values()) {
-                List<FeatureRow> part = new ArrayList<>(rows.stream().filter(r -> r.getSplit() == split).toList());
-                part.sort(Comparator.comparingLong(FeatureRow::getRowIndex));
-                Path file = directory.resolve(fileName(split));
-                try (OutputStream out = Files.newOutputStream(file);
-                     DataFileWriter<DatasetRow> writer = new DataFileWriter<>(new SpecificDatumWriter<>(DatasetRow.class))) {
-                    writer.create(DatasetRow.getClassSchema(), out, sync);
-                    for (FeatureRow row : part) {
-                        writer.append(new DatasetRow(row.getRowIndex(), row.getSplit(), row.getLabel(), row.getFeatures()));
-                    }
+        List<FeatureRow> ordered = new ArrayList<>(rows);
+        ordered.sort(Comparator.comparingLong(FeatureRow::getRowIndex));
+        try (Open open = open(directory, runId)) {
+            ordered.forEach(open::append);
+            return open.finish();
+        }
+    }
+
+    /** Starts a dataset written one row at a time; rows must come in ascending row order (as the log holds them). */
+    public static Open open(Path directory, String runId) {
+        return new Open(directory, runId);
+    }
+
+    /** A dataset being written: one open container file per split. */
+    public static final class Open implements AutoCloseable {
+        private final Path directory;
+        private final Map<Split, Path> files = new LinkedHashMap<>();
+        private final Map<Split, Long> counts = new LinkedHashMap<>();
+        private final Map<Split, Long> lastRow = new EnumMap<>(Split.class);
+        private final Map<Split, DataFileWriter<DatasetRow>> writers = new EnumMap<>(Split.class);
+        private boolean finished;
+
+        private Open(Path directory, String runId) {
+            this.directory = directory;
+            try {
+                Files.createDirectories(directory);
+                byte[] sync = MessageDigest.getInstance("MD5").digest(runId.getBytes(StandardCharsets.UTF_8));
+                for (Split split : Split.values()) {
+                    Path file = directory.resolve(fileName(split));
+                    DataFileWriter<DatasetRow> writer = new DataFileWriter<>(new SpecificDatumWriter<>(DatasetRow.class));
+                    writer.create(DatasetRow.getClassSchema(), Files.newOutputStream(file), sync);
+                    writers.put(split, writer);
+                    files.put(split, file);
+                    counts.put(split, 0L);
                 }
-                files.put(split, file);
-                counts.put(split, (long) part.size());
-                all.update(Files.readAllBytes(file));
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException("cannot write dataset to " + directory, e);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
             }
-            return new Written(directory, files, counts, "sha256:" + HexFormat.of().formatHex(all.digest()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write dataset to " + directory, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        }
+
+        public void append(FeatureRow row) {
+            Split split = row.getSplit();
+            Long last = lastRow.get(split);
+            if (last != null && row.getRowIndex() <= last) {
+                throw new IllegalStateException("row " + row.getRowIndex() + " arrived after row " + last
+                        + ": the dataset is written in row order");
+            }
+            try {
+                writers.get(split).append(new DatasetRow(row.getRowIndex(), split, row.getLabel(), row.getFeatures()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write dataset to " + directory, e);
+            }
+            lastRow.put(split, row.getRowIndex());
+            counts.merge(split, 1L, Long::sum);
+        }
+
+        /** Closes the files and computes the dataset's checksum from the bytes written. */
+        public Written finish() {
+            closeWriters();
+            finished = true;
+            return new Written(directory, new LinkedHashMap<>(files), new LinkedHashMap<>(counts),
+                    checksum(List.copyOf(files.values())));
+        }
+
+        private void closeWriters() {
+            IOException failed = null;
+            for (DataFileWriter<DatasetRow> writer : writers.values()) {
+                try {
+                    writer.close();
+                } catch (IOException e) {
+                    failed = e;
+                }
+            }
+            writers.clear();
+            if (failed != null) {
+                throw new UncheckedIOException("cannot write dataset to " + directory, failed);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!finished) {
+                closeWriters();
+            }
         }
     }
 

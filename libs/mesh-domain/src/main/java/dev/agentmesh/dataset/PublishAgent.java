@@ -9,11 +9,11 @@ import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.features.FeatureStats;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Handoffs;
+import dev.agentmesh.core.Replayable;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.data.Split;
-import dev.agentmesh.dataset.DatasetWriter;
 import dev.agentmesh.run.DatasetPublished;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.StageCompleted;
@@ -30,7 +30,7 @@ public final class PublishAgent {
     public static final String STAGE = Stages.PUBLISH;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record Outcome(RunEvent started, RunEvent published, RunEvent finished) {
+    public record Outcome(RunEvent published, RunEvent finished) {
     }
 
     private final Envelopes envelopes;
@@ -48,6 +48,10 @@ public final class PublishAgent {
         this(envelopes, artifactRoot, LocalArtifactStore.INSTANCE);
     }
 
+    public RunEvent started(RunEvent cause) {
+        return RunEvents.started(envelopes.causedBy(cause.getEnvelope(), "started", 0), STAGE);
+    }
+
     public RunEvent failed(RunEvent cause, String reason) {
         return RunEvents.failed(envelopes.causedBy(cause.getEnvelope(), "finished", 0), STAGE, reason, false);
     }
@@ -57,16 +61,20 @@ public final class PublishAgent {
         return artifactRoot.resolve("datasets").resolve(runId);
     }
 
-    public Outcome handle(RunEvent cause, List<FeatureRow> features) {
+    public Outcome handle(RunEvent cause, Replayable<FeatureRow> features) {
         long t0 = System.nanoTime();
         StageCompleted check = (StageCompleted) cause.getPayload();
         String runId = cause.getEnvelope().getRunId();
-        RunEvent started = RunEvents.started(envelopes.causedBy(cause.getEnvelope(), "started", 0), STAGE);
         try {
             DataContract contract = DataContract.load(Handoffs.contract(check));
             List<String> names = JSON.readValue(check.getAudit().getOrDefault(AuditKeys.FEATURE_NAMES, "[]"),
                     new TypeReference<>() { });
-            DatasetWriter.Written written = DatasetWriter.write(datasetDirectory(runId), runId, features);
+            DatasetWriter.Written written;
+            long rows;
+            try (DatasetWriter.Open open = DatasetWriter.open(datasetDirectory(runId), runId)) {
+                rows = features.forEach(open::append);
+                written = open.finish();
+            }
             String stats = check.getAudit().get(AuditKeys.STANDARDISATION);
             if (stats != null) {
                 FeatureStats.write(written.directory(), FeatureStats.fromJson(stats));
@@ -78,7 +86,7 @@ public final class PublishAgent {
                 splits.put(split.name().toLowerCase(), location + DatasetWriter.fileName(split));
                 counts.put(split.name().toLowerCase(), written.counts().get(split));
             }
-            counts.put(AuditKeys.ROWS_OUT, (long) features.size());
+            counts.put(AuditKeys.ROWS_OUT, rows);
             RunEvent published = new RunEvent(envelopes.causedBy(cause.getEnvelope(), "published", 0),
                     new DatasetPublished(location, written.checksum(), splits, counts, names, contract.label(),
                             contract.positiveLabel()));
@@ -87,9 +95,9 @@ public final class PublishAgent {
             audit.put(AuditKeys.LOCATION, location);
             RunEvent finished = RunEvents.completed(envelopes.causedBy(cause.getEnvelope(), "finished",
                     (System.nanoTime() - t0) / 1_000_000), STAGE, counts, audit, Handoffs.next(check, 0));
-            return new Outcome(started, published, finished);
+            return new Outcome(published, finished);
         } catch (Exception e) {
-            return new Outcome(started, null, failed(cause, "publishing failed: " + e.getMessage()));
+            return new Outcome(null, failed(cause, "publishing failed: " + e.getMessage()));
         }
     }
 }

@@ -26,6 +26,54 @@ public final class FeatureCheck {
 
     public static Result check(DataContract contract, List<String> featureNames, Counts counts,
                                Iterable<double[]> vectors, Iterable<String> labels) {
+        Rows rows = new Rows(contract, featureNames.size());
+        vectors.forEach(rows::vector);
+        labels.forEach(rows::label);
+        return check(contract, featureNames, counts, rows);
+    }
+
+    /** The per-row part of the check, one row at a time, so a run of any size is checked in bounded memory. */
+    public static final class Rows {
+        private final int width;
+        private final List<String> allowedLabels;
+        private long badVectors;
+        private long badLabels;
+        private long seen;
+
+        public Rows(DataContract contract, int width) {
+            this.width = width;
+            DataContract.Column label = contract.columnsByName().get(contract.label());
+            this.allowedLabels = label == null ? null : label.allowed();
+        }
+
+        public void add(double[] vector, String label) {
+            vector(vector);
+            label(label);
+            seen++;
+        }
+
+        public long seen() {
+            return seen;
+        }
+
+        void vector(double[] v) {
+            boolean bad = v.length != width;
+            for (int i = 0; !bad && i < v.length; i++) {
+                bad = !Double.isFinite(v[i]);
+            }
+            if (bad) {
+                badVectors++;
+            }
+        }
+
+        void label(String l) {
+            if (allowedLabels != null && !allowedLabels.contains(l)) {
+                badLabels++;
+            }
+        }
+    }
+
+    public static Result check(DataContract contract, List<String> featureNames, Counts counts, Rows rows) {
         List<String> problems = new ArrayList<>();
         List<String> expected = FeatureSchema.expectedNames(contract);
         if (!expected.equals(featureNames)) {
@@ -44,28 +92,11 @@ public final class FeatureCheck {
             problems.add("feature-extraction reported " + counts.rowsExtracted() + " rows but " + counts.featureRowsSeen()
                     + " are on the topic");
         }
-        long badVectors = 0;
-        for (double[] v : vectors) {
-            boolean bad = v.length != featureNames.size();
-            for (int i = 0; !bad && i < v.length; i++) {
-                bad = !Double.isFinite(v[i]);
-            }
-            if (bad) {
-                badVectors++;
-            }
+        if (rows.badVectors > 0) {
+            problems.add(rows.badVectors + " feature vectors have the wrong length or non-finite values");
         }
-        if (badVectors > 0) {
-            problems.add(badVectors + " feature vectors have the wrong length or non-finite values");
-        }
-        DataContract.Column label = contract.columnsByName().get(contract.label());
-        long badLabels = 0;
-        for (String l : labels) {
-            if (label != null && label.allowed() != null && !label.allowed().contains(l)) {
-                badLabels++;
-            }
-        }
-        if (badLabels > 0) {
-            problems.add(badLabels + " rows have a label outside " + label.allowed());
+        if (rows.badLabels > 0) {
+            problems.add(rows.badLabels + " rows have a label outside " + rows.allowedLabels);
         }
         return new Result(problems.isEmpty(), problems);
     }

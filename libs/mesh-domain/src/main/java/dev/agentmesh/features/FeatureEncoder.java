@@ -11,6 +11,9 @@ import java.util.Map;
 /**
  * Turns clean rows into features: one-hot for category columns, standardisation for numeric columns with mean and
  * standard deviation taken from the training split only, so nothing leaks from validation or test.
+ *
+ * <p>Two passes, so no run is ever held whole: {@link #fit()} sees every row once and fixes the standardisation;
+ * {@link Fitted#encode(Row)} then turns one row at a time into its features.
  */
 public final class FeatureEncoder {
 
@@ -25,45 +28,85 @@ public final class FeatureEncoder {
 
     private final DataContract contract;
     private final SplitRule splitRule;
+    private final List<DataContract.Column> numeric = new ArrayList<>();
 
     public FeatureEncoder(DataContract contract) {
         this.contract = contract;
         this.splitRule = SplitRule.of(contract);
-    }
-
-    public Result encode(List<Row> rows) {
-        Map<Long, Split> splits = new LinkedHashMap<>();
-        rows.forEach(r -> splits.put(r.rowIndex(), splitRule.assign(r.rowIndex())));
-
-        Map<String, double[]> standardisation = new LinkedHashMap<>();
         for (DataContract.Column column : contract.columns()) {
             if (!column.name().equals(contract.label())
                     && (column.type() == DataContract.Type.INTEGER || column.type() == DataContract.Type.NUMBER)) {
-                double sum = 0;
-                double sumSq = 0;
-                long n = 0;
-                for (Row r : rows) {
-                    if (splits.get(r.rowIndex()) == Split.TRAIN) {
-                        double x = Double.parseDouble(r.values().get(column.name()).trim());
-                        sum += x;
-                        sumSq += x * x;
-                        n++;
-                    }
-                }
-                if (n == 0) {
-                    throw new IllegalArgumentException("no training rows to fit '" + column.name() + "' on");
-                }
-                double mean = sum / n;
-                double std = Math.sqrt(Math.max(0, sumSq / n - mean * mean));
-                standardisation.put(column.name(), new double[]{mean, std == 0 ? 1 : std});
+                numeric.add(column);
             }
         }
+    }
 
-        List<String> names = FeatureSchema.expectedNames(contract);
+    /** Both passes over rows held in memory (small runs, tests, the local dataset). */
+    public Result encode(List<Row> rows) {
+        Fit fit = fit();
+        rows.forEach(fit::add);
+        Fitted fitted = fit.fitted();
         List<Encoded> encoded = new ArrayList<>(rows.size());
-        Map<Split, Long> counts = new LinkedHashMap<>();
-        for (Row r : rows) {
-            double[] features = new double[names.size()];
+        rows.forEach(r -> encoded.add(fitted.encode(r)));
+        return new Result(fitted.schema(), encoded, fitted.countsBySplit());
+    }
+
+    public Fit fit() {
+        return new Fit();
+    }
+
+    /** The first pass: sums over the training rows of every numeric column. */
+    public final class Fit {
+        private final double[] sum = new double[numeric.size()];
+        private final double[] sumSq = new double[numeric.size()];
+        private long trainRows;
+
+        public void add(Row row) {
+            if (splitRule.assign(row.rowIndex()) != Split.TRAIN) {
+                return;
+            }
+            for (int c = 0; c < numeric.size(); c++) {
+                double x = Double.parseDouble(row.values().get(numeric.get(c).name()).trim());
+                sum[c] += x;
+                sumSq[c] += x * x;
+            }
+            trainRows++;
+        }
+
+        public Fitted fitted() {
+            Map<String, double[]> standardisation = new LinkedHashMap<>();
+            for (int c = 0; c < numeric.size(); c++) {
+                if (trainRows == 0) {
+                    throw new IllegalArgumentException("no training rows to fit '" + numeric.get(c).name() + "' on");
+                }
+                double mean = sum[c] / trainRows;
+                double std = Math.sqrt(Math.max(0, sumSq[c] / trainRows - mean * mean));
+                standardisation.put(numeric.get(c).name(), new double[]{mean, std == 0 ? 1 : std});
+            }
+            return new Fitted(new FeatureSchema(FeatureSchema.expectedNames(contract), contract.label(),
+                    contract.positiveLabel(), standardisation));
+        }
+    }
+
+    /** The second pass: one row in, its features out; counts rows per split as it goes. */
+    public final class Fitted {
+        private final FeatureSchema schema;
+        private final Map<Split, Long> counts = new LinkedHashMap<>();
+
+        private Fitted(FeatureSchema schema) {
+            this.schema = schema;
+        }
+
+        public FeatureSchema schema() {
+            return schema;
+        }
+
+        public Map<Split, Long> countsBySplit() {
+            return counts;
+        }
+
+        public Encoded encode(Row r) {
+            double[] features = new double[schema.names().size()];
             int i = 0;
             for (DataContract.Column column : contract.columns()) {
                 if (column.name().equals(contract.label())) {
@@ -77,18 +120,16 @@ public final class FeatureEncoder {
                         }
                     }
                     case INTEGER, NUMBER -> {
-                        double[] ms = standardisation.get(column.name());
+                        double[] ms = schema.standardisation().get(column.name());
                         features[i++] = (Double.parseDouble(value.trim()) - ms[0]) / ms[1];
                     }
                     case STRING -> {
                     }
                 }
             }
-            Split split = splits.get(r.rowIndex());
+            Split split = splitRule.assign(r.rowIndex());
             counts.merge(split, 1L, Long::sum);
-            encoded.add(new Encoded(r.rowIndex(), split, r.values().get(contract.label()).trim(), features));
+            return new Encoded(r.rowIndex(), split, r.values().get(contract.label()).trim(), features);
         }
-        return new Result(new FeatureSchema(names, contract.label(), contract.positiveLabel(), standardisation),
-                encoded, counts);
     }
 }

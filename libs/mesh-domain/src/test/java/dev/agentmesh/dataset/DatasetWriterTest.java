@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -58,5 +59,27 @@ class DatasetWriterTest {
         List<FeatureRow> changed = rows();
         changed.get(0).setLabel("good");
         assertNotEquals(DatasetWriter.write(a, "run-1", rows()).checksum(), DatasetWriter.write(b, "run-1", changed).checksum());
+    }
+
+    @Test
+    void rowsStreamedInLogOrderGiveTheSameBytesAsRowsWrittenFromMemory(@TempDir Path a, @TempDir Path b) {
+        List<FeatureRow> ascending = new ArrayList<>(rows());
+        Collections.reverse(ascending);
+        DatasetWriter.Written streamed;
+        try (DatasetWriter.Open open = DatasetWriter.open(a, "run-1")) {
+            ascending.forEach(open::append);
+            streamed = open.finish();
+        }
+        assertEquals(DatasetWriter.write(b, "run-1", rows()).checksum(), streamed.checksum());
+    }
+
+    @Test
+    void aRowOutOfOrderIsRefusedRatherThanWrittenOutOfPlace(@TempDir Path dir) {
+        try (DatasetWriter.Open open = DatasetWriter.open(dir, "run-1")) {
+            List<FeatureRow> descending = rows();
+            open.append(descending.get(5));
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> open.append(descending.get(6)));
+            assertTrue(refused.getMessage().contains("row order"), refused.getMessage());
+        }
     }
 }

@@ -4,6 +4,9 @@ import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunRecords;
+import dev.agentmesh.core.Replayable;
+import jakarta.annotation.PreDestroy;
+import java.util.function.Consumer;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.topics.Topic;
 import org.apache.avro.specific.SpecificRecord;
@@ -35,27 +38,37 @@ public class StageSupport {
 
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
     private static final int BATCH = 500;
+    private static final Duration INPUT_TIMEOUT = Duration.ofSeconds(60);
 
     private final GrantGate grants;
     private final MeshCodecs codecs;
-    private final String bootstrapServers;
+    private final RunRecords input;
 
+    /** One input reader per run handled at once: as many as the run-events channel has consumers. */
     public StageSupport(GrantGate grants, MeshCodecs codecs,
-                        @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+                        @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
+                        @ConfigProperty(name = "mp.messaging.incoming.run-events.concurrency", defaultValue = "1")
+                        int concurrency) {
         this.grants = grants;
         this.codecs = codecs;
-        this.bootstrapServers = bootstrapServers;
+        this.input = new RunRecords(bootstrapServers, Math.max(1, concurrency));
+    }
+
+    @PreDestroy
+    void close() {
+        input.close();
     }
 
     /**
      * The common start of a stage that follows {@code previous}: if {@code event} is that stage's completion in a
-     * plan that includes {@code stage}, checks the grant and reads the run's input records from {@code topic}
-     * ({@code expectedCountKey} in the completion's counts says how many). A refused grant reports the stage failed
-     * and throws, so the event is dead-lettered; unreadable input reports the stage failed.
+     * plan that includes {@code stage}, checks the grant and gives the run's input records in {@code topic}
+     * ({@code expectedCountKey} in the completion's counts says how many) as a stream read from the log on each pass.
+     * A refused grant reports the stage failed and throws, so the event is dead-lettered. Input that cannot be read
+     * fails the pass reading it (the agent reports the stage failed with the reason).
      *
      * @return the input records, or empty when there is nothing (more) for this stage to do
      */
-    public <V extends SpecificRecord> Optional<List<V>> begin(RunEvent event, String previous, String stage,
+    public <V extends SpecificRecord> Optional<Replayable<V>> begin(RunEvent event, String previous, String stage,
                                                               Topic<String, V> topic, MeshCodec<V> codec,
                                                               String expectedCountKey, ToLongFunction<V> identity,
                                                               Function<String, RunEvent> failed,
@@ -72,13 +85,7 @@ public class StageSupport {
         }
         long expected = Handoffs.records(completion.get(), expectedCountKey);
         Instant since = Handoffs.triggeredAt(completion.get(), event.getEnvelope().getOccurredAt());
-        try {
-            return Optional.of(RunRecords.read(bootstrapServers, topic, codec, runId, since, expected, identity,
-                    Duration.ofSeconds(60)));
-        } catch (RuntimeException e) {
-            send(runEventsOut, failed.apply("cannot read the run's records from " + topic.name() + ": " + e.getMessage()));
-            return Optional.empty();
-        }
+        return Optional.of(input.of(topic, codec, runId, since, expected, identity, INPUT_TIMEOUT));
     }
 
     /** The completion of {@code previous} in a run whose plan includes {@code stage}, if {@code event} is one. */
@@ -121,16 +128,33 @@ public class StageSupport {
         emitter.sendMessage(message(key, value, null)).await().atMost(SEND_TIMEOUT);
     }
 
-    /** Sends in bounded batches, waiting for the broker's acknowledgement of each batch. */
-    public void sendAll(MutinyEmitter<byte[]> emitter, String key, List<byte[]> values) {
-        List<Uni<Void>> pending = new ArrayList<>();
-        for (byte[] value : values) {
+    /** Sends one run's records in bounded batches, waiting for the broker's acknowledgement of each batch. */
+    public Batch batch(MutinyEmitter<byte[]> emitter, String key) {
+        return new Batch(emitter, key);
+    }
+
+    public static final class Batch implements Consumer<byte[]> {
+        private final MutinyEmitter<byte[]> emitter;
+        private final String key;
+        private final List<Uni<Void>> pending = new ArrayList<>();
+
+        private Batch(MutinyEmitter<byte[]> emitter, String key) {
+            this.emitter = emitter;
+            this.key = key;
+        }
+
+        @Override
+        public void accept(byte[] value) {
             pending.add(emitter.sendMessage(message(key, value, null)));
             if (pending.size() >= BATCH) {
                 await(pending);
             }
         }
-        await(pending);
+
+        /** Waits until everything sent so far is acknowledged. */
+        public void flush() {
+            await(pending);
+        }
     }
 
     private static void await(List<Uni<Void>> pending) {

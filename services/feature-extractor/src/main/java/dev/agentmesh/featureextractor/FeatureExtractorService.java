@@ -20,7 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
-import java.util.List;
+import dev.agentmesh.core.Replayable;
 import java.util.Optional;
 
 /** Thin Kafka shell around {@link FeatureExtractionAgent}. */
@@ -53,18 +53,18 @@ public class FeatureExtractorService {
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
-        Optional<List<DataRow>> input = stage.begin(event, Stages.ROW_VALIDATION, FeatureExtractionAgent.STAGE,
+        Optional<Replayable<DataRow>> input = stage.begin(event, Stages.ROW_VALIDATION, FeatureExtractionAgent.STAGE,
                 Topics.ROWS_VALIDATED, codecs.rows(), AuditKeys.ROWS_OUT,
                 DataRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
             return;
         }
         String runId = event.getEnvelope().getRunId();
-        List<DataRow> rows = input.get();
-        FeatureExtractionAgent.Outcome outcome = agent.handle(event, rows);
-        stage.send(runEventsOut, outcome.started());
-        stage.sendAll(featuresOut, runId, outcome.features().stream().map(codecs.features()::encode).toList());
-        stage.send(runEventsOut, outcome.finished());
-        LOG.infof("run %s: %d feature rows", runId, outcome.features().size());
+        stage.send(runEventsOut, agent.started(event));
+        StageSupport.Batch features = stage.batch(featuresOut, runId);
+        RunEvent finished = agent.extract(event, input.get(), row -> features.accept(codecs.features().encode(row)));
+        features.flush();
+        stage.send(runEventsOut, finished);
+        LOG.infof("run %s: %s", runId, finished.getPayload());
     }
 }

@@ -20,7 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import java.util.List;
+import dev.agentmesh.core.Replayable;
 import java.util.Optional;
 
 /** Thin Kafka shell around {@link PublishAgent}. */
@@ -51,16 +51,15 @@ public class PublisherService {
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
-        Optional<List<FeatureRow>> input = stage.begin(event, Stages.SCHEMA_CHECK, PublishAgent.STAGE,
+        Optional<Replayable<FeatureRow>> input = stage.begin(event, Stages.SCHEMA_CHECK, PublishAgent.STAGE,
                 Topics.FEATURES, codecs.features(), "feature.rows.checked",
                 FeatureRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
             return;
         }
         String runId = event.getEnvelope().getRunId();
-        List<FeatureRow> features = input.get();
-        PublishAgent.Outcome outcome = agent.handle(event, features);
-        stage.send(runEventsOut, outcome.started());
+        stage.send(runEventsOut, agent.started(event));
+        PublishAgent.Outcome outcome = agent.handle(event, input.get());
         if (outcome.published() != null) {
             stage.send(runEventsOut, outcome.published());
         }

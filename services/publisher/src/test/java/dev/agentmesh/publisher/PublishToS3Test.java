@@ -6,6 +6,7 @@ import dev.agentmesh.common.Envelope;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.AuditKeys;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Replayable;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.data.FeatureRow;
@@ -60,7 +61,7 @@ class PublishToS3Test {
                             AuditKeys.FEATURE_NAMES, JSON.writeValueAsString(encoded.schema().names()),
                             AuditKeys.STANDARDISATION, FeatureStats.toJson(encoded.schema().standardisation())));
 
-            PublishAgent.Outcome outcome = agent.handle(checked, features);
+            PublishAgent.Outcome outcome = agent.handle(checked, Replayable.of(features));
             DatasetPublished published = (DatasetPublished) outcome.published().getPayload();
             assertEquals("s3://nightly-artifacts/datasets/run-s3/", published.getLocation());
             assertEquals("s3://nightly-artifacts/datasets/run-s3/train.avro", published.getSplits().get("train"));

@@ -19,7 +19,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import java.util.List;
+import dev.agentmesh.core.Replayable;
 import java.util.Optional;
 
 /** Thin Kafka shell around {@link SchemaCheckAgent}. */
@@ -48,16 +48,15 @@ public class SchemaCheckerService {
     @Blocking
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
         RunEvent event = codecs.runEvents().decode(record.value());
-        Optional<List<FeatureRow>> input = stage.begin(event, Stages.FEATURE_EXTRACTION, SchemaCheckAgent.STAGE,
+        Optional<Replayable<FeatureRow>> input = stage.begin(event, Stages.FEATURE_EXTRACTION, SchemaCheckAgent.STAGE,
                 Topics.FEATURES, codecs.features(), AuditKeys.ROWS_OUT,
                 FeatureRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
             return;
         }
         String runId = event.getEnvelope().getRunId();
-        List<FeatureRow> features = input.get();
-        SchemaCheckAgent.Outcome outcome = agent.handle(event, features);
-        stage.send(runEventsOut, outcome.started());
+        stage.send(runEventsOut, agent.started(event));
+        SchemaCheckAgent.Outcome outcome = agent.handle(event, input.get());
         stage.send(runEventsOut, outcome.finished());
         LOG.infof("run %s: schema check %s", runId, outcome.result().summary());
     }
