@@ -44,6 +44,7 @@ public class GrantGate {
     private final String misconfiguration;
     private final TopicTail tail;
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
+    private final ThreadLocal<Boolean> inBatch = ThreadLocal.withInitial(() -> false);
 
     public GrantGate(MeshCodecs codecs, MeterRegistry metrics,
                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -80,6 +81,23 @@ public class GrantGate {
         if (!applied.allowed()) {
             refusals.put(record.partition() + "@" + record.offset(), applied.reason());
             LOG.warnf("grant event %d@%d refused: %s", record.partition(), record.offset(), applied.reason());
+        }
+    }
+
+    /**
+     * Runs many decisions against one barrier (a process manager's tick over all its runs): the ledger is caught up
+     * once, before them, instead of once per decision. A grant event written while they run is seen by the next batch.
+     */
+    public void batch(Runnable decisions) {
+        if (ledger != null) {
+            tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+        }
+        boolean outer = inBatch.get();
+        inBatch.set(true);
+        try {
+            decisions.run();
+        } finally {
+            inBatch.set(outer);
         }
     }
 
@@ -200,6 +218,9 @@ public class GrantGate {
      * readable moments after that work does, so a grant the ledger does not know yet gets a short grace.
      */
     private void catchUp(String grantId) {
+        if (inBatch.get() && (grantId == null || known(grantId))) {
+            return;
+        }
         tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
         long until = System.nanoTime() + UNKNOWN_GRANT_GRACE.toNanos();
         while (grantId != null && !known(grantId) && System.nanoTime() < until) {

@@ -105,11 +105,13 @@ public class CoordinatorService implements RunWorker {
 
     @Override
     public void tick(ActiveRuns runs, Outbox out) {
-        for (RunState state : runs.all()) {
-            if (state.gate() != null && !state.gate().requested().isEmpty() && state.gate().decision() == null) {
-                act(state, runs, out);
+        grants.batch(() -> {
+            for (RunState state : runs.all()) {
+                if (state.gate() != null && !state.gate().requested().isEmpty() && state.gate().decision() == null) {
+                    act(state, runs, out);
+                }
             }
-        }
+        });
     }
 
     private void act(RunState state, ActiveRuns runs, Outbox out) {

@@ -100,11 +100,13 @@ public class SweepOrchestratorService implements RunWorker {
 
     @Override
     public void tick(ActiveRuns runs, Outbox out) {
-        for (RunState state : runs.all()) {
-            if (state.sweep() != null && state.sweep().plannedBy() != null && !state.sweep().finished()) {
-                act(state, runs, out);
+        grants.batch(() -> {
+            for (RunState state : runs.all()) {
+                if (state.sweep() != null && state.sweep().plannedBy() != null && !state.sweep().finished()) {
+                    act(state, runs, out);
+                }
             }
-        }
+        });
     }
 
     private void act(RunState state, ActiveRuns runs, Outbox out) {
