@@ -101,9 +101,15 @@ public final class MeshServices implements AutoCloseable {
     /** Starts the processes of several services at once, then waits for each to be ready. */
     public List<Running> startAll(List<String> services, String bootstrap, Map<String, Map<String, String>> configByService,
                                   Duration readyWithin) {
+        return startAll(services, "", bootstrap, configByService, readyWithin);
+    }
+
+    /** Starts one more instance of each of several services, named {@code <service><suffix>}, and waits for them. */
+    public List<Running> startAll(List<String> services, String suffix, String bootstrap,
+                                  Map<String, Map<String, String>> configByService, Duration readyWithin) {
         List<Running> started = new ArrayList<>();
         for (String service : services) {
-            started.add(launch(service, service, bootstrap, configByService.getOrDefault(service, Map.of())));
+            started.add(launch(service, service + suffix, bootstrap, configByService.getOrDefault(service, Map.of())));
         }
         started.forEach(r -> awaitReady(r, readyWithin));
         return started;

@@ -64,7 +64,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FaultsIT {
 
     static final Path ROOT = MeshServices.repoRoot();
-    static final Path CREDIT_G = ROOT.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
     static final Path WORK = ROOT.resolve("tools/meshctl/target/faults-it-" + ProcessHandle.current().pid());
     static final Path KEYS = WORK.resolve("keys");
 
@@ -78,6 +77,7 @@ class FaultsIT {
     static MeshServices services;
     static RunStateClient runState;
     static GrantIssued operatorGrant;
+    static NightlyRuns nightly;
     static final List<String> said = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
@@ -95,11 +95,8 @@ class FaultsIT {
         services.supervise(said::add);
         operatorGrant = PrincipalTools.issueNightlyGrant(bootstrap, KEYS);
         runState = new RunStateClient(services.get("run-state").url());
-        Files.createDirectories(WORK.resolve("grids"));
-        Files.writeString(WORK.resolve("grids/faults.yaml"), "name: faults\narchitectures: [{name: logistic, kind: logistic}]\n"
-                + "learning_rates: [0.03, 0.1]\nbatch_sizes: [32, 64]\nepochs: 3\nseed: 42\npolicy: {max_concurrency: 2,"
-                + " cell_timeout: PT60S, max_attempts: 3, min_successes: 4, on_partial: fail, mode: gather,"
-                + " cell_cost_estimate_ms: 100}\n");
+        nightly = new NightlyRuns(bootstrap, KEYS, operatorGrant, WORK,
+                new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap)));
     }
 
     @AfterAll
@@ -112,24 +109,6 @@ class FaultsIT {
         }
     }
 
-    static String trigger(int n, MeshCodec<RunEvent> events) {
-        String runId = "fault-" + n;
-        String bootstrap = cluster.bootstrapServers();
-        Map<String, String> parameters = new HashMap<>();
-        parameters.put(SweepDecider.PARAM_GRID, WORK.resolve("grids/faults.yaml").toString());
-        parameters.put(SweepDecider.PARAM_SEED, "42");
-        parameters.put(SweepDecider.PARAM_GRANT, PrincipalTools.issueSweepGrant(bootstrap, KEYS, operatorGrant,
-                "run:" + runId, 600_000).getGrantId());
-        parameters.put(GateDecider.PARAM_GRANT, PrincipalTools.issueGateGrant(bootstrap, KEYS, operatorGrant,
-                "run:" + runId).getGrantId());
-        Envelope origin = new Envelopes("meshctl", "faults-it").origin(runId, operatorGrant.getGrantId());
-        RunEvent trigger = RunEvents.triggered(origin, "nightly", "faults-it", SourceKind.CSV, CREDIT_G.toString(),
-                "credit-g", Stages.NIGHTLY, parameters);
-        dev.agentmesh.testing.TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), runId.getBytes(StandardCharsets.UTF_8),
-                events.encode(trigger));
-        return runId;
-    }
-
     static Optional<RunState> state(String runId) {
         try {
             return runState.get(runId);
@@ -138,14 +117,9 @@ class FaultsIT {
         }
     }
 
-    static boolean settled(RunState s) {
-        return s.status().terminal() || s.status() == RunStatus.AWAITING_PRINCIPAL;
-    }
-
     @Test
     void everyRunEndsAndEveryEffectHappensOnceThroughServiceKillsAndBrokerRestarts() throws Exception {
         String bootstrap = cluster.bootstrapServers();
-        MeshCodec<RunEvent> events = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
         Random random = new Random(42);
         List<String> runs = new ArrayList<>();
         Map<String, Integer> killsByService = new TreeMap<>();
@@ -155,9 +129,9 @@ class FaultsIT {
         int killsPerBrokerRestart = Math.max(1, KILLS / Math.max(1, BROKER_RESTARTS));
         long started = System.nanoTime();
         while (kills < KILLS || brokerRestarts < BROKER_RESTARTS) {
-            long inFlight = runs.stream().filter(r -> state(r).map(s -> !settled(s)).orElse(true)).count();
+            long inFlight = runs.stream().filter(r -> state(r).map(s -> !NightlyRuns.settled(s)).orElse(true)).count();
             while (inFlight++ < IN_FLIGHT) {
-                runs.add(trigger(runs.size() + 1, events));
+                runs.add(nightly.trigger("fault-" + (runs.size() + 1)));
             }
             MeshServices.sleep(KILL_EVERY.toMillis());
             if (kills < KILLS) {
@@ -188,7 +162,7 @@ class FaultsIT {
         while (System.nanoTime() < deadline && finals.size() < runs.size()) {
             for (String run : runs) {
                 if (!finals.containsKey(run)) {
-                    state(run).filter(FaultsIT::settled).ifPresent(s -> finals.put(run, s));
+                    state(run).filter(NightlyRuns::settled).ifPresent(s -> finals.put(run, s));
                 }
             }
             MeshServices.sleep(500);
