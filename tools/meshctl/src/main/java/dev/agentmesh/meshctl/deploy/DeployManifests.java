@@ -262,6 +262,9 @@ public final class DeployManifests {
         if (name.equals("sweep-orchestrator")) {
             env.add(Map.of("name", "MESH_GRANTS_AGENT_KEYS_DIR", "value", "/keys"));
         }
+        if (s.advertisesItself()) {
+            env.add(Map.of("name", "MESH_ADVERTISED_HOST", "valueFrom", Map.of("fieldRef", Map.of("fieldPath", "status.podIP"))));
+        }
         container.put("env", env);
         container.put("resources", trainer ? resources("500m", "1Gi", "2", "2Gi") : resources("100m", "384Mi", "1", "768Mi"));
         container.put("readinessProbe", probe("/q/health/ready", 5));

@@ -22,9 +22,11 @@ import java.util.stream.Collectors;
  * consume and produce, its consumer groups, a Kafka Streams application id, and the topics it reads with plain
  * consumers ({@code mesh.kafka.direct-reads}) or writes with plain producers ({@code mesh.kafka.direct-writes}). Every service also reads {@code mesh.grants} and uses
  * {@code mesh.schemas} (the grant ledger and the embedded schema store). ACLs are derived from this, nothing else.
+ * A service that advertises itself to its peers ({@code kafka-streams.application.server}: interactive queries) is
+ * given its pod's address.
  */
 public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<String> writes, SortedSet<String> groups,
-                            String streamsApplicationId, boolean usesArtifacts) {
+                            String streamsApplicationId, boolean usesArtifacts, boolean advertisesItself) {
 
     private static final Pattern TOPIC_REF = Pattern.compile("\\$\\{(mesh\\.topics\\.[^}]+)}");
     private static final Map<String, String> BY_CONFIG_KEY = Topics.ALL.stream()
@@ -72,7 +74,7 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
             writes.add(Topics.SCHEMAS.name()); // a producer registers the schemas it writes with
         }
         return new ServiceAccess(serviceDir.getFileName().toString(), reads, writes, groups, streams,
-                p.containsKey("mesh.artifacts.dir"));
+                p.containsKey("mesh.artifacts.dir"), p.containsKey("kafka-streams.application.server"));
     }
 
     static SortedSet<String> resolve(String value) {
