@@ -32,6 +32,7 @@ public final class DeployManifests {
     public static final String IMAGE_PREFIX = "agentmesh/";
     public static final String ARTIFACTS_CLAIM = "mesh-artifacts";
     public static final int HTTP_PORT = 8080;
+    static final int REPLICAS = 2;
     static final String PART_OF = "agent-mesh";
 
     static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
@@ -288,16 +289,14 @@ public final class DeployManifests {
             container.put("volumeMounts", mounts);
         }
         Map<String, Object> deployment = resource("apps/v1", "Deployment", name, Map.of("app.kubernetes.io/name", name));
-        int replicas = name.equals("run-state") ? 2 : 1;
-        deployment.put("spec", deploymentSpec(name, replicas, name, List.of(container), volumes));
+        // Every role runs as two instances (ScaleOutIT shows two of each share the work and survive losing one).
+        deployment.put("spec", deploymentSpec(name, REPLICAS, name, List.of(container), volumes));
         out.add(deployment);
         out.add(service(name));
-        out.add(networkPolicy(name));
-        if (name.equals("run-state") || trainer) {
-            Map<String, Object> pdb = resource("policy/v1", "PodDisruptionBudget", name, Map.of());
-            pdb.put("spec", Map.of("minAvailable", 1, "selector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name))));
-            out.add(pdb);
-        }
+        out.add(networkPolicy(name, s.advertisesItself()));
+        Map<String, Object> pdb = resource("policy/v1", "PodDisruptionBudget", name, Map.of());
+        pdb.put("spec", Map.of("minAvailable", 1, "selector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name))));
+        out.add(pdb);
         if (trainer) {
             out.addAll(trainerScaling(s));
         }
@@ -361,8 +360,8 @@ public final class DeployManifests {
         return svc;
     }
 
-    /** In: HTTP from pods of the mesh (and Prometheus). Out: Kafka, the registry, DNS. */
-    static Map<String, Object> networkPolicy(String name) {
+    /** In: HTTP from pods of the mesh (and Prometheus). Out: Kafka, the registry, DNS, and its peers' HTTP if it asks them. */
+    static Map<String, Object> networkPolicy(String name, boolean asksPeers) {
         Map<String, Object> np = resource("networking.k8s.io/v1", "NetworkPolicy", name, Map.of());
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name)));
@@ -371,13 +370,18 @@ public final class DeployManifests {
                 "from", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/part-of", PART_OF))),
                         Map.of("namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "monitoring")))),
                 "ports", List.of(Map.of("port", HTTP_PORT, "protocol", "TCP")))));
-        spec.put("egress", List.of(
+        List<Map<String, Object>> egress = new ArrayList<>(List.of(
                 Map.of("to", List.of(Map.of("namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "kafka")))),
                         "ports", List.of(Map.of("port", 9092, "protocol", "TCP"), Map.of("port", 9093, "protocol", "TCP"))),
                 Map.of("to", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", REGISTRY))))),
                 Map.of("to", List.of(Map.of("namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", "observability")))),
                         "ports", List.of(Map.of("port", 4317, "protocol", "TCP"))),
                 Map.of("ports", List.of(Map.of("port", 53, "protocol", "UDP"), Map.of("port", 53, "protocol", "TCP")))));
+        if (asksPeers) {
+            egress.add(Map.of("to", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name)))),
+                    "ports", List.of(Map.of("port", HTTP_PORT, "protocol", "TCP"))));
+        }
+        spec.put("egress", egress);
         np.put("spec", spec);
         return np;
     }
