@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 /**
  * Seeded card transactions for the {@code transactions} contract. {@code badRate} plants rows that break the
@@ -53,9 +54,16 @@ public final class TransactionGenerator {
     private TransactionGenerator() {
     }
 
+    /** Every row held in memory (small specs, tests). */
     public static CsvRows.Table generate(Spec spec) {
-        Random random = new Random(spec.seed());
         List<Map<String, String>> rows = new ArrayList<>((int) Math.min(spec.rows(), Integer.MAX_VALUE));
+        stream(spec, rows::add);
+        return new CsvRows.Table(HEADER, rows);
+    }
+
+    /** Hands each row to {@code each} as it is made, so a spec of any size costs one row of memory. */
+    public static void stream(Spec spec, Consumer<Map<String, String>> each) {
+        Random random = new Random(spec.seed());
         for (long i = 0; i < spec.rows(); i++) {
             Map<String, String> row = new LinkedHashMap<>();
             double amount = Math.exp(3.5 + random.nextGaussian() + 1.5 * spec.drift());
@@ -82,8 +90,7 @@ public final class TransactionGenerator {
                     default -> row.put("customer_age", "");
                 }
             }
-            rows.add(row);
+            each.accept(row);
         }
-        return new CsvRows.Table(HEADER, rows);
     }
 }

@@ -1,6 +1,7 @@
 package dev.agentmesh.rowvalidator;
 
 import dev.agentmesh.contract.CsvRows;
+import dev.agentmesh.contract.TransactionGenerator;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.contract.RowViolation;
 import dev.agentmesh.core.LoggedRecord;
@@ -221,13 +222,9 @@ public class RowValidatorService {
         } else if (validation.sourceKind() == SourceKind.CSV) {
             CsvRows.stream(validation.csvFile(), header -> validation.acceptsHeader(new HashSet<>(header)),
                     values -> sink.row(validation.check(values), values));
-        } else {
-            CsvRows.Table table = validation.readTable();
-            if (validation.acceptsHeader(new HashSet<>(table.header()))) {
-                for (Map<String, String> values : table.rows()) {
-                    sink.row(validation.check(values), values);
-                }
-            }
+        } else if (validation.acceptsHeader(new HashSet<>(TransactionGenerator.HEADER))) {
+            TransactionGenerator.stream(TransactionGenerator.Spec.parse(validation.sourceLocation()),
+                    values -> sink.row(validation.check(values), values));
         }
         sink.flush();
     }
