@@ -45,11 +45,12 @@ public final class FeatureExtractionAgent {
 
     /**
      * Extracts the run's features in two passes over its validated rows (fit the standardisation on the training
-     * rows, then encode), handing each feature row to {@code out} as it is made.
+     * rows, then encode), handing each feature row to {@code out} as it is made; {@code durable} makes them so (the
+     * broker has them) before the completion is stamped, so the completion's time is when the next stage can start.
      *
      * @return the stage's completion, or its failure with the reason
      */
-    public RunEvent extract(RunEvent cause, Replayable<DataRow> rows, Consumer<FeatureRow> out) {
+    public RunEvent extract(RunEvent cause, Replayable<DataRow> rows, Consumer<FeatureRow> out, Runnable durable) {
         long t0 = System.nanoTime();
         StageCompleted validation = (StageCompleted) cause.getPayload();
         Envelope envelope = cause.getEnvelope();
@@ -66,6 +67,7 @@ public final class FeatureExtractionAgent {
                         e.label(), Arrays.stream(e.features()).boxed().toList()));
                 featuresOut[0]++;
             });
+            durable.run();
             Map<String, Long> counts = new TreeMap<>();
             counts.put(AuditKeys.ROWS_IN, rowsIn);
             counts.put(AuditKeys.ROWS_OUT, featuresOut[0]);

@@ -62,8 +62,8 @@ public class FeatureExtractorService {
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
         StageSupport.Batch features = stage.batch(featuresOut, runId);
-        RunEvent finished = agent.extract(event, input.get(), row -> features.accept(codecs.features().encode(row)));
-        features.flush();
+        RunEvent finished = agent.extract(event, input.get(), row -> features.accept(codecs.features().encode(row)),
+                features::flush);
         stage.send(runEventsOut, finished);
         LOG.infof("run %s: %s", runId, finished.getPayload());
     }
