@@ -5,6 +5,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.concurrent.Callable;
 
@@ -22,8 +23,9 @@ public class DeployCommand {
         public Integer call() {
             Path root = repo != null ? repo : MeshServices.repoRoot();
             SortedMap<String, String> files = DeployManifests.render(root);
-            DeployManifests.write(root, files);
-            files.keySet().forEach(f -> System.out.println("wrote " + f));
+            List<String> written = DeployManifests.write(root, files);
+            written.forEach(f -> System.out.println("wrote " + f));
+            System.out.println(written.size() + " of " + files.size() + " files changed");
             return 0;
         }
     }

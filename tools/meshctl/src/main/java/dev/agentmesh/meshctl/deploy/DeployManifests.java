@@ -86,16 +86,28 @@ public final class DeployManifests {
         return files;
     }
 
-    public static void write(Path repoRoot, SortedMap<String, String> files) {
+    /**
+     * Writes the files whose content differs from what is on disk, and only those (an untouched file keeps its
+     * modification time, so nothing that depends on it is rebuilt).
+     *
+     * @return the names of the files written
+     */
+    public static List<String> write(Path repoRoot, SortedMap<String, String> files) {
+        List<String> written = new ArrayList<>();
         files.forEach((name, content) -> {
             try {
                 Path file = repoRoot.resolve(name);
+                if (Files.isRegularFile(file) && Files.readString(file).equals(content)) {
+                    return;
+                }
                 Files.createDirectories(file.getParent());
                 Files.writeString(file, content);
+                written.add(name);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         });
+        return written;
     }
 
     static String docs(List<Map<String, Object>> documents) {

@@ -10,16 +10,20 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -45,6 +49,22 @@ class DeployManifestsTest {
             return dirs.filter(d -> Files.isRegularFile(d.resolve("pom.xml"))).map(d -> d.getFileName().toString())
                     .collect(Collectors.toCollection(TreeSet::new));
         }
+    }
+
+    @Test
+    void writingLeavesFilesWhoseContentIsUnchangedUntouched(@TempDir Path dir) throws IOException {
+        SortedMap<String, String> rendered = DeployManifests.render(ROOT);
+        assertEquals(rendered.size(), DeployManifests.write(dir, rendered).size(), "a first rendering writes every file");
+        Path one = dir.resolve(rendered.firstKey());
+        FileTime before = FileTime.fromMillis(1_000_000L);
+        Files.setLastModifiedTime(one, before);
+
+        assertEquals(List.of(), DeployManifests.write(dir, rendered), "nothing changed, nothing written");
+        assertEquals(before, Files.getLastModifiedTime(one), "an unchanged file keeps its modification time");
+
+        SortedMap<String, String> changed = new TreeMap<>(rendered);
+        changed.put(rendered.firstKey(), rendered.get(rendered.firstKey()) + "# changed\n");
+        assertEquals(List.of(rendered.firstKey()), DeployManifests.write(dir, changed), "only the changed file is written");
     }
 
     @Test
