@@ -3,7 +3,6 @@ package dev.agentmesh.meshctl;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunStatus;
 import java.util.ArrayList;
-import java.util.HashMap;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
@@ -60,12 +59,7 @@ public class DemoCommand implements Callable<Integer> {
             services.allowSourcesFrom(input.toAbsolutePath().getParent());
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
-            Map<String, Map<String, String>> config = new HashMap<>();
-            for (String service : MeshServices.SERVICES) {
-                config.put(service, PrincipalTools.serviceConfig(keys));
-            }
-            config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(keys));
-            config.put("review", PrincipalTools.reviewConfig(keys, bootstrap));
+            Map<String, Map<String, String>> config = PrincipalTools.meshConfig(keys, bootstrap);
             say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
             List<MeshServices.Running> started = new ArrayList<>(
                     services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));

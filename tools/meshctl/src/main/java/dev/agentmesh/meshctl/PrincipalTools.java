@@ -103,6 +103,15 @@ public final class PrincipalTools {
         return config;
     }
 
+    /** Every service's config for a whole mesh: trust the principal; the orchestrator's and review's own additions. */
+    public static Map<String, Map<String, String>> meshConfig(Path keys, String bootstrap) {
+        Map<String, Map<String, String>> config = new HashMap<>();
+        MeshServices.SERVICES.forEach(s -> config.put(s, serviceConfig(keys)));
+        config.put(ORCHESTRATOR, orchestratorConfig(keys));
+        config.put("review", reviewConfig(keys, bootstrap));
+        return config;
+    }
+
     /** principal → pipeline operator: schedule nightly runs and what they need, for a day. */
     public static GrantIssued issueNightlyGrant(String bootstrap, Path keys) {
         KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);

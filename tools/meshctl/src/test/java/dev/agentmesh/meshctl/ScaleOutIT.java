@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,10 +56,7 @@ class ScaleOutIT {
         Files.createDirectories(WORK);
         kafka = EmbeddedKafka.start();
         services = new MeshServices(ROOT, WORK);
-        Map<String, Map<String, String>> config = new HashMap<>();
-        MeshServices.SERVICES.forEach(s -> config.put(s, PrincipalTools.serviceConfig(KEYS)));
-        config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(KEYS));
-        config.put("review", PrincipalTools.reviewConfig(KEYS, kafka.bootstrapServers()));
+        Map<String, Map<String, String>> config = PrincipalTools.meshConfig(KEYS, kafka.bootstrapServers());
         services.startAll(MeshServices.SERVICES, kafka.bootstrapServers(), config, Duration.ofMinutes(5));
         services.startAll(MeshServices.SERVICES, SECOND, kafka.bootstrapServers(), config, Duration.ofMinutes(5));
     }
