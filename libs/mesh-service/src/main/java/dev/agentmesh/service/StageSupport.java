@@ -4,6 +4,10 @@ import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunRecords;
+import dev.agentmesh.kafka.StageTransactions;
+import dev.agentmesh.run.StageFailed;
+import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.agentmesh.core.Replayable;
 import jakarta.annotation.PreDestroy;
 import java.util.function.Consumer;
@@ -43,20 +47,63 @@ public class StageSupport {
     private final GrantGate grants;
     private final MeshCodecs codecs;
     private final RunRecords input;
+    private final Optional<StageTransactions> transactions;
 
-    /** One input reader per run handled at once: as many as the run-events channel has consumers. */
+    /**
+     * One input reader per run handled at once: as many as the run-events channel has consumers. A stage that names
+     * a transactional id prefix writes what a run event causes in one transaction with the event's offset.
+     */
     public StageSupport(GrantGate grants, MeshCodecs codecs,
                         @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                         @ConfigProperty(name = "mp.messaging.incoming.run-events.concurrency", defaultValue = "1")
-                        int concurrency) {
+                        int concurrency,
+                        @ConfigProperty(name = "mp.messaging.incoming.run-events.group.id") Optional<String> group,
+                        @ConfigProperty(name = TRANSACTIONAL_ID_PREFIX) Optional<String> transactionalIdPrefix,
+                        @ConfigProperty(name = "mesh.stage.transaction-timeout", defaultValue = "PT5M")
+                        Duration transactionTimeout) {
         this.grants = grants;
         this.codecs = codecs;
         this.input = new RunRecords(bootstrapServers, Math.max(1, concurrency));
+        this.transactions = transactionalIdPrefix.map(prefix -> new StageTransactions(bootstrapServers,
+                group.orElseThrow(() -> new IllegalStateException(TRANSACTIONAL_ID_PREFIX
+                        + " is set but mp.messaging.incoming.run-events.group.id is not")),
+                prefix, transactionTimeout));
     }
+
+    /** The prefix of the stage's transactional ids; deploy/k8s allows the service's principal exactly this prefix. */
+    public static final String TRANSACTIONAL_ID_PREFIX = "mesh.kafka.transactional-id-prefix";
 
     @PreDestroy
     void close() {
         input.close();
+        transactions.ifPresent(StageTransactions::close);
+    }
+
+    /**
+     * The transaction for what the run event in {@code cause} makes this stage do: commit it with
+     * {@link #complete}, or close it to abort.
+     */
+    public StageTransactions.Transaction transaction(ConsumerRecord<?, ?> cause) {
+        return transactions.orElseThrow(() -> new IllegalStateException(TRANSACTIONAL_ID_PREFIX + " is not set"))
+                .begin(cause.topic(), cause.partition(), cause.offset());
+    }
+
+    /** Sends a run event in {@code tx}, keyed by its run id, with its trace context and ids as headers. */
+    public void send(StageTransactions.Transaction tx, RunEvent event) {
+        tx.send(Topics.RUN_EVENTS.name(), event.getEnvelope().getRunId(), codecs.runEvents().encode(event),
+                KafkaRecords.headers(event.getEnvelope()));
+    }
+
+    /**
+     * Ends a stage's transaction with its completion or failure and commits it with the cause's offset. A failure
+     * discards what the stage sent before it: a failed stage's partial output is never seen.
+     */
+    public void complete(StageTransactions.Transaction tx, RunEvent finished) {
+        if (finished.getPayload() instanceof StageFailed) {
+            tx.discard();
+        }
+        send(tx, finished);
+        tx.commit();
     }
 
     /**

@@ -9,6 +9,7 @@ import dev.agentmesh.data.DataRow;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
+import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -17,7 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import dev.agentmesh.core.Replayable;
@@ -33,19 +33,15 @@ public class FeatureExtractorService {
     private final StageSupport stage;
     private final FeatureExtractionAgent agent;
     private final MutinyEmitter<byte[]> runEventsOut;
-    private final MutinyEmitter<byte[]> featuresOut;
 
     public FeatureExtractorService(MeshCodecs codecs, StageSupport stage,
                                    @ConfigProperty(name = "mesh.agent.role") String role,
                                    @ConfigProperty(name = "mesh.agent.instance") String instance,
-                                   @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut,
-                                   @Channel("features-out") @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = 2048)
-                                   MutinyEmitter<byte[]> featuresOut) {
+                                   @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
         this.codecs = codecs;
         this.stage = stage;
         this.agent = new FeatureExtractionAgent(new Envelopes(role, instance));
         this.runEventsOut = runEventsOut;
-        this.featuresOut = featuresOut;
     }
 
     @Incoming("run-events")
@@ -61,10 +57,11 @@ public class FeatureExtractorService {
         }
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
-        StageSupport.Batch features = stage.batch(featuresOut, runId);
-        RunEvent finished = agent.extract(event, input.get(), row -> features.accept(codecs.features().encode(row)),
-                features::flush);
-        stage.send(runEventsOut, finished);
-        LOG.infof("run %s: %s", runId, finished.getPayload());
+        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+            RunEvent finished = agent.extract(event, input.get(),
+                    row -> tx.send(Topics.FEATURES.name(), runId, codecs.features().encode(row), null), tx::flush);
+            stage.complete(tx, finished);
+            LOG.infof("run %s: %s", runId, finished.getPayload());
+        }
     }
 }

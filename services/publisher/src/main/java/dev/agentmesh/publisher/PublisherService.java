@@ -10,6 +10,7 @@ import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
+import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -60,10 +61,12 @@ public class PublisherService {
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
         PublishAgent.Outcome outcome = agent.handle(event, input.get());
-        if (outcome.published() != null) {
-            stage.send(runEventsOut, outcome.published());
+        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+            if (outcome.published() != null) {
+                stage.send(tx, outcome.published());
+            }
+            stage.complete(tx, outcome.finished());
         }
-        stage.send(runEventsOut, outcome.finished());
         LOG.infof("run %s: dataset %s", runId, outcome.published() == null ? "not published" : "published");
     }
 }

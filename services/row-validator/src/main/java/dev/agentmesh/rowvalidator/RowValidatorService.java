@@ -19,8 +19,6 @@ import dev.agentmesh.service.MeshHandlerInterceptor;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.producer.Callback;
 import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.contract.SourcePolicy;
 import dev.agentmesh.kafka.DeadLetter;
@@ -33,6 +31,7 @@ import dev.agentmesh.grants.Decision;
 import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
+import dev.agentmesh.kafka.StageTransactions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -53,9 +52,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import io.smallrye.reactive.messaging.kafka.KafkaClientService;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import dev.agentmesh.topics.Topics;
 import dev.agentmesh.serde.DataRowWriter;
 
@@ -76,10 +72,10 @@ public class RowValidatorService {
     private final MutinyEmitter<byte[]> rowsValidatedOut;
     private final MutinyEmitter<byte[]> deadLetterOut;
     private final String bootstrapServers;
-    private final KafkaClientService kafkaClients;
+    private final StageSupport stage;
     private final MeshCodec<RawRow> rawRows;
 
-    public RowValidatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics, KafkaClientService kafkaClients,
+    public RowValidatorService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics, StageSupport stage,
                                @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                                @ConfigProperty(name = "mesh.agent.role") String role,
                                @ConfigProperty(name = "mesh.agent.instance") String instance,
@@ -91,14 +87,14 @@ public class RowValidatorService {
                                MutinyEmitter<byte[]> deadLetterOut) {
         this.codecs = codecs;
         this.bootstrapServers = bootstrapServers;
-        this.kafkaClients = kafkaClients;
+        this.stage = stage;
         this.rawRows = new MeshCodec<>(Topics.ROWS_RAW, codecs.settings());
         this.grants = grants;
         this.metrics = metrics;
         this.role = role;
         this.agent = new RowValidationAgent(new Envelopes(role, instance), SourcePolicy.within(allowedSourceDirs));
         this.runEventsOut = runEventsOut;
-        // rowsOut and deadLetterOut declare the channels whose Kafka producers carry the rows (see onRunEvent).
+        // re-driven rows go out through these; a run's own rows go in its stage transaction (onRunEvent)
         this.rowsValidatedOut = rowsOut;
         this.deadLetterOut = deadLetterOut;
     }
@@ -174,15 +170,18 @@ public class RowValidatorService {
         long t0 = System.nanoTime();
         RowValidationAgent.Validation validation = agent.begin(event);
         sendEvent(validation.started());
-        if (!validation.failed()) {
-            try {
-                validateAndSend(runId, validation);
-            } catch (RuntimeException e) {
-                validation.fail(e);
+        // The rows, the rejections and the completion are committed together with the trigger's offset: readers see
+        // the stage's output once, whole, or (the stage failed, rows void) only the failure.
+        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+            if (!validation.failed()) {
+                try {
+                    validateAndSend(runId, validation, tx);
+                } catch (RuntimeException e) {
+                    validation.fail(e);
+                }
             }
+            stage.complete(tx, validation.finished());
         }
-        // Only now, with every row acknowledged by the broker, does the stage complete (or fail, rows void).
-        sendEvent(validation.finished());
         metrics.counter("mesh.rows.valid", "role", role).increment(validation.rowsValid());
         metrics.counter("mesh.rows.rejected", "role", role).increment(validation.rowsRejected());
         metrics.counter(MeshHandlerInterceptor.DEAD_LETTER_RECORDS, "topic", trigger.getSourceKind()
@@ -191,13 +190,9 @@ public class RowValidatorService {
                 validation.failed() ? " (stage failed)" : "", (System.nanoTime() - t0) / 1_000_000);
     }
 
-    /**
-     * Streams the source through validation to the brokers: each row is checked and sent as soon as it is read, and
-     * rows go straight to the channels' own Kafka producers (same configuration as the emitters) with one flush at
-     * the end, since a Message and a Uni per row through an emitter cost more than validating the row.
-     */
-    private void validateAndSend(String runId, RowValidationAgent.Validation validation) {
-        RowSink sink = new RowSink(runId, validation);
+    /** Streams the source through validation into the stage's transaction: each row is checked and sent as it is read. */
+    private void validateAndSend(String runId, RowValidationAgent.Validation validation, StageTransactions.Transaction tx) {
+        RowSink sink = new RowSink(runId, validation, tx);
         if (validation.sourceKind() == SourceKind.TOPIC) {
             boolean[] headerChecked = {false};
             TopicSource.stream(bootstrapServers, rawRows, validation.sourceLocation(), SOURCE_TIMEOUT,
@@ -226,62 +221,40 @@ public class RowValidatorService {
             TransactionGenerator.stream(TransactionGenerator.Spec.parse(validation.sourceLocation()),
                     values -> sink.row(validation.check(values), values));
         }
-        sink.flush();
+        tx.flush();
     }
 
     /** Where one run's rows go: valid ones on, rejected and undecodable ones to the dead-letter topic with reasons. */
     private final class RowSink {
         private final String runId;
         private final String source;
-        private final Producer<String, byte[]> rows = kafkaClients.<String, byte[]>getProducer("rows-validated-out").unwrap();
-        private final Producer<String, byte[]> dead = kafkaClients.<String, byte[]>getProducer("dead-letter-out").unwrap();
+        private final StageTransactions.Transaction tx;
         private final DataRowWriter writer;
-        private final AtomicReference<Exception> failure = new AtomicReference<>();
-        private final Callback onAck = (metadata, e) -> {
-            if (e != null) {
-                failure.compareAndSet(null, e);
-            }
-        };
 
-        RowSink(String runId, RowValidationAgent.Validation validation) {
+        RowSink(String runId, RowValidationAgent.Validation validation, StageTransactions.Transaction tx) {
             this.runId = runId;
             this.source = validation.sourceLocation();
+            this.tx = tx;
             this.writer = new DataRowWriter(codecs.rows(), validation.rowEnvelopeTemplate());
         }
 
         void row(RowValidationAgent.Verdict verdict, Map<String, String> values) {
-            throwIfFailed();
             byte[] row = writer.encode(verdict.rowIndex(), values);
             if (verdict.valid()) {
-                rows.send(new ProducerRecord<>(Topics.ROWS_VALIDATED.name(), runId, row), onAck);
+                tx.send(Topics.ROWS_VALIDATED.name(), runId, row, null);
             } else {
-                dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, row,
-                        rejectionHeaders(runId, source, verdict.rowIndex(), verdict.reason(), verdict.violations())), onAck);
+                tx.send(Topics.DEAD_LETTER.name(), runId, row,
+                        rejectionHeaders(runId, source, verdict.rowIndex(), verdict.reason(), verdict.violations()));
             }
         }
 
         void undecodable(LoggedRecord raw, RuntimeException why) {
-            throwIfFailed();
             // a copy, or a reference when the raw record is too large to copy: one bad record never fails the stage
             DeadLetter letter = DeadLetter.of(raw.topic(), raw.partition(), raw.offset(), null, raw.value(), null,
                     "undecodable raw row (not a RawRow in the Confluent wire format): " + why.getMessage(), role);
             Headers headers = letter.headers();
             headers.add(MeshHeaders.RUN_ID, utf8(runId));
-            dead.send(new ProducerRecord<>(Topics.DEAD_LETTER.name(), null, runId, letter.value(), headers), onAck);
-        }
-
-        /** Returns once every row sent is acknowledged; throws if any was not. */
-        void flush() {
-            rows.flush();
-            dead.flush();
-            throwIfFailed();
-        }
-
-        private void throwIfFailed() {
-            Exception e = failure.get();
-            if (e != null) {
-                throw new IllegalStateException("rows not acknowledged by the broker: " + e.getMessage(), e);
-            }
+            tx.send(Topics.DEAD_LETTER.name(), runId, letter.value(), headers);
         }
     }
 

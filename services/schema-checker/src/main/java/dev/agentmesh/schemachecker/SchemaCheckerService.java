@@ -9,6 +9,7 @@ import dev.agentmesh.data.FeatureRow;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.StageSupport;
+import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -57,7 +58,9 @@ public class SchemaCheckerService {
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
         SchemaCheckAgent.Outcome outcome = agent.handle(event, input.get());
-        stage.send(runEventsOut, outcome.finished());
+        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+            stage.complete(tx, outcome.finished());
+        }
         LOG.infof("run %s: schema check %s", runId, outcome.result().summary());
     }
 }

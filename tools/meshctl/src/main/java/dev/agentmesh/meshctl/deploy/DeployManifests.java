@@ -200,6 +200,9 @@ public final class DeployManifests {
             acls.add(acl("topic", s.streamsApplicationId() + "-", "prefix", List.of("Read", "Write", "Create", "Delete", "Describe")));
             acls.add(acl("transactionalId", s.streamsApplicationId() + "-", "prefix", List.of("Write", "Describe")));
         }
+        if (s.transactionalIdPrefix() != null) {
+            acls.add(acl("transactionalId", s.transactionalIdPrefix() + "-", "prefix", List.of("Write", "Describe")));
+        }
         return user(s.service(), acls);
     }
 

@@ -23,10 +23,14 @@ import java.util.stream.Collectors;
  * consumers ({@code mesh.kafka.direct-reads}) or writes with plain producers ({@code mesh.kafka.direct-writes}). Every service also reads {@code mesh.grants} and uses
  * {@code mesh.schemas} (the grant ledger and the embedded schema store). ACLs are derived from this, nothing else.
  * A service that advertises itself to its peers ({@code kafka-streams.application.server}: interactive queries) is
- * given its pod's address.
+ * given its pod's address. A service that writes in its own Kafka transactions ({@code mesh.kafka.transactional-id-prefix})
+ * may use transactional ids under that prefix.
  */
 public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<String> writes, SortedSet<String> groups,
-                            String streamsApplicationId, boolean usesArtifacts, boolean advertisesItself) {
+                            String streamsApplicationId, String transactionalIdPrefix, boolean usesArtifacts,
+                            boolean advertisesItself) {
+
+    private static final Pattern PROPERTY_REF = Pattern.compile("\\$\\{([^}:]+)}");
 
     private static final Pattern TOPIC_REF = Pattern.compile("\\$\\{(mesh\\.topics\\.[^}]+)}");
     private static final Map<String, String> BY_CONFIG_KEY = Topics.ALL.stream()
@@ -73,7 +77,12 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
         if (!writes.isEmpty()) {
             writes.add(Topics.SCHEMAS.name()); // a producer registers the schemas it writes with
         }
-        return new ServiceAccess(serviceDir.getFileName().toString(), reads, writes, groups, streams,
+        String transactional = p.getProperty("mesh.kafka.transactional-id-prefix");
+        if (transactional != null) {
+            Matcher ref = PROPERTY_REF.matcher(transactional);
+            transactional = ref.matches() ? p.getProperty(ref.group(1)) : transactional;
+        }
+        return new ServiceAccess(serviceDir.getFileName().toString(), reads, writes, groups, streams, transactional,
                 p.containsKey("mesh.artifacts.dir"), p.containsKey("kafka-streams.application.server"));
     }
 

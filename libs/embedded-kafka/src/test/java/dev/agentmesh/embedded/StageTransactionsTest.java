@@ -1,0 +1,151 @@
+package dev.agentmesh.embedded;
+
+import dev.agentmesh.kafka.StageTransactions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/** A stage's effects and its input offset, committed together or not at all, on a real broker. */
+class StageTransactionsTest {
+
+    static final String IN = "stage-tx-in";
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static EmbeddedKafka kafka;
+    static Admin admin;
+
+    @BeforeAll
+    static void broker() throws Exception {
+        kafka = EmbeddedKafka.start();
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
+        admin.createTopics(List.of(new NewTopic(IN, 3, (short) 1), new NewTopic("stage-tx-out-commit", 1, (short) 1),
+                new NewTopic("stage-tx-out-abort", 1, (short) 1), new NewTopic("stage-tx-out-discard", 1, (short) 1),
+                new NewTopic("stage-tx-out-fence", 1, (short) 1))).all().get();
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        kafka.close();
+    }
+
+    StageTransactions transactions(String group) {
+        return new StageTransactions(kafka.bootstrapServers(), group, group, TIMEOUT);
+    }
+
+    @Test
+    void aCommittedTransactionShowsItsRecordsOnceAndCommitsTheInputOffset() throws Exception {
+        try (StageTransactions stage = transactions("commit-stage")) {
+            try (StageTransactions.Transaction tx = stage.begin(IN, 1, 41)) {
+                tx.send("stage-tx-out-commit", "run-1", bytes("a"), null);
+                tx.send("stage-tx-out-commit", "run-1", bytes("b"), null);
+                tx.commit();
+            }
+        }
+        assertEquals(List.of("a", "b"), committed("stage-tx-out-commit"));
+        assertEquals(42, offset("commit-stage", 1).offset(), "the next record to read is the one after the cause");
+    }
+
+    @Test
+    void aTransactionClosedWithoutCommittingLeavesNothingAndTheInputToReadAgain() throws Exception {
+        try (StageTransactions stage = transactions("abort-stage")) {
+            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7)) {
+                tx.send("stage-tx-out-abort", "run-1", bytes("lost"), null);
+                tx.flush(); // on the broker, but never committed
+            }
+            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7)) {
+                tx.send("stage-tx-out-abort", "run-1", bytes("again"), null);
+                tx.commit();
+            }
+        }
+        assertEquals(List.of("again"), committed("stage-tx-out-abort"));
+        assertEquals(8, offset("abort-stage", 0).offset());
+    }
+
+    @Test
+    void discardingDropsWhatWasSentBeforeAndKeepsWhatFollows() throws Exception {
+        try (StageTransactions stage = transactions("discard-stage");
+             StageTransactions.Transaction tx = stage.begin(IN, 2, 0)) {
+            tx.send("stage-tx-out-discard", "run-1", bytes("partial"), null);
+            tx.flush();
+            tx.discard();
+            tx.send("stage-tx-out-discard", "run-1", bytes("failed"), null);
+            tx.commit();
+        }
+        assertEquals(List.of("failed"), committed("stage-tx-out-discard"));
+    }
+
+    @Test
+    void theNextOwnerOfAPartitionFencesThePreviousOneAndItsOpenTransactionNeverShows() throws Exception {
+        try (StageTransactions first = transactions("fence-stage"); StageTransactions second = transactions("fence-stage")) {
+            StageTransactions.Transaction zombie = first.begin(IN, 0, 3);
+            zombie.send("stage-tx-out-fence", "run-1", bytes("zombie"), null);
+            zombie.flush();
+            try (StageTransactions.Transaction tx = second.begin(IN, 0, 3)) { // takes the partition over
+                tx.send("stage-tx-out-fence", "run-1", bytes("owner"), null);
+                tx.commit();
+            }
+            assertThrows(KafkaException.class, zombie::commit, "a fenced producer cannot commit");
+            zombie.close();
+            assertEquals(List.of("owner"), committed("stage-tx-out-fence"));
+            assertEquals(4, offset("fence-stage", 0).offset());
+            try (StageTransactions.Transaction tx = first.begin(IN, 0, 4)) { // the fenced instance starts afresh
+                tx.send("stage-tx-out-fence", "run-1", bytes("back"), null);
+                tx.commit();
+            }
+            assertEquals(List.of("owner", "back"), committed("stage-tx-out-fence"));
+        }
+        assertNull(offset("fence-stage", 1), "only the input partition's offset is committed");
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static OffsetAndMetadata offset(String group, int partition) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                .get(new TopicPartition(IN, partition));
+    }
+
+    /** Every record of a one-partition topic that a read_committed reader sees. */
+    static List<String> committed(String topic) {
+        TopicPartition partition = new TopicPartition(topic, 0);
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
+            consumer.assign(Set.of(partition));
+            consumer.seekToBeginning(Set.of(partition));
+            long end = consumer.endOffsets(Set.of(partition)).get(partition);
+            List<String> values = new ArrayList<>();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    values.add(r.value());
+                }
+            }
+            return values;
+        }
+    }
+}
