@@ -65,7 +65,9 @@ public final class Topics {
     /** What people did in review: re-drive, discard, escalate, approve, reject; with who and why. */
     public static final Topic<String, ReviewAction> REVIEW_ACTIONS = new Topic<>(
             "mesh.review.actions", String.class, ReviewAction.class, 1, Topic.Cleanup.DELETE, null,
-            "Review decisions by item id, in one total order: the review service's state is folded from them");
+            "Review decisions by item id, in one total order: the review service's state is folded from them; stamped"
+                    + " by the broker, because an action's grant is judged at the time it was appended")
+            .stampedByBroker();
 
     /** Anything that could not be handled, with the reason in headers; feeds human review. */
     public static final Topic<byte[], byte[]> DEAD_LETTER = new Topic<>(

@@ -11,4 +11,6 @@ public final class Actions {
     public static final String WRITE_CHECKPOINTS = "write-checkpoints";
     public static final String DEPLOY = "deploy";
     public static final String DECIDE = "decide";
+    /** Act on review items: re-drive, discard, escalate. */
+    public static final String REVIEW = "review";
 }

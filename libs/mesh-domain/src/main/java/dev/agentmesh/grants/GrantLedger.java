@@ -30,13 +30,16 @@ public final class GrantLedger {
         final GrantIssued grant;
         final int depth;
         final PublicKey granteeKey;
+        final Instant issuedAt;
         String revokedReason;
+        Instant revokedAt;
         long spentComputeMs;
 
-        Entry(GrantIssued grant, int depth, PublicKey granteeKey) {
+        Entry(GrantIssued grant, int depth, PublicKey granteeKey, Instant issuedAt) {
             this.grant = grant;
             this.depth = depth;
             this.granteeKey = granteeKey;
+            this.issuedAt = issuedAt;
         }
 
         public GrantIssued grant() {
@@ -74,7 +77,7 @@ public final class GrantLedger {
             return issue(issued, at);
         }
         if (payload instanceof GrantRevoked revoked) {
-            return revoke(revoked);
+            return revoke(revoked, at);
         }
         return Decision.refused("unknown grant event " + payload);
     }
@@ -96,7 +99,7 @@ public final class GrantLedger {
             return refuseGrant(id, Decision.refused("grantee key: " + e.getMessage()));
         }
         int depth = grant.getParentGrantId() == null ? 0 : grants.get(grant.getParentGrantId()).depth + 1;
-        grants.put(id, new Entry(grant, depth, granteeKey));
+        grants.put(id, new Entry(grant, depth, granteeKey, at));
         refusedGrants.remove(id);
         if (grant.getParentGrantId() != null) {
             children.computeIfAbsent(grant.getParentGrantId(), k -> new ArrayList<>()).add(id);
@@ -166,6 +169,11 @@ public final class GrantLedger {
     }
 
     public Decision revoke(GrantRevoked revoked) {
+        return revoke(revoked, Instant.now());
+    }
+
+    /** Applies a revocation that took effect at {@code at} (its event's time). */
+    public Decision revoke(GrantRevoked revoked, Instant at) {
         Entry entry = grants.get(revoked.getGrantId());
         if (entry == null) {
             return Decision.refused(Refusal.UNKNOWN_GRANT, "revocation of unknown grant " + revoked.getGrantId());
@@ -183,12 +191,27 @@ public final class GrantLedger {
         }
         if (entry.revokedReason == null) {
             entry.revokedReason = revoked.getReason() + " (by " + revoked.getRevokedBy() + ")";
+            entry.revokedAt = at;
         }
         return Decision.ALLOWED;
     }
 
     /** Whether {@code request} is within its grant's authority, as of the events applied so far. */
     public Decision authorize(ActionRequest request) {
+        return authorize(request, null);
+    }
+
+    /**
+     * Whether {@code request} was within its grant's authority at {@code request.at()}, a time in the past the mesh
+     * itself recorded (the broker's append time of the action): the grant must have been issued by then and not yet
+     * revoked or expired. Judging a recorded action again later (a restart re-reading the log) gives the same answer,
+     * whatever happened to the grant since. Budgets are not historical and are not judged.
+     */
+    public Decision authorizeAsOf(ActionRequest request) {
+        return authorize(request, request.at());
+    }
+
+    private Decision authorize(ActionRequest request, Instant asOf) {
         if (request.grantId() == null) {
             return Decision.refused("action names no grant");
         }
@@ -197,7 +220,11 @@ public final class GrantLedger {
             String refused = refusedGrants.get(request.grantId());
             return Decision.refused(Refusal.UNKNOWN_GRANT, "grant " + request.grantId() + (refused == null ? " is unknown" : " was refused: " + refused));
         }
-        Optional<String> revoked = revokedOnChain(entry);
+        if (asOf != null && entry.issuedAt != null && asOf.isBefore(entry.issuedAt)) {
+            return Decision.refused(Refusal.UNKNOWN_GRANT, "grant " + request.grantId() + " was issued at "
+                    + entry.issuedAt + ", after the action at " + asOf);
+        }
+        Optional<String> revoked = revokedOnChain(entry, asOf);
         if (revoked.isPresent()) {
             return Decision.refused(Refusal.REVOKED, "grant revoked: " + revoked.get());
         }
@@ -217,7 +244,7 @@ public final class GrantLedger {
             return Decision.refused(Refusal.OVER_DEPTH, "over depth: action at delegation depth " + request.delegationDepth()
                     + " exceeds max depth " + grant.getMaxDepth() + " of grant " + grant.getGrantId());
         }
-        for (Entry e = entry; e != null; e = parentOf(e)) {
+        for (Entry e = entry; e != null && asOf == null; e = parentOf(e)) {
             Long budget = e.grant.getScope().getBudgetComputeMs();
             if (budget != null && e.spentComputeMs + request.computeMs() > budget) {
                 return Decision.refused(Refusal.BUDGET_EXHAUSTED, "budget exhausted: grant " + e.grant.getGrantId() + " has spent " + e.spentComputeMs
@@ -299,8 +326,13 @@ public final class GrantLedger {
     }
 
     private Optional<String> revokedOnChain(Entry entry) {
+        return revokedOnChain(entry, null);
+    }
+
+    /** A revocation on the chain: any so far, or (given {@code asOf}) one in effect by then. */
+    private Optional<String> revokedOnChain(Entry entry, Instant asOf) {
         for (Entry e = entry; e != null; e = parentOf(e)) {
-            if (e.revokedReason != null) {
+            if (e.revokedReason != null && (asOf == null || !e.revokedAt.isAfter(asOf))) {
                 return Optional.of("grant " + e.grant.getGrantId() + ": " + e.revokedReason);
             }
         }

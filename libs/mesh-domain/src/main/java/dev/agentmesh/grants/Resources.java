@@ -14,6 +14,10 @@ public final class Resources {
         return "run:" + runId;
     }
 
+    public static String reviewItem(String itemId) {
+        return "review:" + itemId;
+    }
+
     /** Whether {@code pattern} covers {@code resource}, which may itself be a pattern. */
     public static boolean covers(String pattern, String resource) {
         if (pattern.equals("*") || pattern.equals(resource)) {

@@ -117,6 +117,37 @@ class GrantLedgerTest {
     }
 
     @Test
+    void aRecordedActionIsJudgedAsOfItsRecordedTimeSoALaterRevocationOrExpiryDoesNotUndoIt() {
+        KeyPair review = GrantKeys.generate();
+        GrantIssued reviewGrant = Grants.root(principal, "principal", "review", review.getPublic(),
+                Grants.scope(List.of(Actions.REVIEW), List.of(Resources.reviewItem("*")), null), NOW.plusSeconds(3_600), 0);
+        assertTrue(ledger.issue(reviewGrant, NOW).allowed());
+        GrantIssued child = Grants.delegate(root, operator, "child", trainer.getPublic(),
+                Grants.scope(List.of(Actions.SPEND_COMPUTE), List.of("run:*"), 1_000L), DAY, 3);
+        ledger.issue(root, NOW);
+        ledger.issue(child, NOW);
+        Instant revokedAt = NOW.plusSeconds(60);
+        assertTrue(ledger.revoke(Grants.revoke(root.getGrantId(), principal, "principal", "rotate"), revokedAt).allowed());
+
+        ActionRequest before = new ActionRequest(child.getGrantId(), Actions.SPEND_COMPUTE, "run:a", 1, 0, revokedAt.minusSeconds(1));
+        assertTrue(ledger.authorizeAsOf(before).allowed(), "before its parent's revocation the action was allowed");
+        assertTrue(ledger.authorizeAsOf(before.judgedAt(revokedAt)).refusedAs(Decision.Refusal.REVOKED));
+        assertTrue(ledger.authorize(before).refusedAs(Decision.Refusal.REVOKED), "a live check counts every revocation");
+
+        ActionRequest discard = new ActionRequest(reviewGrant.getGrantId(), Actions.REVIEW, Resources.reviewItem("dlq:0:7"), 0, 0,
+                NOW.plusSeconds(10));
+        assertTrue(ledger.authorizeAsOf(discard).allowed());
+        assertTrue(ledger.authorizeAsOf(discard.judgedAt(NOW.plusSeconds(3_600))).refusedAs(Decision.Refusal.EXPIRED),
+                "at its expiry it no longer allows anything");
+        assertFalse(ledger.authorizeAsOf(discard.judgedAt(NOW.minusSeconds(1))).allowed(),
+                "an action recorded before its grant was issued was never allowed");
+        assertTrue(ledger.authorizeAsOf(new ActionRequest(reviewGrant.getGrantId(), Actions.SPEND_COMPUTE, "run:a", 0, 0,
+                NOW.plusSeconds(10))).refusedAs(Decision.Refusal.OUT_OF_SCOPE));
+        assertTrue(ledger.authorizeAsOf(new ActionRequest(null, Actions.REVIEW, Resources.reviewItem("dlq:0:7"), 0, 0,
+                NOW.plusSeconds(10))).reason().contains("names no grant"));
+    }
+
+    @Test
     void budgetsAreChargedToEverySubtreeAbove() {
         ledger.issue(root, NOW);
         GrantIssued sweep = Grants.delegate(root, operator, "sweep", orchestrator.getPublic(),

@@ -7,7 +7,6 @@ import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 
 import java.util.Collection;
 import java.util.List;
@@ -46,9 +45,6 @@ public final class TopicAdmin {
     }
 
     static NewTopic newTopic(Topic<?, ?> topic) {
-        return new NewTopic(topic.name(), topic.partitions(), (short) -1).configs(Map.of(
-                TopicConfig.CLEANUP_POLICY_CONFIG,
-                topic.cleanup() == Topic.Cleanup.COMPACT ? TopicConfig.CLEANUP_POLICY_COMPACT : TopicConfig.CLEANUP_POLICY_DELETE,
-                TopicConfig.RETENTION_MS_CONFIG, Long.toString(topic.retentionMs())));
+        return new NewTopic(topic.name(), topic.partitions(), (short) -1).configs(topic.configs());
     }
 }

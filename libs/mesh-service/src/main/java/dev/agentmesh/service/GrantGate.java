@@ -118,6 +118,22 @@ public class GrantGate {
         return decision;
     }
 
+    /**
+     * Whether {@code claimed} was allowed at {@code recordedAt}, a time the mesh recorded (a broker's append time),
+     * never later than now: the same answer on every later re-reading of the action (see {@link GrantLedger#authorizeAsOf}).
+     */
+    public Decision authorizeAsOf(ActionRequest claimed, Instant recordedAt) {
+        Instant now = Instant.now();
+        ActionRequest request = claimed.judgedAt(recordedAt.isAfter(now) ? now : recordedAt);
+        if (ledger == null) {
+            return Decision.refused(misconfiguration);
+        }
+        catchUp(request.grantId());
+        synchronized (ledger) {
+            return ledger.authorizeAsOf(request);
+        }
+    }
+
     /** Whether {@code claimed} may stop work its grant started (see {@link GrantLedger#authorizeStop}), judged now. */
     public Decision authorizeStop(ActionRequest claimed) {
         ActionRequest request = claimed.judgedAt(Instant.now());

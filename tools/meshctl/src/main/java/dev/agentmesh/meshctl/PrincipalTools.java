@@ -23,6 +23,7 @@ public final class PrincipalTools {
     public static final String OPERATOR = "pipeline-operator";
     public static final String ORCHESTRATOR = "sweep-orchestrator";
     public static final String COORDINATOR = "coordinator";
+    public static final String REVIEW = "review";
     /** Compute the gate's assessments may spend, in ms. */
     static final long GATE_BUDGET_MS = 120_000;
     public static final String PRINCIPAL_KEY_PROPERTY = "mesh.grants.principal-public-key";
@@ -92,14 +93,30 @@ public final class PrincipalTools {
         return grant;
     }
 
+    /** The principal's root grant to the review service: act on review items (re-drive, discard, escalate), for a day. */
+    public static GrantIssued issueReviewGrant(String bootstrap, Path keys) {
+        KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);
+        GrantIssued grant = Grants.root(principal, PRINCIPAL, REVIEW, GrantKeys.generate().getPublic(),
+                Grants.scope(List.of(Actions.REVIEW), List.of(Resources.reviewItem("*")), null),
+                Instant.now().plus(Duration.ofDays(1)), 0);
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
+            publisher.publish(grant);
+        }
+        return grant;
+    }
+
     /** The embedded review service's logins (its application.properties defaults), for the demo's context. */
     public static final String REVIEW_PRINCIPAL_USER = "alice";
     public static final String REVIEW_PRINCIPAL_PASSWORD = "alice-principal";
 
-    /** Config for the review service: trust the principal, and decide returned runs under the principal's own grant. */
+    /**
+     * Config for the review service: trust the principal, act on review items under the principal's review grant, and
+     * decide returned runs under the principal's own decision grant.
+     */
     public static Map<String, String> reviewConfig(Path keys, String bootstrap) {
         Map<String, String> config = new HashMap<>(serviceConfig(keys));
         config.put("mesh.review.principal-grant", issueDecisionGrant(bootstrap, keys, "*").getGrantId());
+        config.put("mesh.review.grant", issueReviewGrant(bootstrap, keys).getGrantId());
         return config;
     }
 

@@ -7,6 +7,8 @@ import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
+import dev.agentmesh.review.ReviewAction;
+import dev.agentmesh.review.ReviewActionKind;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
 import dev.agentmesh.run.StageCompleted;
@@ -378,6 +380,44 @@ class MeshFlowIT {
         assertEquals("bob", history.get(0).path("actor").asText());
         assertEquals("REDRIVE", history.get(0).path("action").asText());
         assertEquals("alice", history.get(1).path("actor").asText());
+    }
+
+    @Test
+    void aReviewActionWithoutAValidGrantChangesNothingAndReviewDeadLettersIt() throws Exception {
+        Path csv = plantedAge("review-forged", 2);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-forged",
+                "--grant", grant, "--stage", "row-validation");
+        awaitTerminal("it-review-forged");
+        String id = reviewItemOf("it-review-forged").path("id").asText();
+
+        // written straight to the topic by someone with write access but no grant: one names none, one a forged id
+        MeshCodec<ReviewAction> actions = new MeshCodec<>(Topics.REVIEW_ACTIONS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
+        for (String forged : Arrays.asList(null, "forged-grant")) {
+            TopicProbe.send(kafka.bootstrapServers(), Topics.REVIEW_ACTIONS.name(), id.getBytes(StandardCharsets.UTF_8),
+                    actions.encode(new ReviewAction("forged-" + forged, id, ReviewActionKind.DISCARD, "mallory",
+                            "make it go away", null, false, Instant.now(), forged)));
+        }
+        var dead = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.DEAD_LETTER.name(), WAIT, seen -> seen.stream()
+                .filter(r -> Topics.REVIEW_ACTIONS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))).count() >= 2);
+        var letters = dead.stream().filter(r -> Topics.REVIEW_ACTIONS.name().equals(TopicProbe.header(r, MeshHeaders.DLQ_TOPIC))).toList();
+        assertEquals(2, letters.size(), "each forged action dead-lettered once");
+        assertTrue(letters.stream().allMatch(r -> "review".equals(TopicProbe.header(r, MeshHeaders.DLQ_SERVICE))
+                && TopicProbe.header(r, MeshHeaders.DLQ_REASON).startsWith("unauthorised review action:")),
+                () -> letters.stream().map(r -> TopicProbe.header(r, MeshHeaders.DLQ_REASON)).toList().toString());
+        var item = JSON.readTree(review("GET", "/api/items/" + id, "alice", "alice-principal", null).body());
+        assertEquals("OPEN", item.path("status").asText(), "the forged discards changed nothing: " + item);
+        assertEquals(0, item.path("history").size());
+
+        var discarded = review("POST", "/api/items/" + id + "/discard", "bob", "bob-reviewer", "{\"reason\":\"duplicate\"}");
+        assertEquals(200, discarded.statusCode(), discarded.body());
+        ConsumerRecord<byte[], byte[]> recorded = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.REVIEW_ACTIONS.name(),
+                WAIT, seen -> seen.stream().anyMatch(r -> "bob".equals(actions.decode(r.value()).getActor()))).stream()
+                .filter(r -> "bob".equals(actions.decode(r.value()).getActor())).findFirst().orElseThrow();
+        assertNotNull(actions.decode(recorded.value()).getGrantId(), "recorded under the review service's grant");
+        assertEquals(org.apache.kafka.common.record.TimestampType.LOG_APPEND_TIME, recorded.timestampType(),
+                "stamped by the broker: the grant is judged at the time the action was appended");
+        assertEquals("DISCARDED", JSON.readTree(review("GET", "/api/items/" + id, "alice", "alice-principal", null).body())
+                .path("status").asText());
     }
 
     static RunState await(String runId, java.util.function.Predicate<RunState> condition) {

@@ -20,7 +20,8 @@ import java.util.Optional;
 /**
  * Every record of the topics every service tails (grants, sweep control, review actions, schemas) is checked once
  * here, in a consumer group: one the mesh cannot use (undecodable, a grant event the ledger refused, a cancellation
- * without a grant for its run, a schema record that is no schema) is nacked, and the channel's failure strategy
+ * without a grant for its run, a review action its grant did not allow when it was appended, a schema record that is
+ * no schema) is nacked, and the channel's failure strategy
  * dead-letters it with the reason. The services' own views skip such records, so one is reported once, not once per
  * service and restart.
  */
@@ -29,10 +30,12 @@ public class ControlTopicAudit {
 
     private final MeshCodecs codecs;
     private final GrantGate grants;
+    private final ReviewLog log;
 
-    public ControlTopicAudit(MeshCodecs codecs, GrantGate grants) {
+    public ControlTopicAudit(MeshCodecs codecs, GrantGate grants, ReviewLog log) {
         this.codecs = codecs;
         this.grants = grants;
+        this.log = log;
     }
 
     @Incoming("control-audit")
@@ -51,8 +54,8 @@ public class ControlTopicAudit {
             } else if (record.topic().equals(Topics.SWEEP_CONTROL.name())) {
                 return cancellation(codecs.sweepControl().decode(record.value()), record);
             } else if (record.topic().equals(Topics.REVIEW_ACTIONS.name())) {
-                codecs.reviewActions().decode(record.value());
-                return Optional.empty();
+                Decision decision = log.authorize(codecs.reviewActions().decode(record.value()), record);
+                return decision.allowed() ? Optional.empty() : Optional.of("unauthorised review action: " + decision.reason());
             } else if (record.topic().equals(Topics.SCHEMAS.name())) {
                 return SchemaStore.problem(record.key(), record.value());
             }

@@ -13,6 +13,8 @@ import dev.agentmesh.review.ReviewActionKind;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.topics.Topic;
 import dev.agentmesh.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,19 +58,24 @@ public class ReviewDesk {
     private final MeterRegistry metrics;
     private final Envelopes envelopes;
     private final Optional<String> principalGrant;
+    private final Optional<String> reviewGrant;
+    private final GrantGate grants;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    public ReviewDesk(ReviewLog log, MeshCodecs codecs, MeterRegistry metrics,
+    public ReviewDesk(ReviewLog log, MeshCodecs codecs, MeterRegistry metrics, GrantGate grants,
                       @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                       @ConfigProperty(name = "mesh.agent.role") String role,
                       @ConfigProperty(name = "mesh.agent.instance") String instance,
-                      @ConfigProperty(name = "mesh.review.principal-grant") Optional<String> principalGrant) {
+                      @ConfigProperty(name = "mesh.review.principal-grant") Optional<String> principalGrant,
+                      @ConfigProperty(name = "mesh.review.grant") Optional<String> reviewGrant) {
         this.log = log;
         this.codecs = codecs;
         this.actions = codecs.reviewActions();
         this.metrics = metrics;
         this.envelopes = new Envelopes(role, instance);
         this.principalGrant = principalGrant.filter(g -> !g.isBlank());
+        this.reviewGrant = reviewGrant.filter(g -> !g.isBlank());
+        this.grants = grants;
         this.producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
@@ -90,6 +97,7 @@ public class ReviewDesk {
      */
     public ReviewAction redrive(String itemId, String editedJson, String actor, String reason) {
         ReviewBook.Item item = item(itemId);
+        String grant = authorized(itemId);
         if (item.kind() != ReviewBook.Kind.DEAD_LETTER) {
             throw new Refused("only a dead letter can be re-driven; a returned run is approved or rejected");
         }
@@ -130,7 +138,7 @@ public class ReviewDesk {
         send(new ProducerRecord<>(target, null, item.key() == null ? null : item.key().getBytes(StandardCharsets.UTF_8),
                 value, headers));
         metrics.counter("mesh.review.redrives", "edited", Boolean.toString(edited)).increment();
-        return record(itemId, ReviewActionKind.REDRIVE, actor, reason, target, edited);
+        return record(itemId, grant, ReviewActionKind.REDRIVE, actor, reason, target, edited);
     }
 
     public ReviewAction discard(String itemId, String actor, String reason) {
@@ -138,7 +146,7 @@ public class ReviewDesk {
         if (!item.open()) {
             throw new Refused("item " + itemId + " is " + item.status() + ", not open");
         }
-        return record(itemId, ReviewActionKind.DISCARD, actor, reason, null, false);
+        return record(itemId, authorized(itemId), ReviewActionKind.DISCARD, actor, reason, null, false);
     }
 
     public ReviewAction escalate(String itemId, String actor, String reason) {
@@ -146,25 +154,40 @@ public class ReviewDesk {
         if (!item.open()) {
             throw new Refused("item " + itemId + " is " + item.status() + ", not open");
         }
-        return record(itemId, ReviewActionKind.ESCALATE, actor, reason, null, false);
+        return record(itemId, authorized(itemId), ReviewActionKind.ESCALATE, actor, reason, null, false);
     }
 
     /** The principal decides a returned run: a PrincipalDecided event under the principal's decision grant. */
     public ReviewAction decide(String runId, PrincipalDecision decision, String actor, String reason) {
         String grant = principalGrant.orElseThrow(() -> new Refused("no principal grant configured "
                 + "(mesh.review.principal-grant): this review service cannot decide for the principal"));
+        String review = authorized(ReviewBook.runItemId(runId));
         Envelope envelope = envelopes.origin(runId, grant);
         RunEvent event = new RunEvent(envelope, new PrincipalDecided(decision, actor, reason));
         send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), null, runId.getBytes(StandardCharsets.UTF_8),
                 codecs.runEvents().encode(event), KafkaRecords.headers(envelope)));
-        return record(ReviewBook.runItemId(runId), decision == PrincipalDecision.APPROVE ? ReviewActionKind.APPROVE
+        return record(ReviewBook.runItemId(runId), review, decision == PrincipalDecision.APPROVE ? ReviewActionKind.APPROVE
                 : ReviewActionKind.REJECT, actor, reason, null, false);
     }
 
-    private ReviewAction record(String itemId, ReviewActionKind kind, String actor, String reason, String redrivenTo,
-                                boolean edited) {
+    /**
+     * The grant this service acts on review items under ({@code mesh.review.grant}), if it allows acting on
+     * {@code itemId} now; otherwise the action is refused before anything is written.
+     */
+    private String authorized(String itemId) {
+        String grant = reviewGrant.orElseThrow(() -> new Refused("no review grant configured (mesh.review.grant): "
+                + "this review service cannot act on review items"));
+        Decision decision = grants.authorize(ReviewLog.authority(grant, itemId));
+        if (!decision.allowed()) {
+            throw new Refused("the review grant does not allow acting on " + itemId + ": " + decision.reason());
+        }
+        return grant;
+    }
+
+    private ReviewAction record(String itemId, String grant, ReviewActionKind kind, String actor, String reason,
+                                String redrivenTo, boolean edited) {
         ReviewAction action = new ReviewAction(UUID.randomUUID().toString(), itemId, kind, actor,
-                reason == null ? "" : reason, redrivenTo, edited, Instant.now());
+                reason == null ? "" : reason, redrivenTo, edited, Instant.now(), grant);
         send(new ProducerRecord<>(Topics.REVIEW_ACTIONS.name(), null, itemId.getBytes(StandardCharsets.UTF_8),
                 actions.encode(action), null));
         log.book().apply(itemId, new ReviewBook.Action(action.getActionId(), kind.name(), actor, action.getReason(),

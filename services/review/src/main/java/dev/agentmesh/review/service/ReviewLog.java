@@ -14,6 +14,12 @@ import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.service.MeshCodecs;
+import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grants.Actions;
+import dev.agentmesh.grants.Decision;
+import dev.agentmesh.grants.Resources;
+import dev.agentmesh.service.GrantGate;
+import org.apache.kafka.common.record.TimestampType;
 import dev.agentmesh.topics.Topics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -48,11 +54,14 @@ public class ReviewLog {
     private final MeshCodecs codecs;
     private final MeshCodec<ReviewAction> actions;
     private final String bootstrapServers;
+    private final GrantGate grants;
     private final Map<String, RunState> gatedRuns = new HashMap<>();
     private TopicTail tail;
 
-    public ReviewLog(MeshCodecs codecs, @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
+    public ReviewLog(MeshCodecs codecs, GrantGate grants,
+                     @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers) {
         this.codecs = codecs;
+        this.grants = grants;
         this.actions = codecs.reviewActions();
         this.bootstrapServers = bootstrapServers;
     }
@@ -81,6 +90,12 @@ public class ReviewLog {
                 book.deadLetter(item(record));
             } else if (record.topic().equals(Topics.REVIEW_ACTIONS.name())) {
                 ReviewAction a = actions.decode(record.value());
+                Decision decision = authorize(a, record);
+                if (!decision.allowed()) {
+                    // review's control audit dead-letters it once, with this reason
+                    LOG.debugf("skipping review action %s: %s", a.getActionId(), decision.reason());
+                    return;
+                }
                 book.apply(a.getItemId(), new ReviewBook.Action(a.getActionId(), a.getAction().name(), a.getActor(), a.getReason(),
                         a.getRedrivenTo(), a.getEdited(), a.getAt()));
             } else {
@@ -90,6 +105,28 @@ public class ReviewLog {
             // An undecodable run event is the dead-letter topic's business (its consumers put it there), not review's.
             LOG.debugf("skipping %s-%d@%d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
         }
+    }
+
+    /**
+     * Whether a recorded review action was within the grant it names when the broker appended it: the same answer
+     * whenever the log is read again, so a restart never undoes an action whose grant has expired since.
+     */
+    Decision authorize(ReviewAction action, ConsumerRecord<?, ?> record) {
+        return grants.authorizeAsOf(authority(action.getGrantId(), action.getItemId()), appendedAt(record));
+    }
+
+    /** What a review action on {@code itemId} needs from its grant. */
+    static ActionRequest authority(String grantId, String itemId) {
+        return new ActionRequest(grantId, Actions.REVIEW, Resources.reviewItem(itemId), 0, 0, Instant.now());
+    }
+
+    /**
+     * When the broker appended the record ({@code mesh.review.actions} is stamped by the broker); a record stamped by
+     * its producer is judged now, since its time is only a claim.
+     */
+    static Instant appendedAt(ConsumerRecord<?, ?> record) {
+        return record.timestampType() == TimestampType.LOG_APPEND_TIME ? Instant.ofEpochMilli(record.timestamp())
+                : Instant.now();
     }
 
     private void runEvent(RunEvent event) {

@@ -163,8 +163,7 @@ public final class DeployManifests {
         spec.put("partitions", topic.partitions());
         spec.put("replicas", 3);
         Map<String, Object> config = new LinkedHashMap<>();
-        config.put("cleanup.policy", topic.cleanup() == Topic.Cleanup.COMPACT ? "compact" : "delete");
-        config.put("retention.ms", topic.retentionMs());
+        topic.configs().forEach((key, value) -> config.put(key, key.equals("retention.ms") ? Long.valueOf(value) : value));
         config.put("min.insync.replicas", 2);
         config.put("max.message.bytes", 1048588);
         spec.put("config", config);

@@ -72,8 +72,9 @@ final class DockerCompose {
         StringBuilder create = new StringBuilder();
         for (Topic<?, ?> t : Topics.ALL) {
             create.append(String.format("/opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:29092 --create --if-not-exists"
-                    + " --topic %s --partitions %d --replication-factor 1 --config cleanup.policy=%s --config retention.ms=%d && ",
-                    t.name(), t.partitions(), t.cleanup() == Topic.Cleanup.COMPACT ? "compact" : "delete", t.retentionMs()));
+                    + " --topic %s --partitions %d --replication-factor 1", t.name(), t.partitions()));
+            t.configs().forEach((key, value) -> create.append(" --config ").append(key).append('=').append(value));
+            create.append(" && ");
         }
         create.append("echo topics created");
         Map<String, Object> topics = new LinkedHashMap<>();

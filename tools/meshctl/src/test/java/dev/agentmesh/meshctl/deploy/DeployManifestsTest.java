@@ -140,7 +140,11 @@ class DeployManifestsTest {
             assertEquals(t.name(), topic.path("spec").path("topicName").asText());
             assertEquals(t.partitions(), topic.path("spec").path("partitions").asInt(), t.name() + " partitions");
             assertEquals(t.retentionMs(), topic.path("spec").path("config").path("retention.ms").asLong(), t.name() + " retention");
+            assertEquals(t.timestamps() == Topic.Timestamps.LOG_APPEND_TIME ? "LogAppendTime" : "",
+                    topic.path("spec").path("config").path("message.timestamp.type").asText(), t.name() + " timestamps");
         }
+        assertEquals(Topic.Timestamps.LOG_APPEND_TIME, Topics.REVIEW_ACTIONS.timestamps(),
+                "review actions are judged at the broker's time, not their sender's");
         assertEquals(Topics.ALL.size(), topics.size(), "a KafkaTopic that the registry does not know");
         Set<String> grantWriters = users.entrySet().stream().filter(e -> aclTopics(e.getValue(), "Write").contains(Topics.GRANTS.name()))
                 .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
