@@ -112,6 +112,19 @@ public final class KafkaCluster implements AutoCloseable {
                 + node.dir().resolve("broker.log"));
     }
 
+    /** Node {@code id}'s current process (a new one after each {@link #start}). */
+    public Process process(int id) {
+        return processes[id - 1];
+    }
+
+    public int brokerPort(int id) {
+        return nodes.get(id - 1).brokerPort();
+    }
+
+    public Path log(int id) {
+        return nodes.get(id - 1).dir().resolve("broker.log");
+    }
+
     public boolean running(int id) {
         return processes[id - 1] != null && processes[id - 1].isAlive();
     }

@@ -4,6 +4,7 @@ import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunStatus;
 import java.util.ArrayList;
 import dev.agentmesh.embedded.EmbeddedKafka;
+import dev.agentmesh.embedded.KafkaCluster;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.StageState;
@@ -39,6 +40,10 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--keep-running", description = "Keep the broker and services up after the run, for other meshctl commands.")
     boolean keepRunning;
 
+    @Option(names = "--broker-process", description = "Run the broker as its own process, supervised like the services: "
+            + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM, faster).")
+    boolean brokerProcess;
+
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
     boolean meshOnly;
 
@@ -52,10 +57,11 @@ public class DemoCommand implements Callable<Integer> {
             return 2;
         }
         Path work = root.resolve(".mesh").resolve("demo-" + ProcessHandle.current().pid());
-        say(t0, "starting embedded Kafka (KRaft) ...");
-        try (EmbeddedKafka kafka = EmbeddedKafka.start();
+        say(t0, brokerProcess ? "starting Kafka (KRaft) as its own process ..." : "starting embedded Kafka (KRaft) ...");
+        try (Broker kafka = Broker.start(brokerProcess, work.resolve("broker"));
              MeshServices services = new MeshServices(root, work)) {
             String bootstrap = kafka.bootstrapServers();
+            kafka.superviseWith(services);
             services.allowSourcesFrom(input.toAbsolutePath().getParent());
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
@@ -245,5 +251,48 @@ public class DemoCommand implements Callable<Integer> {
 
     private static void say(long t0, String message) {
         System.out.printf("[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, message);
+    }
+
+    /** The demo's broker: inside this JVM (the fastest start), or its own process, supervised like a service. */
+    static final class Broker implements AutoCloseable {
+        static final String NAME = "broker";
+        private final EmbeddedKafka embedded;
+        private final KafkaCluster cluster;
+
+        private Broker(EmbeddedKafka embedded, KafkaCluster cluster) {
+            this.embedded = embedded;
+            this.cluster = cluster;
+        }
+
+        static Broker start(boolean process, Path dir) {
+            return process ? new Broker(null, KafkaCluster.start(1, dir)) : new Broker(EmbeddedKafka.start(), null);
+        }
+
+        String bootstrapServers() {
+            return cluster != null ? cluster.bootstrapServers() : embedded.bootstrapServers();
+        }
+
+        /** A broker process is listed with the services, and started again (same port, same log) when it exits. */
+        void superviseWith(MeshServices services) {
+            if (cluster != null) {
+                services.adopt(running(), () -> {
+                    cluster.start(1, Duration.ofMinutes(2));
+                    return running();
+                });
+            }
+        }
+
+        private MeshServices.Running running() {
+            return new MeshServices.Running(NAME, cluster.process(1), cluster.brokerPort(1), cluster.log(1));
+        }
+
+        @Override
+        public void close() {
+            if (cluster != null) {
+                cluster.close();
+            } else {
+                embedded.close();
+            }
+        }
     }
 }

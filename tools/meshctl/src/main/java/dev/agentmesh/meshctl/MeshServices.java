@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -47,6 +48,7 @@ public final class MeshServices implements AutoCloseable {
     private final Path workDir;
     private final Map<String, Running> running = Collections.synchronizedMap(new LinkedHashMap<>());
     private final Map<String, Launch> launches = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<Running>> adopted = new ConcurrentHashMap<>();
     private final Map<String, Integer> restarts = new ConcurrentHashMap<>();
     private final List<Restart> restartLog = new CopyOnWriteArrayList<>();
     private volatile Thread supervisor;
@@ -206,10 +208,21 @@ public final class MeshServices implements AutoCloseable {
         throw new IllegalStateException(r.name() + " not ready within " + within + "; see " + r.log());
     }
 
+    /**
+     * Supervises a process this instance did not start (the broker, as its own process): listed with the services and
+     * started again by {@code relaunch} (which returns once it is ready) when it exits. Its owner stops it.
+     */
+    public void adopt(Running process, Supplier<Running> relaunch) {
+        running.put(process.name(), process);
+        adopted.put(process.name(), relaunch);
+        writeState();
+    }
+
     /** Stops one service the hard way, as a crash would, and takes it out of supervision. */
     public void kill(String service) {
         Running r = running.remove(service);
         launches.remove(service);
+        adopted.remove(service);
         if (r != null) {
             r.process().destroyForcibly();
         }
@@ -236,7 +249,8 @@ public final class MeshServices implements AutoCloseable {
             while (!closing) {
                 for (Running r : snapshot()) {
                     Launch how = launches.get(r.name());
-                    if (closing || how == null || restarting.contains(r.name())) {
+                    Supplier<Running> relaunch = adopted.get(r.name());
+                    if (closing || (how == null && relaunch == null) || restarting.contains(r.name())) {
                         continue;
                     }
                     if (r.process().isAlive()) {
@@ -258,13 +272,18 @@ public final class MeshServices implements AutoCloseable {
                     Thread restart = new Thread(() -> {
                         try {
                             sleep(wait);
-                            if (closing || launches.get(r.name()) == null) {
+                            if (closing || (launches.get(r.name()) == null && !adopted.containsKey(r.name()))) {
                                 return;
                             }
                             long launched = System.nanoTime();
-                            Running again = launch(how);
-                            restarts.merge(r.name(), 1, Integer::sum);
-                            awaitReady(again, Duration.ofMinutes(2));
+                            if (relaunch != null) {
+                                running.put(r.name(), relaunch.get());
+                                restarts.merge(r.name(), 1, Integer::sum);
+                            } else {
+                                Running again = launch(how);
+                                restarts.merge(r.name(), 1, Integer::sum);
+                                awaitReady(again, Duration.ofMinutes(2));
+                            }
                             Duration downFor = Duration.ofNanos(System.nanoTime() - down);
                             restartLog.add(new Restart(r.name(), exit, count, downFor,
                                     Duration.ofNanos(System.nanoTime() - launched)));
@@ -320,10 +339,11 @@ public final class MeshServices implements AutoCloseable {
     @Override
     public synchronized void close() {
         closing = true;
-        for (Running r : snapshot()) {
+        List<Running> own = snapshot().stream().filter(r -> !adopted.containsKey(r.name())).toList();
+        for (Running r : own) {
             r.process().destroy();
         }
-        for (Running r : snapshot()) {
+        for (Running r : own) {
             try {
                 if (!r.process().waitFor(10, TimeUnit.SECONDS)) {
                     r.process().destroyForcibly();

@@ -14,11 +14,16 @@ public class UpCommand implements Callable<Integer> {
             description = "Compute budget of the sweep grant issued for triggered runs (default: ${DEFAULT-VALUE}).")
     long sweepBudgetMs;
 
+    @Option(names = "--broker-process", description = "Run the broker as its own process, supervised like the services: "
+            + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM).")
+    boolean brokerProcess;
+
     @Override
     public Integer call() throws Exception {
         DemoCommand mesh = new DemoCommand();
         mesh.sweepBudgetMs = sweepBudgetMs;
         mesh.meshOnly = true;
+        mesh.brokerProcess = brokerProcess;
         return mesh.call();
     }
 }
