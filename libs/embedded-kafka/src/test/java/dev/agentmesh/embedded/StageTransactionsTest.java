@@ -40,7 +40,8 @@ class StageTransactionsTest {
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
         admin.createTopics(List.of(new NewTopic(IN, 3, (short) 1), new NewTopic("stage-tx-out-commit", 1, (short) 1),
                 new NewTopic("stage-tx-out-abort", 1, (short) 1), new NewTopic("stage-tx-out-discard", 1, (short) 1),
-                new NewTopic("stage-tx-out-fence", 1, (short) 1))).all().get();
+                new NewTopic("stage-tx-out-fence", 1, (short) 1),
+                new NewTopic("stage-tx-out-prepare", 1, (short) 1))).all().get();
     }
 
     @AfterAll
@@ -116,6 +117,19 @@ class StageTransactionsTest {
             assertEquals(List.of("owner", "back"), committed("stage-tx-out-fence"));
         }
         assertNull(offset("fence-stage", 1), "only the input partition's offset is committed");
+    }
+
+    @Test
+    void preparingForAnAssignedPartitionFencesItsPreviousOwnerBeforeAnyRecordArrives() throws Exception {
+        try (StageTransactions first = transactions("prepare-stage"); StageTransactions second = transactions("prepare-stage")) {
+            StageTransactions.Transaction zombie = first.begin(IN, 2, 9);
+            zombie.send("stage-tx-out-prepare", "run-1", bytes("zombie"), null);
+            zombie.flush();
+            second.prepare(IN, 2); // the partition was just assigned to the second instance
+            assertThrows(KafkaException.class, zombie::commit);
+            zombie.close();
+            assertEquals(List.of(), committed("stage-tx-out-prepare"), "the open transaction was aborted, not left hanging");
+        }
     }
 
     static byte[] bytes(String s) {

@@ -77,6 +77,22 @@ public final class StageTransactions implements AutoCloseable {
         }
     }
 
+    /**
+     * Creates the producer for {@code topic}'s {@code partition} now, if there is none yet, so the first transaction
+     * there does not wait for {@code initTransactions}. A failure is left for that transaction to meet again.
+     */
+    public void prepare(String topic, int partition) {
+        Lane lane = lanes.computeIfAbsent(new TopicPartition(topic, partition), Lane::new);
+        lane.lock.lock();
+        try {
+            lane.producer();
+        } catch (RuntimeException e) {
+            lane.reset();
+        } finally {
+            lane.lock.unlock();
+        }
+    }
+
     /** The {@code transactional.id} of the producer that writes what {@code partition}'s records cause. */
     public String transactionalId(TopicPartition partition) {
         return idPrefix + "-" + partition.topic() + "-" + partition.partition();

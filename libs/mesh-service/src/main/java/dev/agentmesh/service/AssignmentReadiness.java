@@ -1,5 +1,6 @@
 package dev.agentmesh.service;
 
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import java.util.stream.StreamSupport;
 import org.eclipse.microprofile.config.Config;
@@ -33,6 +34,14 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
     private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
     private final boolean inUse;
 
+    /** Told of every assignment, off the consumer's thread, so a service can prepare for its partitions. */
+    @Inject
+    Event<PartitionsAssigned> assignments;
+
+    /** Partitions a channel's consumer was just given. */
+    public record PartitionsAssigned(Set<TopicPartition> partitions) {
+    }
+
     @Inject
     public AssignmentReadiness(Config config) {
         this(StreamSupport.stream(config.getPropertyNames().spliterator(), false)
@@ -48,6 +57,9 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         assigned.addAll(partitions);
+        if (assignments != null && !partitions.isEmpty()) {
+            assignments.fireAsync(new PartitionsAssigned(Set.copyOf(partitions)));
+        }
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import dev.agentmesh.core.Replayable;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.ObservesAsync;
 import java.util.function.Consumer;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.topics.Topic;
@@ -77,6 +78,17 @@ public class StageSupport {
     void close() {
         input.close();
         transactions.ifPresent(StageTransactions::close);
+    }
+
+    /**
+     * Readies the transactional producers for the run-events partitions this instance was just given (each
+     * {@code initTransactions} also fences the partition's previous owner), so the first run on a partition does not
+     * wait for it.
+     */
+    void prepare(@ObservesAsync AssignmentReadiness.PartitionsAssigned assigned) {
+        transactions.ifPresent(t -> assigned.partitions().stream()
+                .filter(p -> p.topic().equals(Topics.RUN_EVENTS.name()))
+                .forEach(p -> t.prepare(p.topic(), p.partition())));
     }
 
     /**
