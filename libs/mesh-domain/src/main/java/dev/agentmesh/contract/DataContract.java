@@ -44,9 +44,20 @@ public record DataContract(
         }
     }
 
-    /** A contract shipped with the mesh ({@code contracts/<name>.yaml} on the classpath), or a YAML file path. */
+    /** The contracts shipped with the mesh ({@code contracts/<name>.yaml} on the classpath). */
+    public static final List<String> SHIPPED = List.of("credit-g", "transactions");
+
+    /** A contract shipped with the mesh, or a YAML file path. */
     public static DataContract load(String nameOrPath) {
-        return ShippedYaml.load("contracts", nameOrPath, "data contract", DataContract::read);
+        try {
+            return ShippedYaml.load("contracts", nameOrPath, "data contract", DataContract::read);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("no data contract")) {
+                throw new IllegalArgumentException(e.getMessage() + " (shipped: " + String.join(", ", SHIPPED)
+                        + "; draft one for your own data with `meshctl contracts infer --csv FILE`)", e);
+            }
+            throw e;
+        }
     }
 
     public Map<String, Column> columnsByName() {

@@ -19,7 +19,10 @@ public final class ShippedYaml {
      */
     public static <T> T load(String folder, String nameOrPath, String what, Function<InputStream, T> read) {
         Path path = Path.of(nameOrPath);
-        if (nameOrPath.endsWith(".yaml") && Files.isRegularFile(path)) {
+        if ((nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) && !Files.isRegularFile(path)) {
+            throw new IllegalArgumentException("no " + what + " file " + path.toAbsolutePath().normalize());
+        }
+        if (nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
             try (InputStream in = Files.newInputStream(path)) {
                 return read.apply(in);
             } catch (IOException e) {
@@ -28,7 +31,8 @@ public final class ShippedYaml {
         }
         try (InputStream in = ShippedYaml.class.getResourceAsStream("/" + folder + "/" + nameOrPath + ".yaml")) {
             if (in == null) {
-                throw new IllegalArgumentException("no " + what + " named '" + nameOrPath + "'");
+                throw new IllegalArgumentException("no " + what + " named '" + nameOrPath + "': give the name of one the"
+                        + " mesh ships (" + folder + "/ on the classpath) or the path of a .yaml file");
             }
             return read.apply(in);
         } catch (IOException e) {

@@ -54,7 +54,7 @@ public final class StageTransactions implements AutoCloseable {
         own.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         own.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         own.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-        this.settings = KafkaClientSettings.with(own);
+        this.settings = Map.copyOf(own);
         this.group = group;
         this.idPrefix = idPrefix;
     }
@@ -184,7 +184,8 @@ public final class StageTransactions implements AutoCloseable {
 
         KafkaProducer<String, byte[]> producer() {
             if (producer == null) {
-                Map<String, Object> own = new HashMap<>(settings);
+                // the process's security settings as they are now (a service sets them once its codecs exist)
+                Map<String, Object> own = new HashMap<>(KafkaClientSettings.with(settings));
                 own.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(input));
                 KafkaProducer<String, byte[]> created = new KafkaProducer<>(own);
                 try {

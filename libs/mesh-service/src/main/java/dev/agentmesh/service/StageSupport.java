@@ -86,6 +86,7 @@ public class StageSupport {
      * wait for it.
      */
     void prepare(@ObservesAsync AssignmentReadiness.PartitionsAssigned assigned) {
+        codecs.settings(); // the codecs hand the process its Kafka security settings: before any producer connects
         transactions.ifPresent(t -> assigned.partitions().stream()
                 .filter(p -> p.topic().equals(Topics.RUN_EVENTS.name()))
                 .forEach(p -> t.prepare(p.topic(), p.partition())));

@@ -2,6 +2,7 @@ package dev.agentmesh.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.artifacts.ArtifactStore;
+import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.artifacts.Artifacts;
 import dev.agentmesh.artifacts.LocalArtifactStore;
 import java.time.Instant;
@@ -168,8 +169,24 @@ public final class ModelRegistry {
         }
     }
 
+    /**
+     * Models are identified by their contract's name, not by where its file lies: a run naming the contract by a path
+     * ({@code --contract my/clinic.yaml}) shares the production alias, baseline and rollback with every other run of
+     * that contract, wherever the file has moved since.
+     */
+    public static String modelName(String contractNameOrPath) {
+        if (!contractNameOrPath.endsWith(".yaml") && !contractNameOrPath.endsWith(".yml")) {
+            return contractNameOrPath;
+        }
+        try {
+            return DataContract.load(contractNameOrPath).name();
+        } catch (RuntimeException gone) {
+            return Path.of(contractNameOrPath).getFileName().toString().replaceFirst("\\.ya?ml$", "");
+        }
+    }
+
     private String aliasUri(String contract, String alias) {
-        String key = "aliases/" + safe(contract) + "/" + safe(alias) + ".json";
+        String key = "aliases/" + safe(modelName(contract)) + "/" + safe(alias) + ".json";
         return remote() ? store.uri("models/" + key) : root.resolve(key).toUri().toString();
     }
 

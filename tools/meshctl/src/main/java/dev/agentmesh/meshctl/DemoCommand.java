@@ -5,6 +5,7 @@ import dev.agentmesh.runstate.RunStatus;
 import java.util.ArrayList;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.embedded.KafkaCluster;
+import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.StageState;
@@ -30,6 +31,16 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--source", description = "CSV input (default: ../shared/data/credit-g.csv beside the repo).")
     Path source;
 
+    @Option(names = "--contract", defaultValue = "credit-g",
+            description = "Data contract of the source: a shipped name or a YAML file path (default: ${DEFAULT-VALUE}).")
+    String contract;
+
+    @Option(names = "--sweep-grid", description = "Sweep grid: a shipped name or a YAML file path (default: the shipped grid).")
+    String sweepGrid;
+
+    @Option(names = "--gate-policy", description = "Gate policy: a shipped name or a YAML file path (default: the shipped policy).")
+    String gatePolicy;
+
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long the run may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
@@ -52,9 +63,9 @@ public class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path root = MeshServices.repoRoot();
         Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
-        if (!Files.isRegularFile(input)) {
-            System.err.println("input " + input + " not found; pass --source FILE.csv");
-            return 2;
+        List<String> problems = DoorChecks.run(SourceKind.CSV, input.toString(), true, contract, List.of(), sweepGrid, gatePolicy);
+        if (!meshOnly && !problems.isEmpty()) {
+            return DoorChecks.refuse("demo not started", problems);
         }
         Path work = root.resolve(".mesh").resolve("demo-" + ProcessHandle.current().pid());
         say(t0, brokerProcess ? "starting Kafka (KRaft) as its own process ..." : "starting embedded Kafka (KRaft) ...");
@@ -96,8 +107,16 @@ public class DemoCommand implements Callable<Integer> {
                 return 0;
             }
             TriggerCommand trigger = new TriggerCommand();
-            new CommandLine(trigger).parseArgs("--bootstrap", bootstrap, "--source", input.toString(), "--requested-by", "demo",
-                    "--grant", grant.getGrantId(), "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId());
+            List<String> args = new ArrayList<>(List.of("--bootstrap", bootstrap, "--source", input.toString(),
+                    "--requested-by", "demo", "--contract", contract, "--grant", grant.getGrantId(),
+                    "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId()));
+            if (sweepGrid != null) {
+                args.addAll(List.of("--sweep-grid", sweepGrid));
+            }
+            if (gatePolicy != null) {
+                args.addAll(List.of("--gate-policy", gatePolicy));
+            }
+            new CommandLine(trigger).parseArgs(args.toArray(String[]::new));
             String runId = trigger.trigger();
             say(t0, "triggered run " + runId + " on " + input.getFileName());
 

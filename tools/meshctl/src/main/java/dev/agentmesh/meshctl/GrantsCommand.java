@@ -106,34 +106,46 @@ public class GrantsCommand {
         @Option(names = "--resource", required = true, split = ",", description = "Resources, e.g. pipeline:nightly, run:*.")
         List<String> resources;
 
-        @Option(names = "--budget-ms", description = "Compute budget for the subtree, in milliseconds.")
+        @Option(names = "--budget-ms", description = "Compute budget for the subtree, in milliseconds (default: a delegated"
+                + " grant has its parent's).")
         Long budgetMs;
 
-        @Option(names = "--expires-in", defaultValue = "PT24H", description = "Lifetime (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--expires-in", description = "Lifetime (default: a root grant 24 hours; a delegated grant expires"
+                + " with its parent).")
         Duration expiresIn;
 
-        @Option(names = "--max-depth", defaultValue = "3", description = "Deepest delegation below (default: ${DEFAULT-VALUE}).")
-        int maxDepth;
+        @Option(names = "--max-depth", description = "Deepest delegation below (default: a root grant 3; a delegated grant"
+                + " its parent's).")
+        Integer maxDepth;
 
         @Override
         public Integer call() {
             KeyPair granteeKeys = GrantKeys.loadOrCreate(connection.keysDir, grantee);
-            var scope = Grants.scope(actions, resources, budgetMs);
-            Instant expiry = Instant.now().plus(expiresIn);
+            Folded folded = fold(connection, null);
             GrantIssued grant;
             if (parent == null) {
+                Instant expiry = Instant.now().plus(expiresIn != null ? expiresIn : Duration.ofHours(24));
                 grant = Grants.root(GrantKeys.load(connection.keysDir, PrincipalTools.PRINCIPAL), PrincipalTools.PRINCIPAL,
-                        grantee, granteeKeys.getPublic(), scope, expiry, maxDepth);
+                        grantee, granteeKeys.getPublic(), Grants.scope(actions, resources, budgetMs), expiry,
+                        maxDepth != null ? maxDepth : 3);
             } else {
-                Folded folded = fold(connection, null);
                 GrantIssued parentGrant = folded.issued().get(parent);
                 if (parentGrant == null) {
-                    System.err.println("no grant " + parent);
-                    return 1;
+                    return DoorChecks.refuse("grant not issued", List.of("no grant " + parent + " in the ledger"
+                            + (folded.refused().containsKey(parent) ? " (it was refused: " + folded.refused().get(parent) + ")" : "")));
                 }
+                Instant expiry = expiresIn != null ? Instant.now().plus(expiresIn) : parentGrant.getExpiresAt();
                 String holderName = holder != null ? holder : parentGrant.getGrantee();
+                // what the child does not narrow, it inherits: the parent's budget and expiry
+                Long budget = budgetMs != null ? budgetMs : parentGrant.getScope().getBudgetComputeMs();
                 grant = Grants.delegate(parentGrant, GrantKeys.load(connection.keysDir, holderName), grantee,
-                        granteeKeys.getPublic(), scope, expiry, maxDepth);
+                        granteeKeys.getPublic(), Grants.scope(actions, resources, budget), expiry,
+                        maxDepth != null ? maxDepth : parentGrant.getMaxDepth());
+            }
+            // the ledger every service keeps would refuse it: say so, and publish nothing
+            Decision verdict = folded.ledger().issue(grant, Instant.now());
+            if (!verdict.allowed()) {
+                return DoorChecks.refuse("grant not issued", List.of("the ledger refuses it: " + verdict.reason()));
             }
             String bootstrap = connection.bootstrap();
             try (GrantPublisher publisher = new GrantPublisher(bootstrap,

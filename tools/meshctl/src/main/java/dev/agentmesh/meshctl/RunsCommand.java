@@ -16,6 +16,7 @@ import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
+import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.topics.Topics;
@@ -44,9 +45,9 @@ public class RunsCommand {
         @Override
         public Integer call() {
             List<Map<String, Object>> runs = new RunStateClient(connection.runStateUrl()).list();
-            System.out.printf("%-40s %-10s %-10s %-26s %s%n", "RUN", "STATUS", "PIPELINE", "LAST EVENT", "EVENTS");
+            System.out.printf("%-40s %-18s %-10s %-26s %s%n", "RUN", "STATUS", "PIPELINE", "LAST EVENT", "EVENTS");
             for (Map<String, Object> run : runs) {
-                System.out.printf("%-40s %-10s %-10s %-26s %s%n", run.get("runId"), run.get("status"),
+                System.out.printf("%-40s %-18s %-10s %-26s %s%n", run.get("runId"), run.get("status"),
                         run.get("pipeline"), run.get("lastEventAt"), run.get("eventCount"));
             }
             return 0;
@@ -102,6 +103,9 @@ public class RunsCommand {
         @Option(names = "--from", required = true, description = "Stage to run again: row-validation, feature-extraction, schema-check, publish, sweep (a resumed sweep keeps the cells that succeeded on the same dataset) or gate (every specialist is asked again).")
         String stage;
 
+        @Option(names = "--force", description = "Resume a run that already completed (its stages run again, and its gate may deploy again).")
+        boolean force;
+
         @Override
         public Integer call() {
             List<RunEvent> events = RunLog.read(connection.bootstrap(), new MeshCodec<>(Topics.RUN_EVENTS,
@@ -113,6 +117,10 @@ public class RunsCommand {
             if (state == null || !state.triggered()) {
                 System.err.println("no triggered run " + runId);
                 return 1;
+            }
+            if (state.status() == RunStatus.COMPLETED && !force) {
+                return DoorChecks.refuse("run " + runId + " not resumed", List.of("it completed: resuming runs " + stage
+                        + " and every stage after it again, and its gate may deploy again; add --force to do that"));
             }
             Optional<RunEvent> cause;
             try {
@@ -149,8 +157,11 @@ public class RunsCommand {
         @Option(names = "--reason", required = true, description = "Why: recorded with the decision.")
         String reason;
 
-        @Option(names = "--as", description = "The acting identity (default: $USER).")
+        @Option(names = "--as", description = "The acting identity (default: the principal, whose key signs the decision grant).")
         String actor;
+
+        @Option(names = "--force", description = "Publish the decision even if the run is not waiting for one (it is ignored).")
+        boolean force;
 
         @Override
         public Integer call() {
@@ -161,7 +172,20 @@ public class RunsCommand {
                 System.err.println("decision must be approve or reject, not " + decision);
                 return 2;
             }
-            String who = actor != null ? actor : System.getProperty("user.name", "unknown");
+            if (!force) {
+                RunState state = null;
+                for (RunEvent e : RunLog.read(connection.bootstrap(), new MeshCodec<>(Topics.RUN_EVENTS,
+                        SerdeSettings.forDeployment(connection.registryUrlOrNull(), connection.bootstrap())), runId,
+                        Duration.ofSeconds(60))) {
+                    state = RunStateReducer.apply(state, e);
+                }
+                if (state == null || state.status() != RunStatus.AWAITING_PRINCIPAL) {
+                    return DoorChecks.refuse("nothing decided", List.of("run " + runId + (state == null ? " is unknown"
+                            : " is " + state.status() + ", not waiting for the principal")
+                            + ": a decision applies only to a run the gate returned (add --force to publish it anyway)"));
+                }
+            }
+            String who = actor != null ? actor : PrincipalTools.PRINCIPAL;
             GrantIssued grant = PrincipalTools.issueDecisionGrant(connection.bootstrap(), connection.keysDir, runId);
             RunEvent event = new RunEvent(new Envelopes(PrincipalTools.PRINCIPAL, TriggerCommand.hostName())
                     .origin(runId, grant.getGrantId()), new PrincipalDecided(d, who, reason));

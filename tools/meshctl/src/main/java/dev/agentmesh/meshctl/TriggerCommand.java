@@ -80,11 +80,25 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--gate-timeout", description = "How long the coordinator waits for assessments, ISO-8601 (default: the policy's).")
     Duration gateTimeout;
 
+    @Option(names = "--skip-source-check", description = "Do not read the CSV source here before publishing (it lives where the"
+            + " services run, not on this machine, or arrives later).")
+    boolean skipSourceCheck;
+
     @Override
     public Integer call() {
+        List<String> problems = problems();
+        if (!problems.isEmpty()) {
+            return DoorChecks.refuse("run not triggered", problems);
+        }
         String id = trigger();
         System.out.println(id);
         return 0;
+    }
+
+    /** What the run would fail on at once, checked before anything is published. */
+    List<String> problems() {
+        return DoorChecks.run(sourceKind, source.toString(), !skipSourceCheck, contract,
+                stages == null ? List.of() : stages, sweepGrid, gatePolicy);
     }
 
     String trigger() {

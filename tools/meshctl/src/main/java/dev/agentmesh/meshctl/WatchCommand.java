@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "watch", mixinStandardHelpOptions = true,
@@ -24,9 +25,27 @@ public class WatchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT30M", description = "How long to follow it (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
+    /** How long a run id may be unknown to run-state before watch gives up on it (a run just triggered is folded within). */
+    static final Duration UNKNOWN_FOR = Duration.ofSeconds(10);
+
     @Override
     public Integer call() {
-        RunState state = DemoCommand.watch(System.nanoTime(), new RunStateClient(connection.runStateUrl()), runId, timeout);
+        RunStateClient client = new RunStateClient(connection.runStateUrl());
+        long deadline = System.nanoTime() + UNKNOWN_FOR.toNanos();
+        while (client.get(runId).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return DoorChecks.refuse("nothing to watch", List.of("run-state at " + connection.runStateUrl()
+                        + " knows no run " + runId + " (meshctl runs list shows the runs it knows)"));
+            }
+            MeshServices.sleep(250);
+        }
+        RunState state;
+        try {
+            state = DemoCommand.watch(System.nanoTime(), client, runId, timeout);
+        } catch (IllegalStateException e) {
+            System.err.println("meshctl: " + e.getMessage());
+            return 1;
+        }
         System.out.println();
         System.out.println(DemoCommand.summary(state));
         return state.status() == RunStatus.COMPLETED ? 0 : 1;

@@ -109,6 +109,87 @@ class MeshFlowIT {
         return new String(out, StandardCharsets.UTF_8).trim();
     }
 
+    /** A meshctl command's exit code, standard output and standard error. */
+    record Result(int exit, String out, String err) {
+    }
+
+    static Result meshctlResult(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", ROOT.resolve("tools/meshctl/target/meshctl.jar").toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).start();
+        var err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        });
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), "meshctl did not finish");
+        return new Result(process.exitValue(), out, err.join());
+    }
+
+    @Test
+    void triggerRefusesAtTheDoorWhatWouldFailTheRunAndPublishesNothing() throws Exception {
+        Path dir = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("door");
+        Files.createDirectories(dir);
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "");
+        Map<String, List<String>> cases = new java.util.LinkedHashMap<>();
+        cases.put("it-door-missing", List.of("--source", dir.resolve("missing.csv").toString()));
+        cases.put("it-door-contract", List.of("--source", CREDIT_G.toString(), "--contract", "no-such-contract"));
+        cases.put("it-door-header", List.of("--source", CREDIT_G.toString(), "--contract", "transactions"));
+        cases.put("it-door-empty", List.of("--source", empty.toString()));
+        cases.put("it-door-stage", List.of("--source", CREDIT_G.toString(), "--stage", "row-validation,polishing"));
+        Map<String, String> expected = Map.of("it-door-missing", "no file ", "it-door-contract",
+                "no data contract named 'no-such-contract'", "it-door-header", "does not match contract transactions",
+                "it-door-empty", "is empty", "it-door-stage", "unknown stage 'polishing'");
+        for (var c : cases.entrySet()) {
+            List<String> args = new ArrayList<>(List.of("trigger", "--bootstrap", kafka.bootstrapServers(), "--run-id", c.getKey(),
+                    "--grant", grant));
+            args.addAll(c.getValue());
+            Result result = meshctlResult(args.toArray(String[]::new));
+            assertEquals(2, result.exit(), c.getKey() + ": " + result);
+            assertTrue(result.err().contains("run not triggered") && result.err().contains(expected.get(c.getKey())),
+                    c.getKey() + ": " + result.err());
+            assertEquals("", result.out(), "no run id printed");
+        }
+        var events = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), Duration.ofSeconds(3), seen -> false);
+        assertTrue(events.stream().noneMatch(r -> new String(r.key(), StandardCharsets.UTF_8).startsWith("it-door-")),
+                "nothing was published for a refused trigger");
+
+        Result check = meshctlResult("contracts", "check", "--contract", "credit-g", "--source", CREDIT_G.toString());
+        assertEquals(0, check.exit(), check.toString());
+        assertTrue(check.out().contains("1000 rows, 1000 valid, 0 would be rejected"), check.out());
+        Result mismatch = meshctlResult("contracts", "check", "--contract", "transactions", "--source", CREDIT_G.toString());
+        assertEquals(2, mismatch.exit(), mismatch.toString());
+    }
+
+    @Test
+    void grantsIssueSaysWhatTheLedgerDecidesAndAChildExpiresWithItsParent() throws Exception {
+        Result child = meshctlResult("grants", "issue", "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString(),
+                "--parent", grant, "--grantee", "it-child", "--action", "spend-compute", "--resource", "run:*");
+        assertEquals(0, child.exit(), child.toString());
+        assertTrue(child.out().matches("[0-9a-f-]{36}"), "the new grant's id: " + child.out());
+
+        Result wider = meshctlResult("grants", "issue", "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString(),
+                "--parent", grant, "--grantee", "it-wider", "--action", "review", "--resource", "run:*");
+        assertEquals(2, wider.exit(), wider.toString());
+        assertTrue(wider.err().contains("the ledger refuses it: widens actions"), wider.err());
+        assertEquals("", wider.out(), "no id for a grant that was not issued");
+
+        Result longer = meshctlResult("grants", "issue", "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString(),
+                "--parent", grant, "--grantee", "it-longer", "--action", "spend-compute", "--resource", "run:*",
+                "--expires-in", "P30D");
+        assertEquals(2, longer.exit(), longer.toString());
+        assertTrue(longer.err().contains("widens expiry"), longer.err());
+
+        Result unknown = meshctlResult("watch", "it-no-such-run", "--run-state-url", services.get("run-state").url());
+        assertEquals(2, unknown.exit(), unknown.toString());
+        assertTrue(unknown.err().contains("knows no run it-no-such-run") && !unknown.err().contains("Exception"), unknown.err());
+    }
+
     static RunState awaitTerminal(String runId) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
@@ -261,7 +342,7 @@ class MeshFlowIT {
     void aRunThatFailedAtRowValidationResumesFromThatStageOnceItsInputArrives() throws Exception {
         Path late = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid() + "/late/credit-g.csv");
         meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", late.toString(), "--run-id", "it-resume",
-                "--grant", grant, "--stage", INGEST);
+                "--grant", grant, "--stage", INGEST, "--skip-source-check");
         RunState failed = awaitTerminal("it-resume");
         assertEquals(RunStatus.FAILED, failed.status());
         assertEquals(1, failed.stages().get("row-validation").attempt());

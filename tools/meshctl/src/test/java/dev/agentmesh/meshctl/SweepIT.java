@@ -205,6 +205,48 @@ class SweepIT {
         assertEquals(sweep.outcome().winnerCheckpoint(), production("credit-g").orElseThrow().checkpoint());
     }
 
+    /**
+     * Bring your own dataset: a file that is not in the repository, a contract drafted from it by
+     * {@code meshctl contracts infer} and adjusted as a person would, checked, then the whole nightly run.
+     */
+    @Test
+    @Order(3)
+    void aDatasetNotInTheRepositoryRunsTheWholeNightlyRunOnADraftedContract() throws Exception {
+        Path dir = Files.createDirectories(WORK.resolve("byo"));
+        java.util.Random random = new java.util.Random(11);
+        List<String> lines = new java.util.ArrayList<>(List.of("Pregnancies,Glucose,BMI,Sex,Age,Outcome"));
+        for (int i = 0; i < 600; i++) {
+            int glucose = 70 + random.nextInt(130);
+            double bmi = 18 + random.nextInt(250) / 10.0;
+            boolean diabetic = glucose + bmi * 2 + random.nextGaussian() * 15 > 190;
+            lines.add(random.nextInt(10) + "," + glucose + "," + bmi + "," + (random.nextBoolean() ? "F" : "M") + ","
+                    + (21 + random.nextInt(60)) + "," + (diabetic ? 1 : 0));
+        }
+        Path csv = Files.write(dir.resolve("clinic.csv"), lines);
+        Path contract = dir.resolve("clinic.yaml");
+        String drafted = MeshFlowIT.meshctl("contracts", "infer", "--csv", csv.toString(), "--name", "clinic", "-o", contract.toString());
+        assertTrue(drafted.contains("wrote " + contract), drafted);
+        String draft = Files.readString(contract);
+        assertTrue(draft.contains("label: 'Outcome'") && draft.contains("sensitive: ['Pregnancies', 'Sex', 'Age']"), draft);
+        // a person confirms the candidates: sex is assessed for fairness here
+        Files.writeString(contract, draft.replace("sensitive: ['Pregnancies', 'Sex', 'Age']", "sensitive: ['Sex']"));
+        String checked = MeshFlowIT.meshctl("contracts", "check", "--contract", contract.toString(), "--source", csv.toString());
+        assertTrue(checked.contains("600 rows, 600 valid"), checked);
+
+        String grid = grid("byo", "[{name: logistic, kind: logistic}]", "[0.05, 0.1]", "[32]", 5,
+                "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 2, on_partial: fail,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        String runId = MeshFlowIT.meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(),
+                "--contract", contract.toString(), "--run-id", "it-byo", "--grant", operatorGrant.getGrantId(),
+                "--sweep-grant", sweepGrant("it-byo", 600_000), "--sweep-grid", grid, "--gate-grant", gateGrant());
+        RunState state = awaitTerminal(runId);
+        assertEquals(RunStatus.COMPLETED, state.status(), () -> DemoCommand.gateTrail(state));
+        assertEquals(600L, state.dataset().counts().get("rows.out"));
+        assertEquals("SHIP", state.gate().decision().disposition(), () -> DemoCommand.gateTrail(state));
+        assertEquals(state.sweep().outcome().winnerCheckpoint(), production("clinic").orElseThrow().checkpoint(),
+                "the model is known by its contract's name, not the file's path");
+    }
+
     @Test
     @Order(2)
     void theSameSeedPicksTheSameWinnerWithTheSameLosses() {

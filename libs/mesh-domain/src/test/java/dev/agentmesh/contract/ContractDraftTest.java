@@ -1,0 +1,114 @@
+package dev.agentmesh.contract;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** A contract drafted from a user's own CSV, and a source checked against a contract before any run. */
+class ContractDraftTest {
+
+    static final Path CREDIT_G = Path.of(System.getProperty("mesh.data.dir", "../../../shared/data"), "credit-g.csv");
+
+    @TempDir
+    Path dir;
+
+    /** A small medical-style dataset that is not in the repository: counts, measurements, a sex, an age, a 0/1 outcome. */
+    Path clinic(int rows) throws IOException {
+        Random random = new Random(3);
+        List<String> lines = new ArrayList<>(List.of("Pregnancies,Glucose,BMI,Sex,Age,Outcome"));
+        for (int i = 0; i < rows; i++) {
+            lines.add(random.nextInt(10) + "," + (70 + random.nextInt(130)) + "," + (18 + random.nextInt(250) / 10.0) + ","
+                    + (random.nextBoolean() ? "F" : "M") + "," + (21 + random.nextInt(60)) + "," + random.nextInt(2));
+        }
+        Path file = dir.resolve("clinic.csv");
+        Files.write(file, lines);
+        return file;
+    }
+
+    static DataContract parse(String yaml) {
+        return DataContract.read(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void aDraftFromAUsersOwnFileIsAContractThatAcceptsEveryRowOfIt() throws IOException {
+        Path file = clinic(300);
+        DataContract contract = parse(ContractDraft.infer(file, "clinic"));
+
+        assertEquals("clinic", contract.name());
+        assertEquals("Outcome", contract.label(), "a column named like a label");
+        assertEquals("1", contract.positiveLabel());
+        assertEquals(List.of("Pregnancies", "Sex", "Age"), contract.sensitive(), "candidates for a person to confirm");
+        var columns = contract.columnsByName();
+        assertEquals(DataContract.Type.INTEGER, columns.get("Glucose").type());
+        assertEquals(DataContract.Type.NUMBER, columns.get("BMI").type());
+        assertEquals(DataContract.Type.CATEGORY, columns.get("Sex").type());
+        assertEquals(List.of("F", "M"), columns.get("Sex").allowed());
+        assertEquals(DataContract.Type.CATEGORY, columns.get("Outcome").type(), "a 0/1 label is a class");
+        assertTrue(columns.get("Age").min() >= 21 && columns.get("Age").max() <= 80);
+
+        SourceCheck check = SourceCheck.csv(file, contract, Long.MAX_VALUE);
+        assertTrue(check.usable(), check.problems().toString());
+        assertEquals(300, check.rows());
+        assertEquals(300, check.valid(), check.examples().toString());
+    }
+
+    @Test
+    void creditGsDraftFindsItsLabelAndSensitiveAttributes() {
+        DataContract draft = parse(ContractDraft.infer(CREDIT_G, "credit-g-draft"));
+        assertEquals("class", draft.label());
+        assertTrue(draft.sensitive().containsAll(List.of("personal_status", "age", "foreign_worker")), draft.sensitive().toString());
+        SourceCheck check = SourceCheck.csv(CREDIT_G, DataContract.load("credit-g"), Long.MAX_VALUE);
+        assertTrue(check.usable());
+        assertEquals(1000, check.rows());
+        assertEquals(1000, check.valid());
+    }
+
+    @Test
+    void whatWouldFailARunAtOnceIsFoundBeforeItIsTriggered() throws IOException {
+        DataContract creditG = DataContract.load("credit-g");
+        SourceCheck missing = SourceCheck.csv(dir.resolve("nope.csv"), creditG, 0);
+        assertFalse(missing.usable());
+        assertTrue(missing.problems().get(0).startsWith("no file "), missing.problems().toString());
+
+        Path empty = Files.writeString(dir.resolve("empty.csv"), "");
+        assertTrue(SourceCheck.csv(empty, creditG, 0).problems().get(0).contains("is empty"));
+
+        Path headerOnly = Files.writeString(dir.resolve("header.csv"), Files.readAllLines(CREDIT_G).get(0) + "\n");
+        assertEquals(List.of(headerOnly + " has a header but no rows"), SourceCheck.csv(headerOnly, creditG, 0).problems());
+
+        SourceCheck wrong = SourceCheck.csv(clinic(5), creditG, 0);
+        assertFalse(wrong.usable());
+        assertTrue(wrong.problems().get(0).contains("does not match contract credit-g"), wrong.problems().toString());
+        assertTrue(wrong.problems().get(0).contains("contracts infer"), "and says what to do");
+    }
+
+    @Test
+    void rowsThatBreakTheContractAreCountedByColumnWithExamplesButDoNotMakeTheSourceUnusable() throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(CREDIT_G).subList(0, 11));
+        String[] cells = lines.get(3).split(",", -1);
+        cells[12] = "abc"; // age
+        lines.set(3, String.join(",", cells));
+        Path file = Files.write(dir.resolve("ten.csv"), lines);
+        SourceCheck check = SourceCheck.csv(file, DataContract.load("credit-g"), Long.MAX_VALUE);
+        assertTrue(check.usable());
+        assertEquals(10, check.rows());
+        assertEquals(9, check.valid());
+        assertEquals(1L, check.violations().get("age"));
+        assertTrue(check.examples().get(0).startsWith("row 2: "), check.examples().toString());
+
+        SourceCheck firstOnly = SourceCheck.csv(file, DataContract.load("credit-g"), 0);
+        assertEquals(1, firstOnly.rows(), "a check at the door reads one row");
+    }
+}
