@@ -190,6 +190,28 @@ class MeshFlowIT {
         assertTrue(unknown.err().contains("knows no run it-no-such-run") && !unknown.err().contains("Exception"), unknown.err());
     }
 
+    @Test
+    void rowsPublishedAsABatchRunAsATopicSourceAndACompletedRunIsNeitherResumedNorDecidedByAccident() throws Exception {
+        String published = meshctl("rows", "publish", "--bootstrap", kafka.bootstrapServers(), "--csv", CREDIT_G.toString(),
+                "--batch", "it-batch");
+        assertTrue(published.startsWith("published 1000 rows to mesh.rows.raw as batch it-batch"), published);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source-kind", "TOPIC", "--source",
+                "mesh.rows.raw?key=it-batch", "--run-id", "it-topic", "--grant", grant, "--stage", INGEST);
+        RunState done = awaitTerminal("it-topic");
+        assertEquals(RunStatus.COMPLETED, done.status(), done::toString);
+        assertEquals(1000L, done.dataset().counts().get("rows.out"));
+
+        Result resume = meshctlResult("runs", "resume", "it-topic", "--from", "publish", "--bootstrap", kafka.bootstrapServers());
+        assertEquals(2, resume.exit(), resume.toString());
+        assertTrue(resume.err().contains("it completed") && resume.err().contains("--force"), resume.err());
+        Result decide = meshctlResult("runs", "decide", "it-topic", "approve", "--reason", "by mistake",
+                "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString());
+        assertEquals(2, decide.exit(), decide.toString());
+        assertTrue(decide.err().contains("is COMPLETED, not waiting for the principal"), decide.err());
+        MeshServices.sleep(1_000);
+        assertEquals(done.eventCount(), runState.get("it-topic").orElseThrow().eventCount(), "nothing was published");
+    }
+
     static RunState awaitTerminal(String runId) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
