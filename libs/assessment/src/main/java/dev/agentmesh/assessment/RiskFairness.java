@@ -30,13 +30,32 @@ public final class RiskFairness {
 
     public record Thresholds(double psiConcern, double psiBlock, double gapConcern, double gapBlock, int minGroupSize,
                              double[] bands) {
+
+        /** These thresholds with what the contract's fairness section sets instead. */
+        public Thresholds forContract(DataContract contract) {
+            DataContract.Fairness f = contract.fairness();
+            if (f == null) {
+                return this;
+            }
+            return new Thresholds(psiConcern, psiBlock, f.gapConcern() != null ? f.gapConcern() : gapConcern,
+                    f.gapBlock() != null ? f.gapBlock() : gapBlock, f.minGroupSize() != null ? f.minGroupSize() : minGroupSize,
+                    bands);
+        }
+
+        /** The bands a numeric attribute is cut into: the contract's for that attribute, else the service's. */
+        public double[] bandsOf(DataContract contract, String attribute) {
+            List<Double> own = contract.fairness() == null || contract.fairness().bands() == null ? null
+                    : contract.fairness().bands().get(attribute);
+            return own == null ? bands : own.stream().mapToDouble(Double::doubleValue).toArray();
+        }
     }
 
     private RiskFairness() {
     }
 
-    public static AssessmentReturned assess(Candidate candidate, ModelRegistry registry, Thresholds t) {
+    public static AssessmentReturned assess(Candidate candidate, ModelRegistry registry, Thresholds defaults) {
         DataContract contract = DataContract.load(candidate.getContract());
+        Thresholds t = defaults.forContract(contract);
         RawColumns current = new RawColumns(contract, FeatureStats.read(candidate.getDatasetLocation()));
         List<DatasetRow> currentRows = allRows(candidate.getDatasetLocation());
         Map<String, String> evidence = new TreeMap<>();
@@ -61,14 +80,27 @@ public final class RiskFairness {
         }
         boolean[] actual = Scoring.positives(heldOut, contract.positiveLabel());
         List<Subgroups.Gaps> gaps = new ArrayList<>();
-        for (String attribute : contract.sensitive() == null ? List.<String>of() : contract.sensitive()) {
+        List<String> sensitive = contract.sensitive() == null ? List.of() : contract.sensitive();
+        for (String attribute : sensitive) {
+            double[] bands = t.bandsOf(contract, attribute);
             String[] groups = heldOut.stream().map(r -> current.numeric(attribute)
-                    ? Subgroups.band(current.number(r, attribute), t.bands()) : current.value(r, attribute)).toArray(String[]::new);
+                    ? Subgroups.band(current.number(r, attribute), bands) : current.value(r, attribute)).toArray(String[]::new);
             gaps.add(Subgroups.gaps(attribute, groups, predicted, actual, t.minGroupSize()));
+            if (current.numeric(attribute)) {
+                evidence.put("subgroups.bands." + attribute, Arrays.toString(bands));
+            }
         }
-        evidence.put("subgroups.rows", "validation + test split of " + candidate.getDatasetLocation() + " (" + heldOut.size() + " rows)");
-        evidence.put("subgroups.bands", Arrays.toString(t.bands()));
-        return judge(psi, gaps, t, evidence);
+        if (sensitive.isEmpty()) {
+            evidence.put("subgroups", "not assessed: contract " + contract.name() + " declares no sensitive attribute");
+        } else {
+            evidence.put("subgroups.rows", "validation + test split of " + candidate.getDatasetLocation() + " (" + heldOut.size() + " rows)");
+        }
+        AssessmentReturned judged = judge(psi, gaps, t, evidence);
+        if (sensitive.isEmpty()) {
+            judged.setSummary("fairness not assessed: contract " + contract.name() + " declares no sensitive attribute; "
+                    + judged.getSummary());
+        }
+        return judged;
     }
 
     /** PSI per contract column (label and free text excluded) between two datasets of one contract. */

@@ -1,13 +1,17 @@
 package dev.agentmesh.assessment;
 
+import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.Candidate;
 import dev.agentmesh.gate.Verdict;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -113,5 +117,25 @@ class SpecialistComputationsTest {
         AssessmentReturned unfair = RiskFairness.judge(Map.of(), List.of(wide), t, Map.of());
         assertEquals(Verdict.BLOCK, unfair.getVerdict());
         assertTrue(unfair.getSummary().contains("positive-rate gap region 0.300 (north vs south)"), unfair.getSummary());
+    }
+
+    @Test
+    void aContractsFairnessSectionSetsItsOwnGapThresholdsAndBandsOverTheServicesDefaults() {
+        RiskFairness.Thresholds defaults = new RiskFairness.Thresholds(0.1, 0.25, 0.15, 0.3, 30, new double[]{25, 40, 60});
+        DataContract clinic = DataContract.read(new ByteArrayInputStream(("name: clinic\nversion: 1\nlabel: Outcome\n"
+                + "sensitive: [Age, Sex]\nfairness: {gap_block: 0.5, bands: {Age: [30, 50]}}\ncolumns:\n"
+                + "  - {name: Age, type: integer, required: true}\n  - {name: Sex, type: category, required: true, allowed: [F, M]}\n"
+                + "  - {name: Outcome, type: category, required: true, allowed: ['0', '1']}\n").getBytes(StandardCharsets.UTF_8)));
+        RiskFairness.Thresholds t = defaults.forContract(clinic);
+        assertEquals(0.5, t.gapBlock(), "the contract's own");
+        assertEquals(0.15, t.gapConcern(), "the service's default where the contract says nothing");
+        assertEquals(30, t.minGroupSize());
+        assertArrayEquals(new double[]{30, 50}, t.bandsOf(clinic, "Age"));
+        assertArrayEquals(new double[]{25, 40, 60}, t.bandsOf(clinic, "Other"));
+        Subgroups.Gaps expected = new Subgroups.Gaps("Age", List.of(), 0.4, 0.02, "21-30", "50+");
+        assertEquals(Verdict.BLOCK, RiskFairness.judge(Map.of(), List.of(expected), defaults, Map.of()).getVerdict());
+        assertEquals(Verdict.CONCERN, RiskFairness.judge(Map.of(), List.of(expected), t, Map.of()).getVerdict(),
+                "a gap this data is known to have is a concern, not a block");
+        assertEquals(defaults, defaults.forContract(DataContract.load("credit-g")), "no fairness section: the defaults");
     }
 }

@@ -104,6 +104,8 @@ public final class ContractDraft {
         yaml.append("key: null\n");
         yaml.append("# CANDIDATES for a person to confirm: sensitive attributes (fairness is assessed on these).\n");
         yaml.append("sensitive: ").append(list(sensitive)).append('\n');
+        yaml.append("# Fairness judged with the data (optional; risk-fairness's settings are the defaults), e.g. where a gap is\n")
+                .append("# expected: fairness: {gap_concern: 0.15, gap_block: 0.3, min_group_size: 30, bands: {age: [25, 40, 60]}}\n");
         yaml.append("split: {by: id, seed: 42, train: 0.70, validation: 0.15, test: 0.15}\n");
         yaml.append("columns:\n");
         for (Profile p : profiles.values()) {

@@ -24,7 +24,17 @@ public record DataContract(
         String key,
         List<String> sensitive,
         Map<String, Object> split,
-        List<Column> columns) {
+        List<Column> columns,
+        Fairness fairness) {
+
+    /**
+     * How this data's sensitive attributes are judged, where it differs from the risk-fairness service's defaults:
+     * subgroup gap thresholds, the smallest group counted, and the bands numeric attributes are cut into. A gap that is
+     * expected in this data (age in a diabetes model) is set here, with the data, not in a service setting.
+     */
+    public record Fairness(@JsonProperty("gap_concern") Double gapConcern, @JsonProperty("gap_block") Double gapBlock,
+                           @JsonProperty("min_group_size") Integer minGroupSize, Map<String, List<Double>> bands) {
+    }
 
     public enum Type { STRING, CATEGORY, INTEGER, NUMBER }
 
