@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -50,6 +51,15 @@ public class Connection {
 
     String runStateUrl() {
         return resolve(runStateUrl, "MESH_RUN_STATE_URL", "run-state-url");
+    }
+
+    /** run-state's URL when one is given or recorded, for commands that can wait for the mesh's verdict. */
+    Optional<String> runStateUrlIfKnown() {
+        try {
+            return Optional.of(runStateUrl());
+        } catch (IllegalStateException unknown) {
+            return Optional.empty();
+        }
     }
 
     String registryUrlOrNull() {

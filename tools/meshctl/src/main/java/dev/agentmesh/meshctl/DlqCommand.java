@@ -152,7 +152,14 @@ public class DlqCommand {
             if (payload != null) {
                 body.put("payload", Files.readString(payload));
             }
-            return review.print(review.send("POST", "/api/items/" + item + "/redrive", body));
+            HttpResponse<String> response = review.send("POST", "/api/items/" + item + "/redrive", body);
+            int exit = review.print(response);
+            if (exit == 0 && JSON.readTree(response.body()).path("previousRedrives").asLong() > 0) {
+                System.err.println("meshctl: item " + item + " was re-driven before: the record keeps its event id, so its"
+                        + " consumer applies it once; this re-drive is recorded but changes nothing");
+                return 3;
+            }
+            return exit;
         }
     }
 

@@ -29,6 +29,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -54,7 +55,8 @@ public class RunsCommand {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Print a run's state as JSON.")
+    @Command(name = "show", mixinStandardHelpOptions = true,
+            description = "Print a run's state: a summary (stages, dataset, sweep, the gate's trail, cost), or -o json.")
     static class ShowRun implements Callable<Integer> {
         @Mixin
         Connection connection;
@@ -62,14 +64,21 @@ public class RunsCommand {
         @Parameters(index = "0", description = "Run id.")
         String runId;
 
+        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
+        String output;
+
         @Override
         public Integer call() throws Exception {
             var state = new RunStateClient(connection.runStateUrl()).get(runId);
             if (state.isEmpty()) {
-                System.err.println("no run " + runId);
-                return 1;
+                return DoorChecks.refuse("nothing to show", List.of("run-state knows no run " + runId
+                        + " (meshctl runs list shows the runs it knows)"));
             }
-            System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(state.get()));
+            if (output.equals("json")) {
+                System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(state.get()));
+            } else {
+                System.out.print(DemoCommand.summary(state.get()));
+            }
             return 0;
         }
     }
@@ -135,8 +144,13 @@ public class RunsCommand {
             }
             RunEvent again = RunResume.again(cause.get(), RunResume.nextAttempt(state, stage), TriggerCommand.hostName());
             TriggerCommand.publish(connection, again);
+            int attempt = again.getEnvelope().getAttempt();
             System.out.printf("resumed run %s from %s as attempt %d (event %s, again after %s)%n", runId, stage,
-                    again.getEnvelope().getAttempt(), again.getEnvelope().getEventId(), cause.get().getEnvelope().getEventId());
+                    attempt, again.getEnvelope().getEventId(), cause.get().getEnvelope().getEventId());
+            // so that a watch right after this follows the new attempt, not the last one's end
+            Optional<RunState> seen = awaitRunState(connection, runId, s -> !s.status().terminal()
+                    || (s.stages().containsKey(stage) && s.stages().get(stage).attempt() >= attempt));
+            seen.ifPresent(s -> System.out.printf("run-state shows run %s under way again: %s%n", runId, s.status()));
             return 0;
         }
     }
@@ -192,8 +206,38 @@ public class RunsCommand {
             TriggerCommand.publish(connection, event);
             System.out.printf("%s run %s as %s under grant %s (event %s)%n", d, runId, who, grant.getGrantId(),
                     event.getEnvelope().getEventId());
+            if (connection.runStateUrlIfKnown().isPresent()) {
+                Optional<RunState> applied = awaitRunState(connection, runId, s -> s.status() != RunStatus.AWAITING_PRINCIPAL);
+                if (applied.isEmpty()) {
+                    System.err.println("meshctl: the decision was published, but run " + runId + " is still waiting after "
+                            + VERDICT_WAIT.toSeconds() + " s: see meshctl runs show " + runId);
+                    return 1;
+                }
+                System.out.printf("applied: run %s is now %s%n", runId, applied.get().status());
+            }
             return 0;
         }
+    }
+
+    /** How long a command waits for run-state to show what it published. */
+    static final Duration VERDICT_WAIT = Duration.ofSeconds(30);
+
+    /** The run's state once it satisfies {@code condition}, if run-state is known and shows it within the wait. */
+    static Optional<RunState> awaitRunState(Connection connection, String runId, Predicate<RunState> condition) {
+        Optional<String> url = connection.runStateUrlIfKnown();
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        RunStateClient client = new RunStateClient(url.get());
+        long deadline = System.nanoTime() + VERDICT_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            Optional<RunState> state = client.get(runId);
+            if (state.isPresent() && condition.test(state.get())) {
+                return state;
+            }
+            MeshServices.sleep(250);
+        }
+        return Optional.empty();
     }
 
     /** The cost tree, roots first, children indented under their parent. */

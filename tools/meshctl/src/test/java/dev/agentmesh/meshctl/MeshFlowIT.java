@@ -200,6 +200,11 @@ class MeshFlowIT {
         RunState done = awaitTerminal("it-topic");
         assertEquals(RunStatus.COMPLETED, done.status(), done::toString);
         assertEquals(1000L, done.dataset().counts().get("rows.out"));
+        String url = services.get("run-state").url();
+        String shown = meshctl("runs", "show", "it-topic", "--run-state-url", url);
+        assertTrue(shown.startsWith("run it-topic: COMPLETED") && shown.contains("row-validation"), shown);
+        assertEquals("it-topic", JSON.readTree(meshctl("runs", "show", "it-topic", "-o", "json", "--run-state-url", url))
+                .path("runId").asText());
 
         Result resume = meshctlResult("runs", "resume", "it-topic", "--from", "publish", "--bootstrap", kafka.bootstrapServers());
         assertEquals(2, resume.exit(), resume.toString());
@@ -371,8 +376,13 @@ class MeshFlowIT {
 
         Files.createDirectories(late.getParent());
         Files.copy(CREDIT_G, late);
-        String out = meshctl("runs", "resume", "it-resume", "--from", "row-validation", "--bootstrap", kafka.bootstrapServers());
+        String url = services.get("run-state").url();
+        String out = meshctl("runs", "resume", "it-resume", "--from", "row-validation", "--bootstrap", kafka.bootstrapServers(),
+                "--run-state-url", url);
         assertTrue(out.contains("resumed run it-resume from row-validation as attempt 2"), out);
+        assertTrue(out.contains("run-state shows run it-resume under way again"), "resume waits for run-state to show it: " + out);
+        String watched = meshctl("watch", "it-resume", "--run-state-url", url, "--timeout", "PT90S");
+        assertTrue(watched.contains("COMPLETED"), "a watch right after the resume follows the new attempt to its end: " + watched);
         long deadline = System.nanoTime() + WAIT.toNanos();
         RunState state = failed;
         while (state.status() != RunStatus.COMPLETED && System.nanoTime() < deadline) {
@@ -475,11 +485,18 @@ class MeshFlowIT {
         var second = review("POST", "/api/items/" + id + "/redrive", "alice", "alice-principal",
                 JSON.writeValueAsString(java.util.Map.of("reason", "again, by mistake", "payload", fixed)));
         assertEquals(200, second.statusCode(), second.body());
+        assertEquals(1, JSON.readTree(second.body()).path("previousRedrives").asInt(), "review says it was re-driven before");
+        Path edited = Files.writeString(ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid())
+                .resolve("review").resolve("fixed.json"), fixed);
+        Result third = meshctlResult("dlq", "redrive", id, "--reason", "once more", "--payload", edited.toString(),
+                "--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer");
+        assertEquals(3, third.exit(), "meshctl says a re-drive that changes nothing changed nothing: " + third);
+        assertTrue(third.err().contains("was re-driven before"), third.err());
         MeshServices.sleep(3_000);
         assertEquals(1, validatedCopies("it-review", 4), "a second re-drive applies nothing");
         assertEquals(applied.eventCount(), runState.get("it-review").orElseThrow().eventCount(), "and reports nothing new");
         var history = JSON.readTree(review("GET", "/api/items/" + id, "alice", "alice-principal", null).body()).path("history");
-        assertEquals(2, history.size(), "both re-drives are recorded, with who did them");
+        assertEquals(3, history.size(), "every re-drive is recorded, with who did it");
         assertEquals("bob", history.get(0).path("actor").asText());
         assertEquals("REDRIVE", history.get(0).path("action").asText());
         assertEquals("alice", history.get(1).path("actor").asText());

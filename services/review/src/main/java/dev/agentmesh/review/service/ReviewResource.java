@@ -2,6 +2,7 @@ package dev.agentmesh.review.service;
 
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.review.ReviewAction;
+import dev.agentmesh.review.ReviewActionKind;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -15,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -61,7 +63,13 @@ public class ReviewResource {
     @Path("/items/{id}/redrive")
     @Consumes(MediaType.APPLICATION_JSON)
     public Map<String, Object> redrive(@PathParam("id") String id, ActionRequest request) {
-        return view(desk.redrive(id, request == null ? null : request.payload(), actor(), reason(request)));
+        long before = log.book().item(id).map(i -> i.history().stream()
+                .filter(a -> a.action().equals(ReviewActionKind.REDRIVE.name())).count()).orElse(0L);
+        Map<String, Object> view = new LinkedHashMap<>(view(desk.redrive(id, request == null ? null : request.payload(),
+                actor(), reason(request))));
+        // the record keeps its event id, so a consumer that applied it before applies nothing now: say so
+        view.put("previousRedrives", before);
+        return view;
     }
 
     @POST
