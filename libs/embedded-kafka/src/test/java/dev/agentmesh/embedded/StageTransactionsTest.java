@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -30,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class StageTransactionsTest {
 
     static final String IN = "stage-tx-in";
+    static final String MOVED_IN = "stage-tx-moved-in";
     static final Duration TIMEOUT = Duration.ofSeconds(60);
     static EmbeddedKafka kafka;
     static Admin admin;
@@ -41,7 +43,8 @@ class StageTransactionsTest {
         admin.createTopics(List.of(new NewTopic(IN, 3, (short) 1), new NewTopic("stage-tx-out-commit", 1, (short) 1),
                 new NewTopic("stage-tx-out-abort", 1, (short) 1), new NewTopic("stage-tx-out-discard", 1, (short) 1),
                 new NewTopic("stage-tx-out-fence", 1, (short) 1),
-                new NewTopic("stage-tx-out-prepare", 1, (short) 1))).all().get();
+                new NewTopic("stage-tx-out-prepare", 1, (short) 1), new NewTopic(MOVED_IN, 1, (short) 1),
+                new NewTopic("stage-tx-out-moved", 1, (short) 1))).all().get();
     }
 
     @AfterAll
@@ -51,13 +54,13 @@ class StageTransactionsTest {
     }
 
     StageTransactions transactions(String group) {
-        return new StageTransactions(kafka.bootstrapServers(), group, group, TIMEOUT);
+        return new StageTransactions(kafka.bootstrapServers(), group, TIMEOUT);
     }
 
     @Test
     void aCommittedTransactionShowsItsRecordsOnceAndCommitsTheInputOffset() throws Exception {
         try (StageTransactions stage = transactions("commit-stage")) {
-            try (StageTransactions.Transaction tx = stage.begin(IN, 1, 41)) {
+            try (StageTransactions.Transaction tx = stage.begin(IN, 1, 41, outsideAnyGeneration("commit-stage"))) {
                 tx.send("stage-tx-out-commit", "run-1", bytes("a"), null);
                 tx.send("stage-tx-out-commit", "run-1", bytes("b"), null);
                 tx.commit();
@@ -70,11 +73,11 @@ class StageTransactionsTest {
     @Test
     void aTransactionClosedWithoutCommittingLeavesNothingAndTheInputToReadAgain() throws Exception {
         try (StageTransactions stage = transactions("abort-stage")) {
-            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7)) {
+            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7, outsideAnyGeneration("abort-stage"))) {
                 tx.send("stage-tx-out-abort", "run-1", bytes("lost"), null);
                 tx.flush(); // on the broker, but never committed
             }
-            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7)) {
+            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7, outsideAnyGeneration("abort-stage"))) {
                 tx.send("stage-tx-out-abort", "run-1", bytes("again"), null);
                 tx.commit();
             }
@@ -86,7 +89,7 @@ class StageTransactionsTest {
     @Test
     void discardingDropsWhatWasSentBeforeAndKeepsWhatFollows() throws Exception {
         try (StageTransactions stage = transactions("discard-stage");
-             StageTransactions.Transaction tx = stage.begin(IN, 2, 0)) {
+             StageTransactions.Transaction tx = stage.begin(IN, 2, 0, outsideAnyGeneration("discard-stage"))) {
             tx.send("stage-tx-out-discard", "run-1", bytes("partial"), null);
             tx.flush();
             tx.discard();
@@ -99,10 +102,10 @@ class StageTransactionsTest {
     @Test
     void theNextOwnerOfAPartitionFencesThePreviousOneAndItsOpenTransactionNeverShows() throws Exception {
         try (StageTransactions first = transactions("fence-stage"); StageTransactions second = transactions("fence-stage")) {
-            StageTransactions.Transaction zombie = first.begin(IN, 0, 3);
+            StageTransactions.Transaction zombie = first.begin(IN, 0, 3, outsideAnyGeneration("fence-stage"));
             zombie.send("stage-tx-out-fence", "run-1", bytes("zombie"), null);
             zombie.flush();
-            try (StageTransactions.Transaction tx = second.begin(IN, 0, 3)) { // takes the partition over
+            try (StageTransactions.Transaction tx = second.begin(IN, 0, 3, outsideAnyGeneration("fence-stage"))) { // takes the partition over
                 tx.send("stage-tx-out-fence", "run-1", bytes("owner"), null);
                 tx.commit();
             }
@@ -110,7 +113,7 @@ class StageTransactionsTest {
             zombie.close();
             assertEquals(List.of("owner"), committed("stage-tx-out-fence"));
             assertEquals(4, offset("fence-stage", 0).offset());
-            try (StageTransactions.Transaction tx = first.begin(IN, 0, 4)) { // the fenced instance starts afresh
+            try (StageTransactions.Transaction tx = first.begin(IN, 0, 4, outsideAnyGeneration("fence-stage"))) { // the fenced instance starts afresh
                 tx.send("stage-tx-out-fence", "run-1", bytes("back"), null);
                 tx.commit();
             }
@@ -122,7 +125,7 @@ class StageTransactionsTest {
     @Test
     void preparingForAnAssignedPartitionFencesItsPreviousOwnerBeforeAnyRecordArrives() throws Exception {
         try (StageTransactions first = transactions("prepare-stage"); StageTransactions second = transactions("prepare-stage")) {
-            StageTransactions.Transaction zombie = first.begin(IN, 2, 9);
+            StageTransactions.Transaction zombie = first.begin(IN, 2, 9, outsideAnyGeneration("prepare-stage"));
             zombie.send("stage-tx-out-prepare", "run-1", bytes("zombie"), null);
             zombie.flush();
             second.prepare(IN, 2); // the partition was just assigned to the second instance
@@ -132,13 +135,71 @@ class StageTransactionsTest {
         }
     }
 
+    @Test
+    void aRecordWhosePartitionMovedOnWhileItWasHandledCommitsNothingAndItsNewOwnerCommitsIt() throws Exception {
+        TopicPartition input = new TopicPartition(MOVED_IN, 0);
+        try (StageTransactions stage = transactions("moved-stage");
+             KafkaConsumer<String, String> first = member("moved-stage");
+             KafkaConsumer<String, String> second = member("moved-stage")) {
+            first.subscribe(List.of(MOVED_IN));
+            awaitGeneration(List.of(first), 1);
+            ConsumerGroupMetadata delivered = first.groupMetadata();
+            StageTransactions.Transaction late = stage.begin(MOVED_IN, 0, 5, delivered);
+            late.send("stage-tx-out-moved", "run-1", bytes("late"), null);
+            late.flush();
+
+            // a second member joins: the group rebalances while the first one is still handling its record
+            second.subscribe(List.of(MOVED_IN));
+            awaitGeneration(List.of(first, second), delivered.generationId() + 1);
+            assertThrows(StageTransactions.Superseded.class, late::commit);
+            late.close();
+            assertEquals(List.of(), committed("stage-tx-out-moved"), "the superseded handling left nothing");
+            assertNull(offset("moved-stage", input), "nor moved the group past the record");
+
+            KafkaConsumer<String, String> owner = first.assignment().contains(input) ? first : second;
+            try (StageTransactions.Transaction tx = stage.begin(MOVED_IN, 0, 5, owner.groupMetadata())) {
+                tx.send("stage-tx-out-moved", "run-1", bytes("owner"), null);
+                tx.commit();
+            }
+            assertEquals(List.of("owner"), committed("stage-tx-out-moved"));
+            assertEquals(6, offset("moved-stage", input).offset());
+        }
+    }
+
+    /** A group with no members: the broker checks no generation for it. */
+    static ConsumerGroupMetadata outsideAnyGeneration(String group) {
+        return new ConsumerGroupMetadata(group);
+    }
+
+    static KafkaConsumer<String, String> member(String group) {
+        return new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, group,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
+    }
+
+    /** Polls every member until all of them are in {@code generation} or a later one. */
+    static void awaitGeneration(List<KafkaConsumer<String, String>> members, int generation) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (members.stream().anyMatch(m -> m.groupMetadata().generationId() < generation)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the group never reached generation " + generation);
+            }
+            members.forEach(m -> m.poll(Duration.ofMillis(100)));
+        }
+    }
+
     static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
     static OffsetAndMetadata offset(String group, int partition) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
-                .get(new TopicPartition(IN, partition));
+        return offset(group, new TopicPartition(IN, partition));
+    }
+
+    static OffsetAndMetadata offset(String group, TopicPartition partition) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
     }
 
     /** Every record of a one-partition topic that a read_committed reader sees. */

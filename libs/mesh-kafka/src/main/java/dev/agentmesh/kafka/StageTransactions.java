@@ -7,8 +7,13 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -30,20 +35,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * partition. Whichever instance handles a partition next (a restart, or another instance after a rebalance) takes
  * over that id, which fences the previous owner and aborts a transaction it left open, at once: a dead instance never
  * holds back readers until its transaction times out, and a zombie cannot commit.
+ *
+ * <p>Each transaction also carries the group metadata of the consumer that was given the record (KIP-447): once the
+ * partition has moved on (a rebalance, even to another consumer in the same process, or back to the same one in a
+ * newer generation), the broker refuses the input offset and the transaction is aborted, because the record is read
+ * again by its new owner. {@link Transaction#commit()} then throws {@link Superseded}.
  */
 public final class StageTransactions implements AutoCloseable {
 
     private final Map<String, Object> settings;
-    private final String group;
     private final String idPrefix;
     private final ConcurrentMap<TopicPartition, Lane> lanes = new ConcurrentHashMap<>();
 
     /**
-     * @param group    the consumer group whose offsets the transactions commit
      * @param idPrefix the prefix of every {@code transactional.id} (the cluster's ACLs allow the service this prefix)
      * @param timeout  how long a transaction may stay open: longer than the largest stage's work
      */
-    public StageTransactions(String bootstrapServers, String group, String idPrefix, Duration timeout) {
+    public StageTransactions(String bootstrapServers, String idPrefix, Duration timeout) {
         Map<String, Object> own = new HashMap<>();
         own.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         own.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
@@ -55,21 +63,21 @@ public final class StageTransactions implements AutoCloseable {
         own.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         own.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
         this.settings = Map.copyOf(own);
-        this.group = group;
         this.idPrefix = idPrefix;
     }
 
     /**
-     * Begins the transaction for the record at {@code offset} of {@code topic}'s {@code partition}. Transactions on
-     * one partition run one at a time; close the returned one (try-with-resources) to let the next begin.
+     * Begins the transaction for the record at {@code offset} of {@code topic}'s {@code partition}, delivered to the
+     * group member {@code receiver} describes as it was then. Transactions on one partition run one at a time; close
+     * the returned one (try-with-resources) to let the next begin.
      */
-    public Transaction begin(String topic, int partition, long offset) {
+    public Transaction begin(String topic, int partition, long offset, ConsumerGroupMetadata receiver) {
         TopicPartition input = new TopicPartition(topic, partition);
         Lane lane = lanes.computeIfAbsent(input, Lane::new);
         lane.lock.lock();
         try {
             lane.producer().beginTransaction();
-            return new Transaction(lane, input, offset);
+            return new Transaction(lane, input, offset, receiver);
         } catch (RuntimeException e) {
             lane.reset();
             lane.lock.unlock();
@@ -109,6 +117,7 @@ public final class StageTransactions implements AutoCloseable {
         private final Lane lane;
         private final TopicPartition input;
         private final long offset;
+        private final ConsumerGroupMetadata receiver;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
         private final Callback onAck = (metadata, e) -> {
             if (e != null) {
@@ -117,10 +126,11 @@ public final class StageTransactions implements AutoCloseable {
         };
         private boolean open = true;
 
-        private Transaction(Lane lane, TopicPartition input, long offset) {
+        private Transaction(Lane lane, TopicPartition input, long offset, ConsumerGroupMetadata receiver) {
             this.lane = lane;
             this.input = input;
             this.offset = offset;
+            this.receiver = receiver;
         }
 
         public void send(String topic, String key, byte[] value, Headers headers) {
@@ -141,12 +151,20 @@ public final class StageTransactions implements AutoCloseable {
             lane.producer().beginTransaction();
         }
 
-        /** Commits what was sent together with the input record's offset. */
+        /**
+         * Commits what was sent together with the input record's offset.
+         *
+         * @throws Superseded when the record's partition has moved on since it was delivered: nothing is committed
+         */
         public void commit() {
             flush();
-            lane.producer().sendOffsetsToTransaction(Map.of(input, new OffsetAndMetadata(offset + 1)),
-                    new ConsumerGroupMetadata(group));
-            lane.producer().commitTransaction();
+            try {
+                lane.producer().sendOffsetsToTransaction(Map.of(input, new OffsetAndMetadata(offset + 1)), receiver);
+                lane.producer().commitTransaction();
+            } catch (CommitFailedException | FencedInstanceIdException | RebalanceInProgressException
+                     | ProducerFencedException | InvalidProducerEpochException e) {
+                throw new Superseded(input, offset, e);
+            }
             open = false;
         }
 
@@ -170,6 +188,13 @@ public final class StageTransactions implements AutoCloseable {
             if (e != null) {
                 throw new IllegalStateException("not acknowledged by the broker: " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** The input record's partition has a newer owner, which reads the record again: this transaction was aborted. */
+    public static final class Superseded extends KafkaException {
+        Superseded(TopicPartition input, long offset, KafkaException cause) {
+            super(input + "@" + offset + " has moved on to a newer owner of the partition: " + cause.getMessage(), cause);
         }
     }
 

@@ -8,12 +8,15 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.util.Collection;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,6 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * assigned, and again after they are all revoked or lost. Channels opt in with
  * {@code mp.messaging.incoming.<channel>.consumer-rebalance-listener.name=mesh-assignment}. An instance beyond the
  * topic's partition count stays not ready, which is the truth: it would do nothing.
+ *
+ * <p>It also knows which group member owns each partition now, and as of which generation
+ * ({@link #owner(TopicPartition)}): a stage's transaction proves with it that the record it handled is still its own.
  */
 @ApplicationScoped
 @Identifier(AssignmentReadiness.NAME)
@@ -31,7 +37,7 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
 
     public static final String NAME = "mesh-assignment";
 
-    private final Set<TopicPartition> assigned = ConcurrentHashMap.newKeySet();
+    private final Map<TopicPartition, ConsumerGroupMetadata> owners = new ConcurrentHashMap<>();
     private final boolean inUse;
 
     /** Told of every assignment, off the consumer's thread, so a service can prepare for its partitions. */
@@ -56,7 +62,10 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
 
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        assigned.addAll(partitions);
+        // every partition the member holds now: under cooperative rebalancing, kept ones are not named again
+        ConsumerGroupMetadata member = consumer.groupMetadata();
+        partitions.forEach(p -> owners.put(p, member));
+        consumer.assignment().forEach(p -> owners.put(p, member));
         if (assignments != null && !partitions.isEmpty()) {
             assignments.fireAsync(new PartitionsAssigned(Set.copyOf(partitions)));
         }
@@ -64,12 +73,23 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        assigned.removeAll(partitions);
+        release(consumer, partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        assigned.removeAll(partitions);
+        release(consumer, partitions);
+    }
+
+    /** The member of the group that owns {@code partition} in this process now, as of its latest generation. */
+    public Optional<ConsumerGroupMetadata> owner(TopicPartition partition) {
+        return Optional.ofNullable(owners.get(partition));
+    }
+
+    private void release(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        String member = consumer.groupMetadata().memberId();
+        // another consumer of this process may have been given the partition already
+        partitions.forEach(p -> owners.computeIfPresent(p, (k, owner) -> owner.memberId().equals(member) ? null : owner));
     }
 
     @Override
@@ -78,9 +98,9 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
             return HealthCheckResponse.named("kafka-consumer-assignment").up().withData("partitions", "no channel in a group").build();
         }
         Set<String> names = new TreeSet<>();
-        assigned.forEach(tp -> names.add(tp.toString()));
+        owners.keySet().forEach(tp -> names.add(tp.toString()));
         return HealthCheckResponse.named("kafka-consumer-assignment")
-                .status(!assigned.isEmpty())
+                .status(!owners.isEmpty())
                 .withData("partitions", names.isEmpty() ? "none assigned" : String.join(",", names))
                 .build();
     }

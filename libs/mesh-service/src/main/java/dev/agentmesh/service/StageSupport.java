@@ -7,7 +7,12 @@ import dev.agentmesh.kafka.RunRecords;
 import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.run.StageFailed;
 import dev.agentmesh.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
+import org.jboss.logging.Logger;
+import io.smallrye.common.annotation.Identifier;
 import dev.agentmesh.core.Replayable;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.event.ObservesAsync;
@@ -41,6 +46,8 @@ import java.util.Optional;
 @ApplicationScoped
 public class StageSupport {
 
+    private static final Logger LOG = Logger.getLogger(StageSupport.class);
+    private static final String NO_MEMBER = "";
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(60);
     private static final int BATCH = 500;
     private static final Duration INPUT_TIMEOUT = Duration.ofSeconds(60);
@@ -48,13 +55,15 @@ public class StageSupport {
     private final GrantGate grants;
     private final MeshCodecs codecs;
     private final RunRecords input;
+    private final AssignmentReadiness assignment;
+    private final Optional<String> group;
     private final Optional<StageTransactions> transactions;
 
     /**
      * One input reader per run handled at once: as many as the run-events channel has consumers. A stage that names
      * a transactional id prefix writes what a run event causes in one transaction with the event's offset.
      */
-    public StageSupport(GrantGate grants, MeshCodecs codecs,
+    public StageSupport(GrantGate grants, MeshCodecs codecs, @Identifier(AssignmentReadiness.NAME) AssignmentReadiness assignment,
                         @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
                         @ConfigProperty(name = "mp.messaging.incoming.run-events.concurrency", defaultValue = "1")
                         int concurrency,
@@ -65,10 +74,14 @@ public class StageSupport {
         this.grants = grants;
         this.codecs = codecs;
         this.input = new RunRecords(bootstrapServers, Math.max(1, concurrency));
-        this.transactions = transactionalIdPrefix.map(prefix -> new StageTransactions(bootstrapServers,
-                group.orElseThrow(() -> new IllegalStateException(TRANSACTIONAL_ID_PREFIX
-                        + " is set but mp.messaging.incoming.run-events.group.id is not")),
-                prefix, transactionTimeout));
+        this.assignment = assignment;
+        this.group = group;
+        if (transactionalIdPrefix.isPresent() && group.isEmpty()) {
+            throw new IllegalStateException(TRANSACTIONAL_ID_PREFIX
+                    + " is set but mp.messaging.incoming.run-events.group.id is not");
+        }
+        this.transactions = transactionalIdPrefix.map(prefix ->
+                new StageTransactions(bootstrapServers, prefix, transactionTimeout));
     }
 
     /** The prefix of the stage's transactional ids; deploy/k8s allows the service's principal exactly this prefix. */
@@ -94,11 +107,23 @@ public class StageSupport {
 
     /**
      * The transaction for what the run event in {@code cause} makes this stage do: commit it with
-     * {@link #complete}, or close it to abort.
+     * {@link #complete}, or close it to abort. {@code delivery} tells which generation of the group delivered it.
      */
-    public StageTransactions.Transaction transaction(ConsumerRecord<?, ?> cause) {
+    public StageTransactions.Transaction transaction(ConsumerRecord<?, ?> cause, IncomingKafkaRecordMetadata<?, ?> delivery) {
         return transactions.orElseThrow(() -> new IllegalStateException(TRANSACTIONAL_ID_PREFIX + " is not set"))
-                .begin(cause.topic(), cause.partition(), cause.offset());
+                .begin(cause.topic(), cause.partition(), cause.offset(),
+                        receiver(new TopicPartition(cause.topic(), cause.partition()), delivery.getConsumerGroupGenerationId()));
+    }
+
+    /**
+     * The group member that was given the record, as the broker knows it: this process's owner of the partition if
+     * it still owns it in the generation that delivered the record; otherwise that generation with no member, which
+     * the broker refuses, because the record's new owner reads it again.
+     */
+    private ConsumerGroupMetadata receiver(TopicPartition partition, int generation) {
+        return assignment.owner(partition).filter(owner -> owner.generationId() == generation)
+                .orElseGet(() -> new ConsumerGroupMetadata(group.orElseThrow(), generation,
+                        NO_MEMBER, Optional.empty()));
     }
 
     /** Sends a run event in {@code tx}, keyed by its run id, with its trace context and ids as headers. */
@@ -110,13 +135,22 @@ public class StageSupport {
     /**
      * Ends a stage's transaction with its completion or failure and commits it with the cause's offset. A failure
      * discards what the stage sent before it: a failed stage's partial output is never seen.
+     *
+     * @return false when nothing was committed because the cause's partition has moved on to a newer owner, which
+     * handles the cause again
      */
-    public void complete(StageTransactions.Transaction tx, RunEvent finished) {
+    public boolean complete(StageTransactions.Transaction tx, RunEvent finished) {
         if (finished.getPayload() instanceof StageFailed) {
             tx.discard();
         }
         send(tx, finished);
-        tx.commit();
+        try {
+            tx.commit();
+            return true;
+        } catch (StageTransactions.Superseded e) {
+            LOG.infof("run %s: %s", finished.getEnvelope().getRunId(), e.getMessage());
+            return false;
+        }
     }
 
     /**

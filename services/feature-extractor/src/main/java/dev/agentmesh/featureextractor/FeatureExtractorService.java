@@ -13,6 +13,7 @@ import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -47,7 +48,7 @@ public class FeatureExtractorService {
     @Incoming("run-events")
     @MeshHandler
     @Blocking
-    public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+    public void onRunEvent(ConsumerRecord<byte[], byte[]> record, IncomingKafkaRecordMetadata<byte[], byte[]> delivery) {
         RunEvent event = codecs.runEvents().decode(record.value());
         Optional<Replayable<DataRow>> input = stage.begin(event, Stages.ROW_VALIDATION, FeatureExtractionAgent.STAGE,
                 Topics.ROWS_VALIDATED, codecs.rows(), AuditKeys.ROWS_OUT,
@@ -57,7 +58,7 @@ public class FeatureExtractorService {
         }
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
-        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+        try (StageTransactions.Transaction tx = stage.transaction(record, delivery)) {
             RunEvent finished = agent.extract(event, input.get(),
                     row -> tx.send(Topics.FEATURES.name(), runId, codecs.features().encode(row), null), tx::flush);
             stage.complete(tx, finished);

@@ -14,6 +14,7 @@ import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -50,7 +51,7 @@ public class PublisherService {
     @Incoming("run-events")
     @MeshHandler
     @Blocking
-    public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+    public void onRunEvent(ConsumerRecord<byte[], byte[]> record, IncomingKafkaRecordMetadata<byte[], byte[]> delivery) {
         RunEvent event = codecs.runEvents().decode(record.value());
         Optional<Replayable<FeatureRow>> input = stage.begin(event, Stages.SCHEMA_CHECK, PublishAgent.STAGE,
                 Topics.FEATURES, codecs.features(), "feature.rows.checked",
@@ -61,11 +62,13 @@ public class PublisherService {
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
         PublishAgent.Outcome outcome = agent.handle(event, input.get());
-        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+        try (StageTransactions.Transaction tx = stage.transaction(record, delivery)) {
             if (outcome.published() != null) {
                 stage.send(tx, outcome.published());
             }
-            stage.complete(tx, outcome.finished());
+            if (!stage.complete(tx, outcome.finished())) {
+                return;
+            }
         }
         LOG.infof("run %s: dataset %s", runId, outcome.published() == null ? "not published" : "published");
     }

@@ -35,6 +35,7 @@ import dev.agentmesh.kafka.StageTransactions;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -148,7 +149,7 @@ public class RowValidatorService {
     @Incoming("run-events")
     @MeshHandler
     @Blocking
-    public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+    public void onRunEvent(ConsumerRecord<byte[], byte[]> record, IncomingKafkaRecordMetadata<byte[], byte[]> delivery) {
         RunEvent event = codecs.runEvents().decode(record.value());
         if (!RowValidationAgent.concerns(event)) {
             return;
@@ -172,7 +173,8 @@ public class RowValidatorService {
         sendEvent(validation.started());
         // The rows, the rejections and the completion are committed together with the trigger's offset: readers see
         // the stage's output once, whole, or (the stage failed, rows void) only the failure.
-        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+        boolean committed;
+        try (StageTransactions.Transaction tx = stage.transaction(record, delivery)) {
             if (!validation.failed()) {
                 try {
                     validateAndSend(runId, validation, tx);
@@ -180,7 +182,10 @@ public class RowValidatorService {
                     validation.fail(e);
                 }
             }
-            stage.complete(tx, validation.finished());
+            committed = stage.complete(tx, validation.finished());
+        }
+        if (!committed) {
+            return;
         }
         metrics.counter("mesh.rows.valid", "role", role).increment(validation.rowsValid());
         metrics.counter("mesh.rows.rejected", "role", role).increment(validation.rowsRejected());

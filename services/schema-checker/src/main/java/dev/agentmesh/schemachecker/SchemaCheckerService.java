@@ -13,6 +13,7 @@ import dev.agentmesh.kafka.StageTransactions;
 import dev.agentmesh.topics.Topics;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -47,7 +48,7 @@ public class SchemaCheckerService {
     @Incoming("run-events")
     @MeshHandler
     @Blocking
-    public void onRunEvent(ConsumerRecord<byte[], byte[]> record) {
+    public void onRunEvent(ConsumerRecord<byte[], byte[]> record, IncomingKafkaRecordMetadata<byte[], byte[]> delivery) {
         RunEvent event = codecs.runEvents().decode(record.value());
         Optional<Replayable<FeatureRow>> input = stage.begin(event, Stages.FEATURE_EXTRACTION, SchemaCheckAgent.STAGE,
                 Topics.FEATURES, codecs.features(), AuditKeys.ROWS_OUT,
@@ -58,7 +59,7 @@ public class SchemaCheckerService {
         String runId = event.getEnvelope().getRunId();
         stage.send(runEventsOut, agent.started(event));
         SchemaCheckAgent.Outcome outcome = agent.handle(event, input.get());
-        try (StageTransactions.Transaction tx = stage.transaction(record)) {
+        try (StageTransactions.Transaction tx = stage.transaction(record, delivery)) {
             stage.complete(tx, outcome.finished());
         }
         LOG.infof("run %s: schema check %s", runId, outcome.result().summary());
