@@ -3,7 +3,10 @@ package dev.agentmesh.embedded;
 import dev.agentmesh.kafka.StageTransactions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -202,8 +205,14 @@ class StageTransactionsTest {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
     }
 
+    /** The end of {@code partition} including records of transactions still open (the high watermark). */
+    static long latest(TopicPartition partition) throws Exception {
+        return admin.listOffsets(Map.of(partition, OffsetSpec.latest()),
+                new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED)).partitionResult(partition).get().offset();
+    }
+
     /** Every record of a one-partition topic that a read_committed reader sees. */
-    static List<String> committed(String topic) {
+    static List<String> committed(String topic) throws Exception {
         TopicPartition partition = new TopicPartition(topic, 0);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
@@ -212,9 +221,14 @@ class StageTransactionsTest {
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class))) {
             consumer.assign(Set.of(partition));
             consumer.seekToBeginning(Set.of(partition));
-            long end = consumer.endOffsets(Set.of(partition)).get(partition);
-            List<String> values = new ArrayList<>();
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            // a commit returns before the broker has written its markers: wait until no transaction is pending
+            long end = consumer.endOffsets(Set.of(partition)).get(partition);
+            while (end < latest(partition) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+                end = consumer.endOffsets(Set.of(partition)).get(partition);
+            }
+            List<String> values = new ArrayList<>();
             while (consumer.position(partition) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     values.add(r.value());

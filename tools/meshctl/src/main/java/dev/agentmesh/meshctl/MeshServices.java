@@ -234,21 +234,25 @@ public final class MeshServices implements AutoCloseable {
         writeState();
     }
 
+    /** How long a restarted service must stay ready before its next exit counts as new, not as a crash loop. */
+    static final Duration HEALTHY_FOR = Duration.ofSeconds(10);
+
     /** What the supervisor did: a service exited, and when it was ready again. */
     public record Restart(String name, int exitCode, int count, Duration downFor, Duration startToReady) {
     }
 
     /**
      * Watches every service started by this instance and starts one that exited again, on the same port, with
-     * backoff (1 s doubling to 30 s; reset once it has run for a minute). {@code say} hears of every restart.
+     * backoff: 250 ms, doubling to 30 s while it keeps exiting before it has been ready for {@link #HEALTHY_FOR}.
+     * A service that dies after that is started again at once. {@code say} hears of every restart.
      */
     public synchronized void supervise(Consumer<String> say) {
         if (supervisor != null) {
             return;
         }
         Map<String, Integer> counts = new ConcurrentHashMap<>();
-        Map<String, Long> backoffMs = new ConcurrentHashMap<>();
-        Map<String, Long> upSince = new ConcurrentHashMap<>();
+        RestartBackoff backoff = new RestartBackoff(Duration.ofMillis(250), Duration.ofSeconds(30), HEALTHY_FOR,
+                System::nanoTime);
         Set<String> restarting = ConcurrentHashMap.newKeySet();
         supervisor = new Thread(() -> {
             while (!closing) {
@@ -259,18 +263,14 @@ public final class MeshServices implements AutoCloseable {
                         continue;
                     }
                     if (r.process().isAlive()) {
-                        upSince.putIfAbsent(r.name(), System.nanoTime());
-                        if (System.nanoTime() - upSince.get(r.name()) > Duration.ofMinutes(1).toNanos()) {
-                            backoffMs.remove(r.name());
-                        }
+                        backoff.running(r.name()); // started (and awaited) before supervision
                         continue;
                     }
                     // each restart on a thread of its own: one slow start never delays another service's
                     restarting.add(r.name());
-                    upSince.remove(r.name());
                     long down = System.nanoTime();
                     int exit = r.process().exitValue();
-                    long wait = backoffMs.merge(r.name(), 1_000L, (a, b) -> Math.min(a * 2, 30_000L));
+                    long wait = backoff.exited(r.name()).toMillis();
                     int count = counts.merge(r.name(), 1, Integer::sum);
                     say.accept("supervisor: " + r.name() + " exited with " + exit + "; restarting in " + wait
                             + " ms (restart #" + count + ")");
@@ -289,6 +289,7 @@ public final class MeshServices implements AutoCloseable {
                                 restarts.merge(r.name(), 1, Integer::sum);
                                 awaitReady(again, Duration.ofMinutes(2));
                             }
+                            backoff.ready(r.name());
                             Duration downFor = Duration.ofNanos(System.nanoTime() - down);
                             restartLog.add(new Restart(r.name(), exit, count, downFor,
                                     Duration.ofNanos(System.nanoTime() - launched)));
