@@ -15,6 +15,7 @@ import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -63,9 +64,9 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
     @Override
     public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
         // every partition the member holds now: under cooperative rebalancing, kept ones are not named again
-        ConsumerGroupMetadata member = consumer.groupMetadata();
-        partitions.forEach(p -> owners.put(p, member));
-        consumer.assignment().forEach(p -> owners.put(p, member));
+        Set<TopicPartition> held = new HashSet<>(partitions);
+        held.addAll(consumer.assignment());
+        assigned(consumer.groupMetadata(), held);
         if (assignments != null && !partitions.isEmpty()) {
             assignments.fireAsync(new PartitionsAssigned(Set.copyOf(partitions)));
         }
@@ -73,23 +74,27 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
 
     @Override
     public void onPartitionsRevoked(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        release(consumer, partitions);
+        released(consumer.groupMetadata().memberId(), partitions);
     }
 
     @Override
     public void onPartitionsLost(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        release(consumer, partitions);
+        released(consumer.groupMetadata().memberId(), partitions);
+    }
+
+    /** {@code member}, as of its current generation, holds {@code partitions}. */
+    void assigned(ConsumerGroupMetadata member, Collection<TopicPartition> partitions) {
+        partitions.forEach(p -> owners.put(p, member));
+    }
+
+    /** {@code memberId} no longer holds {@code partitions}; another consumer of this process may already have them. */
+    void released(String memberId, Collection<TopicPartition> partitions) {
+        partitions.forEach(p -> owners.computeIfPresent(p, (k, owner) -> owner.memberId().equals(memberId) ? null : owner));
     }
 
     /** The member of the group that owns {@code partition} in this process now, as of its latest generation. */
     public Optional<ConsumerGroupMetadata> owner(TopicPartition partition) {
         return Optional.ofNullable(owners.get(partition));
-    }
-
-    private void release(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
-        String member = consumer.groupMetadata().memberId();
-        // another consumer of this process may have been given the partition already
-        partitions.forEach(p -> owners.computeIfPresent(p, (k, owner) -> owner.memberId().equals(member) ? null : owner));
     }
 
     @Override
