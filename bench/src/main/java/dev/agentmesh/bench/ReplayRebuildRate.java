@@ -311,7 +311,9 @@ public final class ReplayRebuildRate {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "replay-bench-run-state");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+        // as run-state is configured (services/run-state application.properties)
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         KafkaStreams streams = new KafkaStreams(TopologyProducer.build(serde, new StallWatch(Duration.ofDays(365),
                 new Envelopes("run-state", "bench")), Duration.ofHours(1)), props);

@@ -103,6 +103,14 @@ class RunStateReducerTest {
     }
 
     @Test
+    void theStoresCborRoundTripIsLosslessAndSmallerThanTheJson() {
+        RunState state = fold(history());
+        byte[] stored = RunStateJson.toStoreBytes(state);
+        assertEquals(state, RunStateJson.fromStoreBytes(stored));
+        assertTrue(stored.length < RunStateJson.toBytes(state).length, stored.length + " bytes of CBOR");
+    }
+
+    @Test
     void eventOfAnotherRunIsRefused() {
         RunState state = fold(history());
         RunEvent other = RunEvents.started(new Envelopes("x", "y").origin("run-2", null), "a");

@@ -28,7 +28,9 @@ import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -51,8 +53,8 @@ public final class RunProcessManager implements Processor<String, byte[], String
 
     /** Run state as its store (and REST) keep it: canonical JSON. */
     public static final Serde<RunState> RUN_STATE_SERDE = Serdes.serdeFrom(
-            (topic, state) -> state == null ? null : RunStateJson.toBytes(state),
-            (topic, bytes) -> bytes == null ? null : RunStateJson.fromBytes(bytes));
+            (topic, state) -> state == null ? null : RunStateJson.toStoreBytes(state),
+            (topic, bytes) -> bytes == null ? null : RunStateJson.fromStoreBytes(bytes));
 
     private final String name;
     private final RunWorker worker;
@@ -75,10 +77,11 @@ public final class RunProcessManager implements Processor<String, byte[], String
         topology.addSource(SOURCE, Serdes.String().deserializer(), Serdes.ByteArray().deserializer(),
                 Topics.RUN_EVENTS.name());
         topology.addProcessor(PROCESSOR, () -> new RunProcessManager(name, worker, runEvents, tick), SOURCE);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name + ACTIVE_RUNS),
-                Serdes.String(), RUN_STATE_SERDE), PROCESSOR);
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name + SETTLED_RUNS),
-                Serdes.String(), RUN_STATE_SERDE), PROCESSOR);
+        for (String store : List.of(name + ACTIVE_RUNS, name + SETTLED_RUNS)) {
+            topology.addStateStore(CommitBufferedStore.builder(Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(store), Serdes.String(), RUN_STATE_SERDE), Comparator.naturalOrder()),
+                    PROCESSOR);
+        }
         Set<String> sinks = new LinkedHashSet<>();
         worker.outputs().forEach(t -> sinks.add(t.name()));
         sinks.add(Topics.DEAD_LETTER.name());

@@ -10,7 +10,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -31,13 +30,13 @@ final class StallWatchProcessor implements Processor<String, RunEvent, String, R
 
     @Override
     public void init(ProcessorContext<String, RunEvent> context) {
-        KeyValueStore<String, ValueAndTimestamp<RunState>> store = context.getStateStore(TopologyProducer.RUN_STATE_STORE);
+        KeyValueStore<String, RunState> store = context.getStateStore(TopologyProducer.RUN_STATE_STORE);
         context.schedule(every, PunctuationType.WALL_CLOCK_TIME, now -> {
-            try (KeyValueIterator<String, ValueAndTimestamp<RunState>> runs = store.all()) {
+            try (KeyValueIterator<String, RunState> runs = store.all()) {
                 while (runs.hasNext()) {
-                    KeyValue<String, ValueAndTimestamp<RunState>> run = runs.next();
+                    KeyValue<String, RunState> run = runs.next();
                     if (run.value != null) {
-                        watch.check(run.value.value(), Instant.ofEpochMilli(now))
+                        watch.check(run.value, Instant.ofEpochMilli(now))
                                 .ifPresent(stalled -> context.forward(new Record<>(run.key, stalled, now)));
                     }
                 }

@@ -6,6 +6,7 @@ import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.core.StallWatch;
 import dev.agentmesh.serde.MeshCodec;
+import dev.agentmesh.service.CommitBufferedStore;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.RunProcessManager;
 import dev.agentmesh.topics.Topics;
@@ -13,21 +14,24 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Produced;
-import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.Map;
 
-/** The run-state topology: run events, grouped by run id, folded by {@link RunStateReducer}; stalled runs flagged. */
+/**
+ * The run-state topology: run events, keyed by run id, folded by {@link RunStateReducer} into the store (a
+ * {@link CommitBufferedStore}: a run's state is (de)serialised once per commit, not once per event); stalled runs
+ * flagged.
+ */
 @ApplicationScoped
 public class TopologyProducer {
 
@@ -49,13 +53,11 @@ public class TopologyProducer {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<RunEvent> runEvents = MeshCodec.streamsSerde(Topics.RUN_EVENTS, serdeSettings);
         KStream<String, RunEvent> events = builder.stream(Topics.RUN_EVENTS.name(), Consumed.with(Serdes.String(), runEvents));
+        builder.addStateStore(CommitBufferedStore.builder(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(RUN_STATE_STORE), Serdes.String(), RunProcessManager.RUN_STATE_SERDE),
+                Comparator.naturalOrder()));
         events.filter((runId, event) -> event != null && event.getEnvelope().getRunId().equals(runId))
-                .groupByKey()
-                .aggregate(() -> null,
-                        (runId, event, state) -> RunStateReducer.apply(state, event),
-                        Materialized.<String, RunState, KeyValueStore<Bytes, byte[]>>as(RUN_STATE_STORE)
-                                .withKeySerde(Serdes.String())
-                                .withValueSerde(RunProcessManager.RUN_STATE_SERDE));
+                .process(RunStateFold::new, RUN_STATE_STORE);
         events.process(() -> new StallWatchProcessor(stalls, stallCheck), RUN_STATE_STORE)
                 .to(Topics.RUN_EVENTS.name(), Produced.with(Serdes.String(), runEvents));
         return builder.build();

@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +97,21 @@ class RunStateTopologyTest {
         assertEquals(998L, state.stages().get("row-validation").counts().get("rows.out"));
         assertEquals(40, state.computeMs());
         assertEquals(3, state.eventCount());
+    }
+
+    @Test
+    void everyCommitCarriesTheRunsNewStateToTheChangelog() {
+        // what a restarted or standby instance restores from: it must be in the same transaction as the input offsets
+        TestOutputTopic<String, byte[]> changelog = driver.createOutputTopic(
+                "run-state-test-" + TopologyProducer.RUN_STATE_STORE + "-changelog",
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<RunEvent> events = run("run-1", false);
+        pipe(events.subList(0, 1));
+        assertEquals(RunStatus.TRIGGERED, RunStateJson.fromStoreBytes(changelog.readValue()).status());
+        pipe(events.subList(1, 3));
+        List<byte[]> states = changelog.readValuesToList();
+        assertEquals(2, states.size(), "one changelog record per commit (the driver commits after every record)");
+        assertEquals(RunStatus.COMPLETED, RunStateJson.fromStoreBytes(states.get(1)).status());
     }
 
     @Test
