@@ -96,20 +96,26 @@ public class DlqCommand {
         @Option(names = "--all", description = "Include items already re-driven, discarded or decided.")
         boolean all;
 
+        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
+        String output;
+
         @Override
         public Integer call() throws IOException {
             HttpResponse<String> response = review.send("GET", "/api/items", null);
             if (response.statusCode() != 200) {
                 return review.print(response);
             }
-            List<JsonNode> items = JSON.readValue(response.body(), new TypeReference<>() { });
+            List<JsonNode> items = JSON.<List<JsonNode>>readValue(response.body(), new TypeReference<>() { }).stream()
+                    .filter(i -> all || i.path("status").asText().equals("OPEN") || i.path("status").asText().equals("ESCALATED"))
+                    .toList();
+            if (output.equals("json")) {
+                System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(items));
+                return 0;
+            }
             System.out.printf("%-14s %-10s %-12s %-28s %s%n", "ITEM", "STATUS", "KIND", "RUN", "REASON");
             for (JsonNode i : items) {
-                String status = i.path("status").asText();
-                if (all || status.equals("OPEN") || status.equals("ESCALATED")) {
-                    System.out.printf("%-14s %-10s %-12s %-28s %s%n", i.path("id").asText(), status, i.path("kind").asText(),
-                            i.path("runId").asText(""), i.path("reason").asText());
-                }
+                System.out.printf("%-14s %-10s %-12s %-28s %s%n", i.path("id").asText(), i.path("status").asText(),
+                        i.path("kind").asText(), i.path("runId").asText(""), i.path("reason").asText());
             }
             return 0;
         }
@@ -123,15 +129,79 @@ public class DlqCommand {
         @Parameters(index = "0", description = "Item id, e.g. dlq-0-12.")
         String item;
 
+        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
+        String output;
+
+        @Option(names = "--payload", description = "Print only the payload, as Avro JSON: save it, edit it, and pass the "
+                + "file to `dlq redrive --payload`.")
+        boolean payloadOnly;
+
         @Override
-        public Integer call() {
-            return review.print(review.send("GET", "/api/items/" + item, null));
+        public Integer call() throws IOException {
+            HttpResponse<String> response = review.send("GET", "/api/items/" + item, null);
+            if (response.statusCode() / 100 != 2) {
+                return review.print(response);
+            }
+            JsonNode shown = JSON.readTree(response.body());
+            if (payloadOnly) {
+                if (!shown.hasNonNull("payloadJson")) {
+                    return DoorChecks.refuse("no payload to edit", List.of("item " + item + "'s record could not be "
+                            + "decoded; its raw bytes are in `dlq show " + item + " -o json` (rawBase64)"));
+                }
+                System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                        JSON.readTree(shown.path("payloadJson").asText())));
+            } else if (output.equals("json")) {
+                System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(shown));
+            } else {
+                System.out.print(describe(shown));
+            }
+            return 0;
         }
+    }
+
+    /** A review item for people: what it is, why it is here, where it came from, its payload, what was done. */
+    static String describe(JsonNode item) throws IOException {
+        StringBuilder out = new StringBuilder();
+        out.append(String.format("%-9s %s (%s, %s)%n", "item", item.path("id").asText(), item.path("status").asText(),
+                item.path("kind").asText()));
+        for (String[] field : new String[][] {{"run", "runId"}, {"agent", "agent"}, {"key", "key"}, {"at", "at"},
+                {"reason", "reason"}}) {
+            if (item.hasNonNull(field[1]) && !item.path(field[1]).asText().isEmpty()) {
+                out.append(String.format("%-9s %s%n", field[0], item.path(field[1]).asText()));
+            }
+        }
+        if (item.hasNonNull("originalTopic")) {
+            out.append(String.format("%-9s %s, partition %s, offset %s%n", "origin", item.path("originalTopic").asText(),
+                    item.path("originalPartition").asText("?"), item.path("originalOffset").asText("?")));
+        }
+        item.path("headers").fields().forEachRemaining(h ->
+                out.append(String.format("%-9s %s: %s%n", "header", h.getKey(), h.getValue().asText())));
+        if (item.hasNonNull("payloadJson")) {
+            out.append(String.format("payload   %s (edit it: dlq show %s --payload > payload.json)%n",
+                    item.path("payloadType").asText("record"), item.path("id").asText()));
+            String pretty = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
+                    JSON.readTree(item.path("payloadJson").asText()));
+            pretty.lines().forEach(line -> out.append("  ").append(line).append(System.lineSeparator()));
+        } else if (item.hasNonNull("rawBase64")) {
+            out.append(String.format("payload   not decodable: %d bytes (base64 in -o json)%n",
+                    Base64.getDecoder().decode(item.path("rawBase64").asText()).length));
+        }
+        JsonNode history = item.path("history");
+        if (history.isEmpty()) {
+            out.append(String.format("%-9s %s%n", "history", "nothing done yet"));
+        }
+        for (JsonNode a : history) {
+            out.append(String.format("%-9s %s %s by %s: %s%s%s%n", "history", a.path("at").asText(),
+                    a.path("action").asText(), a.path("actor").asText(), a.path("reason").asText(),
+                    a.path("edited").asBoolean() ? " (payload edited)" : "",
+                    a.hasNonNull("redrivenTo") ? " -> " + a.path("redrivenTo").asText() : ""));
+        }
+        return out.toString();
     }
 
     @Command(name = "redrive", mixinStandardHelpOptions = true,
             description = "Send an item back to be handled again, keeping its event id; --payload FILE replaces the payload "
-                    + "(Avro JSON, as `dlq show` prints it), parsed against the schema first.")
+                    + "(Avro JSON, as `dlq show ITEM --payload` prints it), parsed against the schema first.")
     static class Redrive implements Callable<Integer> {
         @Mixin
         Review review;

@@ -14,6 +14,8 @@ import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.core.RunResume;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.core.Stages;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.runstate.RunStatus;
@@ -115,6 +117,10 @@ public class RunsCommand {
         @Option(names = "--force", description = "Resume a run that already completed (its stages run again, and its gate may deploy again).")
         boolean force;
 
+        @Option(names = "--skip-source-check", description = "Resume from row-validation without checking here that "
+                + "the run's source is readable and matches its contract (when only the mesh can read it).")
+        boolean skipSourceCheck;
+
         @Override
         public Integer call() {
             List<RunEvent> events = RunLog.read(connection.bootstrap(), new MeshCodec<>(Topics.RUN_EVENTS,
@@ -130,6 +136,18 @@ public class RunsCommand {
             if (state.status() == RunStatus.COMPLETED && !force) {
                 return DoorChecks.refuse("run " + runId + " not resumed", List.of("it completed: resuming runs " + stage
                         + " and every stage after it again, and its gate may deploy again; add --force to do that"));
+            }
+            if (stage.equals(Stages.ROW_VALIDATION) && !skipSourceCheck) {
+                Optional<RunTriggered> trigger = events.stream().map(RunEvent::getPayload)
+                        .filter(RunTriggered.class::isInstance).map(RunTriggered.class::cast).findFirst();
+                List<String> problems = trigger.map(t -> DoorChecks.run(t.getSourceKind(), t.getSourceLocation(), true,
+                        t.getContract(), List.of(), null, null)).orElse(List.of());
+                if (!problems.isEmpty()) {
+                    List<String> said = new ArrayList<>(problems);
+                    said.add("row-validation reads the run's source again: fix it, or add --skip-source-check when "
+                            + "only the mesh can read it");
+                    return DoorChecks.refuse("run " + runId + " not resumed", said);
+                }
             }
             Optional<RunEvent> cause;
             try {

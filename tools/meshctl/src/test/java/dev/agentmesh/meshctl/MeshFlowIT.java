@@ -110,6 +110,12 @@ class MeshFlowIT {
     }
 
     /** A meshctl command's exit code, standard output and standard error. */
+    static String[] concat(String[] first, String[] then) {
+        String[] all = Arrays.copyOf(first, first.length + then.length);
+        System.arraycopy(then, 0, all, first.length, then.length);
+        return all;
+    }
+
     record Result(int exit, String out, String err) {
     }
 
@@ -373,6 +379,10 @@ class MeshFlowIT {
         RunState failed = awaitTerminal("it-resume");
         assertEquals(RunStatus.FAILED, failed.status());
         assertEquals(1, failed.stages().get("row-validation").attempt());
+        Result early = meshctlResult("runs", "resume", "it-resume", "--from", "row-validation", "--bootstrap",
+                kafka.bootstrapServers());
+        assertEquals(DoorChecks.REFUSED, early.exit(), "the source is still missing: refused at the door " + early);
+        assertTrue(early.err().contains(late.toString()), early.err());
 
         Files.createDirectories(late.getParent());
         Files.copy(CREDIT_G, late);
@@ -486,8 +496,16 @@ class MeshFlowIT {
                 JSON.writeValueAsString(java.util.Map.of("reason", "again, by mistake", "payload", fixed)));
         assertEquals(200, second.statusCode(), second.body());
         assertEquals(1, JSON.readTree(second.body()).path("previousRedrives").asInt(), "review says it was re-driven before");
+        String[] login = {"--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer"};
+        Result shown = meshctlResult(concat(new String[] {"dlq", "show", id}, login));
+        assertEquals(0, shown.exit(), shown.toString());
+        assertTrue(shown.out().contains("reason") && shown.out().contains("age") && shown.out().contains("history"),
+                "a person reads the item, not one line of JSON: " + shown.out());
+        Result payload = meshctlResult(concat(new String[] {"dlq", "show", id, "--payload"}, login));
+        assertEquals(0, payload.exit(), payload.toString());
+        assertTrue(payload.out().contains("\"abc\""), "the payload as it failed, ready to edit: " + payload.out());
         Path edited = Files.writeString(ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid())
-                .resolve("review").resolve("fixed.json"), fixed);
+                .resolve("review").resolve("fixed.json"), payload.out().replace("\"abc\"", "\"35\""));
         Result third = meshctlResult("dlq", "redrive", id, "--reason", "once more", "--payload", edited.toString(),
                 "--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer");
         assertEquals(3, third.exit(), "meshctl says a re-drive that changes nothing changed nothing: " + third);
