@@ -68,6 +68,9 @@ public class GrantGate {
         if (problem != null) {
             LOG.error(problem);
         }
+        if (ledger != null) {
+            codecs.settings(); // the codecs hand the process its Kafka security settings: before the tail connects
+        }
         this.tail = ledger == null ? null
                 : TopicTail.start("grants", bootstrapServers, List.of(Topics.GRANTS.name()), this::fold);
     }
