@@ -95,9 +95,7 @@ public final class MeshServices implements AutoCloseable {
 
     /** Starts one more instance of {@code service} under {@code name} (its log, its agent instance). */
     public Running start(String service, String name, String bootstrap, Map<String, String> extraConfig, Duration readyWithin) {
-        Running r = launch(service, name, bootstrap, extraConfig);
-        awaitReady(r, readyWithin);
-        return r;
+        return awaitReadyOnAFreePort(launch(service, name, bootstrap, extraConfig), readyWithin);
     }
 
     /** Starts the processes of several services at once, then waits for each to be ready. */
@@ -113,9 +111,40 @@ public final class MeshServices implements AutoCloseable {
         for (String service : services) {
             started.add(launch(service, service + suffix, bootstrap, configByService.getOrDefault(service, Map.of())));
         }
-        started.forEach(r -> awaitReady(r, readyWithin));
-        return started;
+        List<Running> ready = new ArrayList<>();
+        started.forEach(r -> ready.add(awaitReadyOnAFreePort(r, readyWithin)));
+        return ready;
     }
+
+    /**
+     * Waits for {@code r}; if it exited because another process took its port between {@link #freePort()} and its
+     * start, starts it again on another port (a few times).
+     */
+    private Running awaitReadyOnAFreePort(Running r, Duration within) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                awaitReady(r, within);
+                return r;
+            } catch (IllegalStateException e) {
+                if (attempt >= 3 || r.process().isAlive() || !portTaken(r)) {
+                    throw e;
+                }
+                Launch how = launches.get(r.name());
+                r = launch(new Launch(how.service(), how.name(), how.bootstrap(), how.config(), freePort()));
+            }
+        }
+    }
+
+    private static boolean portTaken(Running r) {
+        try {
+            return Files.readString(r.log()).contains(PORT_TAKEN);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** What Quarkus logs when its HTTP port is taken. */
+    static final String PORT_TAKEN = "seems to be in use by another process";
 
     private Running launch(String service, String name, String bootstrap, Map<String, String> extraConfig) {
         return launch(new Launch(service, name, bootstrap, Map.copyOf(extraConfig), freePort()));
