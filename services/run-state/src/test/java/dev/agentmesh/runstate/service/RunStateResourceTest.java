@@ -48,6 +48,12 @@ class RunStateResourceTest {
         given().auth().preemptive().basic("operator", "operator-local").when().get("/runs").then().statusCode(200).body("runId", hasItem("run-rest"));
         given().auth().preemptive().basic("operator", "operator-local").when().get("/runs/no-such-run").then().statusCode(404);
         given().when().get("/runs/run-rest").then().statusCode(401);
+        // The Streams app's lag is a number once the broker has answered, not NaN as the client's records-lag-max.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            String lag = given().when().get("/q/metrics").then().statusCode(200).extract().asString().lines()
+                    .filter(l -> l.startsWith("mesh_consumer_lag{group=\"run-state\"}")).findFirst().orElse("absent");
+            assertTrue(lag.matches("mesh_consumer_lag\\{group=\"run-state\"} \\d+\\.\\d+"), lag);
+        });
         given().auth().preemptive().basic("operator", "wrong").when().get("/runs").then().statusCode(401);
 
         var dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), Duration.ofSeconds(30),
