@@ -157,7 +157,7 @@ public final class DeployManifests {
 
     /** Partitions from the registry; retention and compaction as the registry says (null retention: kept forever). */
     static Map<String, Object> kafkaTopic(Topic<?, ?> topic) {
-        Map<String, Object> t = resource("kafka.strimzi.io/v1beta2", "KafkaTopic", topic.name(), Map.of("strimzi.io/cluster", CLUSTER));
+        Map<String, Object> t = resource("kafka.strimzi.io/v1", "KafkaTopic", topic.name(), Map.of("strimzi.io/cluster", CLUSTER));
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("topicName", topic.name());
         spec.put("partitions", topic.partitions());
@@ -206,7 +206,7 @@ public final class DeployManifests {
     }
 
     static Map<String, Object> user(String name, List<Map<String, Object>> acls) {
-        Map<String, Object> u = resource("kafka.strimzi.io/v1beta2", "KafkaUser", name, Map.of("strimzi.io/cluster", CLUSTER));
+        Map<String, Object> u = resource("kafka.strimzi.io/v1", "KafkaUser", name, Map.of("strimzi.io/cluster", CLUSTER));
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("authentication", Map.of("type", "scram-sha-512"));
         spec.put("authorization", Map.of("type", "simple", "acls", acls));
