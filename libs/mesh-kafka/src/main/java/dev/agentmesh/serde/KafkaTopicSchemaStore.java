@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +38,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
     private final String bootstrapServers;
     private final String topic = Topics.SCHEMAS.name();
     private final Map<Long, String> schemas = new ConcurrentHashMap<>();
+    private final Map<Long, Long> offsets = new ConcurrentHashMap<>();
     private TopicTail tail;
     private KafkaProducer<String, String> producer;
 
@@ -69,7 +71,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
         }
         ensureTopic();
         try {
-            producer().send(new ProducerRecord<>(topic, Long.toString(id), schemaText)).get();
+            offsets.putIfAbsent(id, producer().send(new ProducerRecord<>(topic, Long.toString(id), schemaText)).get().offset());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while registering schema " + id, e);
@@ -90,6 +92,19 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
         return Optional.ofNullable(known);
     }
 
+    /** A schema as the topic holds it: its id, its text, and where it was first written. */
+    public record StoredSchema(long id, String text, long offset) {
+    }
+
+    /** Every schema in the topic up to its current end, in the order they were first written (the topic's offsets). */
+    public List<StoredSchema> all() {
+        catchUp();
+        return schemas.entrySet().stream()
+                .map(e -> new StoredSchema(e.getKey(), e.getValue(), offsets.getOrDefault(e.getKey(), Long.MAX_VALUE)))
+                .sorted(Comparator.comparingLong(StoredSchema::offset).thenComparingLong(StoredSchema::id))
+                .toList();
+    }
+
     /** Reads the topic up to its current end: a schema another process registered is then known. */
     private void catchUp() {
         TopicTail view;
@@ -100,8 +115,11 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
                     SchemaStore.problem(record.key(), record.value()).ifPresentOrElse(
                             problem -> LOG.warn("skipping {}-{}@{}: {}", record.topic(), record.partition(),
                                     record.offset(), problem),
-                            () -> schemas.putIfAbsent(Long.parseLong(new String(record.key(), StandardCharsets.UTF_8)),
-                                    new String(record.value(), StandardCharsets.UTF_8)));
+                            () -> {
+                                long id = Long.parseLong(new String(record.key(), StandardCharsets.UTF_8));
+                                schemas.putIfAbsent(id, new String(record.value(), StandardCharsets.UTF_8));
+                                offsets.putIfAbsent(id, record.offset());
+                            });
                 });
             }
             view = tail;
