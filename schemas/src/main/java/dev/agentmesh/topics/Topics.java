@@ -6,6 +6,7 @@ import dev.agentmesh.data.RawRow;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.schedule.Schedule;
 import dev.agentmesh.sweep.CellTask;
 import dev.agentmesh.sweep.SweepControl;
 
@@ -79,8 +80,13 @@ public final class Topics {
             "mesh.schemas", String.class, String.class, 1, Topic.Cleanup.COMPACT, null,
             "Avro schemas by id, for processes that share a broker but no registry server");
 
+    /** Schedules of runs by schedule id, compacted: the latest record is the schedule (see services/scheduler). */
+    public static final Topic<String, Schedule> SCHEDULES = new Topic<>(
+            "mesh.schedules", String.class, Schedule.class, 3, Topic.Cleanup.COMPACT, null,
+            "Run schedules by id: cron, time zone, trigger options, grant, catch-up policy, and their recent fires");
+
     public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_RAW, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
-            SWEEP_CONTROL, ROWS_REDRIVEN, REVIEW_ACTIONS, DEAD_LETTER, SCHEMAS);
+            SWEEP_CONTROL, ROWS_REDRIVEN, REVIEW_ACTIONS, DEAD_LETTER, SCHEMAS, SCHEDULES);
 
     public static Optional<Topic<?, ?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

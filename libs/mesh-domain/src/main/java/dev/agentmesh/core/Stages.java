@@ -2,6 +2,7 @@ package dev.agentmesh.core;
 
 import java.util.Optional;
 import java.util.List;
+import java.util.Map;
 
 /** Stage names, as they appear in run state, and the plans that string them together. */
 public final class Stages {
@@ -24,6 +25,16 @@ public final class Stages {
 
     /** The whole nightly run: ingest and featurize, sweep and train, then gate and deploy. */
     public static final List<String> NIGHTLY = List.of(ROW_VALIDATION, FEATURE_EXTRACTION, SCHEMA_CHECK, PUBLISH, SWEEP, GATE);
+
+    /** The agent role that performs each stage. */
+    public static final Map<String, String> ROLES = Map.of(ROW_VALIDATION, "row-validator", FEATURE_EXTRACTION,
+            "feature-extractor", SCHEMA_CHECK, "schema-checker", PUBLISH, "publisher", SWEEP, "sweep-orchestrator",
+            GATE, "coordinator");
+
+    /** The agent role that performs {@code stage}, or the stage's own name for a stage the mesh does not know. */
+    public static String role(String stage) {
+        return ROLES.getOrDefault(stage, stage);
+    }
 
     /** The stage that runs after {@code stage} in {@code plan}, if any. */
     public static Optional<String> next(List<String> plan, String stage) {

@@ -81,6 +81,9 @@ public class DemoCommand implements Callable<Integer> {
             List<MeshServices.Running> started = new ArrayList<>(
                     services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));
             started.add(services.start("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
+            if (meshOnly) { // a standing mesh fires schedules; the demo triggers its one run itself
+                started.add(services.start(MeshServices.SCHEDULER, bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
+            }
             for (MeshServices.Running r : started) {
                 say(t0, r.name() + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
             }

@@ -37,6 +37,9 @@ public final class MeshServices implements AutoCloseable {
     /** What stage 1 (ingest and featurize) needs, with run-state to watch it. */
     public static final List<String> INGEST_SERVICES = SERVICES.subList(0, 5);
 
+    /** Fires scheduled runs: started by {@code meshctl up}, not by the demo, which triggers its run itself. */
+    public static final String SCHEDULER = "scheduler";
+
     public record Running(String name, Process process, int httpPort, Path log) {
         public String url() {
             return "http://localhost:" + httpPort;

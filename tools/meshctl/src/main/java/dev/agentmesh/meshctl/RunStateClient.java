@@ -1,12 +1,14 @@
 package dev.agentmesh.meshctl;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.core.Reliability;
 import dev.agentmesh.grants.CostRollup;
+import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -60,6 +62,18 @@ final class RunStateClient {
             return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
         } catch (IOException e) {
             throw new IllegalStateException("unreadable costs answer", e);
+        }
+    }
+
+    /** Compound reliability over the most recent ended runs (run-state's {@code /runs/reliability}). */
+    Reliability reliability(String pipeline, int window) {
+        HttpResponse<byte[]> response = send("/runs/reliability?window=" + window
+                + (pipeline == null ? "" : "&pipeline=" + URLEncoder.encode(pipeline, StandardCharsets.UTF_8)));
+        check(response);
+        try {
+            return RunStateJson.MAPPER.readValue(response.body(), Reliability.class);
+        } catch (IOException e) {
+            throw new IllegalStateException("unreadable reliability answer", e);
         }
     }
 

@@ -25,6 +25,7 @@ import dev.agentmesh.topics.Topics;
 import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.Optional;
+import dev.agentmesh.core.Reliability;
 import dev.agentmesh.runstate.RunStateJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -37,7 +38,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Inspect runs.",
         subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class, RunsCommand.Resume.class,
-                RunsCommand.Decide.class})
+                RunsCommand.Decide.class, RunsCommand.ReliabilityView.class})
 public class RunsCommand {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest first.")
@@ -54,6 +55,52 @@ public class RunsCommand {
                         run.get("pipeline"), run.get("lastEventAt"), run.get("eventCount"));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "reliability", mixinStandardHelpOptions = true,
+            description = "Per stage, the first-attempt success rate over the most recent ended runs; their product (the "
+                    + "end-to-end rate the chain predicts) beside the measured end-to-end rate.")
+    static class ReliabilityView implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Option(names = "--pipeline", description = "Only runs of this pipeline (default: every pipeline).")
+        String pipeline;
+
+        @Option(names = "--window", defaultValue = "20", description = "How many of the most recent ended runs (default 20).")
+        int window;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
+        String output;
+
+        @Override
+        public Integer call() throws Exception {
+            if (window < 1) {
+                return DoorChecks.refuse("nothing to measure", List.of("--window must be at least 1, was " + window));
+            }
+            Reliability r = new RunStateClient(connection.runStateUrl()).reliability(pipeline, window);
+            if (output.equals("json")) {
+                System.out.println(RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(r));
+            } else {
+                System.out.print(table(r));
+            }
+            return 0;
+        }
+
+        static String table(Reliability r) {
+            StringBuilder out = new StringBuilder();
+            out.append(String.format("%d ended run(s)%s, the most recent %d at most%n", r.runs(),
+                    r.pipeline() == null ? "" : " of pipeline " + r.pipeline(), r.window()));
+            out.append(String.format("%-20s %-20s %12s %8s%n", "STAGE", "ROLE", "FIRST TRY", "RATE"));
+            for (Reliability.StageRate s : r.stages()) {
+                out.append(String.format("%-20s %-20s %12s %7.1f%%%n", s.stage(), s.role(),
+                        s.firstAttempt().successes() + "/" + s.firstAttempt().count(), 100 * s.firstAttempt().rate()));
+            }
+            out.append(String.format("%-41s %12s %7.1f%%%n", "end to end, predicted (product)", "", 100 * r.predicted()));
+            out.append(String.format("%-41s %12s %7.1f%%%n", "end to end, measured",
+                    r.measured().successes() + "/" + r.measured().count(), 100 * r.measured().rate()));
+            return out.toString();
         }
     }
 

@@ -38,6 +38,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -403,6 +405,13 @@ class MeshFlowIT {
         assertEquals(2, state.stages().get("row-validation").attempt(), "the new attempt decides the stage");
         assertEquals(2, state.stages().get("publish").attempt(), "and the stages after it ran as that attempt");
         assertEquals(1000L, state.dataset().counts().get("rows.out"));
+
+        String reliability = meshctl("runs", "reliability", "--window", "100", "--run-state-url", url);
+        Matcher rowValidation = Pattern.compile("row-validation\\s+row-validator\\s+(\\d+)/(\\d+)").matcher(reliability);
+        assertTrue(rowValidation.find(), reliability);
+        assertTrue(Long.parseLong(rowValidation.group(1)) < Long.parseLong(rowValidation.group(2)),
+                "the resumed run's row validation is not a first-attempt success: " + reliability);
+        assertTrue(reliability.contains("end to end, predicted") && reliability.contains("end to end, measured"), reliability);
     }
 
     // ---- review: dead letters and returned runs ----

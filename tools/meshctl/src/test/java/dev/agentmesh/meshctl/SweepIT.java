@@ -42,6 +42,8 @@ import dev.agentmesh.sweep.CellStarted;
 import dev.agentmesh.testing.TopicProbe;
 import dev.agentmesh.topics.Topics;
 import dev.agentmesh.training.ModelRegistry;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -50,6 +52,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import dev.agentmesh.core.MeshHeaders;
 import java.nio.file.Files;
 import java.security.KeyPair;
@@ -61,6 +66,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -856,5 +864,33 @@ class SweepIT {
         publish(RunEvents.triggered(trigger, "nightly", "it", SourceKind.CSV, CREDIT_G.toString(), "credit-g",
                 Stages.INGEST, Map.of()));
         assertEquals(RunStatus.COMPLETED, awaitTerminal("it-after-restart").status());
+    }
+
+    @Test
+    @Order(45)
+    void everyMetricTheDashboardChartsIsOneTheServicesExpose() throws Exception {
+        Set<String> exposed = new TreeSet<>();
+        HttpClient http = HttpClient.newHttpClient();
+        for (String name : services.names()) {
+            String body = http.send(HttpRequest.newBuilder(URI.create(services.get(name).url() + "/q/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            body.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
+                    .map(l -> l.split("[{ ]", 2)[0]).forEach(exposed::add);
+        }
+        JsonNode dashboard = new ObjectMapper().readTree(ROOT.resolve("deploy/grafana/agent-mesh-dashboard.json").toFile());
+        Set<String> charted = new TreeSet<>();
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                Matcher m = Pattern.compile("\\b((?:mesh|kafka)_[a-z0-9_]+)\\b").matcher(target.path("expr").asText());
+                while (m.find()) {
+                    charted.add(m.group(1));
+                }
+            }
+        }
+        assertTrue(charted.size() >= 15, "the dashboard charts the mesh: " + charted);
+        Set<String> missing = new TreeSet<>(charted);
+        missing.removeAll(exposed);
+        assertEquals(Set.of(), missing, "charted but exposed by no service; exposed: "
+                + exposed.stream().filter(n -> n.startsWith("mesh_")).toList());
     }
 }

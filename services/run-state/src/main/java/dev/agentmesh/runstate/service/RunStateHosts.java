@@ -127,6 +127,34 @@ public class RunStateHosts {
         return runs;
     }
 
+    /** The most recent ended runs (of {@code pipeline}, or all) that every other instance owns, {@code window} from each. */
+    public List<RunState> recentFromOthers(String pipeline, int window, String authorization) {
+        List<RunState> runs = new ArrayList<>();
+        if (self.isEmpty()) {
+            return runs;
+        }
+        String query = "/runs/recent?window=" + window
+                + (pipeline == null ? "" : "&pipeline=" + URLEncoder.encode(pipeline, StandardCharsets.UTF_8));
+        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
+            HostInfo host = instance.hostInfo();
+            if (host.equals(self.get()) || instance.stateStoreNames().isEmpty()) {
+                continue;
+            }
+            try {
+                HttpResponse<byte[]> response = get(host, query, authorization);
+                if (response.statusCode() != 200) {
+                    throw new ServiceUnavailableException("run-state instance " + host + " answered "
+                            + response.statusCode() + ": the figures would be partial");
+                }
+                runs.addAll(RunStateJson.MAPPER.readValue(response.body(), new TypeReference<List<RunState>>() { }));
+            } catch (IOException e) {
+                throw new ServiceUnavailableException("run-state instance " + host + " did not answer ("
+                        + e.getMessage() + "): the figures would be partial");
+            }
+        }
+        return runs;
+    }
+
     private HttpResponse<byte[]> get(HostInfo host, String path, String authorization) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://" + host.host() + ":" + host.port() + path))
                 .timeout(REMOTE_TIMEOUT).GET();

@@ -1,10 +1,13 @@
 package dev.agentmesh.runstate.service;
 
+import dev.agentmesh.core.Reliability;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.service.GrantGate;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.BadRequestException;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.NotFoundException;
@@ -16,6 +19,7 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import org.apache.kafka.streams.state.KeyValueIterator;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -63,6 +67,46 @@ public class RunStateResource {
         List<RunSummary> sorted = new ArrayList<>(runs.values());
         sorted.sort(Comparator.comparing(RunSummary::lastEventAt, Comparator.nullsLast(Comparator.reverseOrder())));
         return sorted;
+    }
+
+    /**
+     * Compound reliability over the {@code window} most recent ended runs (of {@code pipeline}, or all), gathered
+     * from every instance: each instance's own most recent runs contain the window's.
+     */
+    @GET
+    @Path("/reliability")
+    public Reliability reliability(@QueryParam("pipeline") String pipeline, @QueryParam("window") @DefaultValue("20") int window,
+                                   @HeaderParam(HttpHeaders.AUTHORIZATION) String authorization) {
+        if (window < 1) {
+            throw new BadRequestException("window must be at least 1, was " + window);
+        }
+        Map<String, RunState> runs = new LinkedHashMap<>();
+        recentLocal(pipeline, window).forEach(r -> runs.put(r.runId(), r));
+        for (RunState remote : hosts.recentFromOthers(pipeline, window, authorization)) {
+            runs.merge(remote.runId(), remote, (a, b) -> a.eventCount() >= b.eventCount() ? a : b);
+        }
+        return Reliability.of(runs.values(), pipeline, window);
+    }
+
+    /** This instance's {@code window} most recent ended runs (of {@code pipeline}, or all): what one instance asks another. */
+    @GET
+    @Path("/recent")
+    public byte[] recent(@QueryParam("pipeline") String pipeline, @QueryParam("window") @DefaultValue("20") int window)
+            throws IOException {
+        return RunStateJson.MAPPER.writeValueAsBytes(recentLocal(pipeline, Math.max(1, window)));
+    }
+
+    private List<RunState> recentLocal(String pipeline, int window) {
+        List<RunState> ended = new ArrayList<>();
+        try (KeyValueIterator<String, RunState> all = hosts.localActive().all()) {
+            all.forEachRemaining(kv -> {
+                if (kv.value.status().terminal() && (pipeline == null || pipeline.equals(kv.value.pipeline()))) {
+                    ended.add(kv.value);
+                }
+            });
+        }
+        ended.sort(Comparator.comparing(RunState::triggeredAt, Comparator.nullsLast(Comparator.<Instant>reverseOrder())));
+        return ended.subList(0, Math.min(window, ended.size()));
     }
 
     @GET

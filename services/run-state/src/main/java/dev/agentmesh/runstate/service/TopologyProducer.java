@@ -14,6 +14,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
@@ -41,15 +42,22 @@ public class TopologyProducer {
     public Topology topology(MeshCodecs codecs,
                              @ConfigProperty(name = "mesh.runs.stall-after") Duration stallAfter,
                              @ConfigProperty(name = "mesh.runs.stall-check") Duration stallCheck,
-                             @ConfigProperty(name = "mesh.agent.instance") String instance) {
-        return build(codecs.settings(), new StallWatch(stallAfter, new Envelopes("run-state", instance)), stallCheck);
+                             @ConfigProperty(name = "mesh.agent.instance") String instance,
+                             MeterRegistry metrics) {
+        return build(codecs.settings(), new StallWatch(stallAfter, new Envelopes("run-state", instance)), stallCheck,
+                new RunTransitionMetrics(metrics));
+    }
+
+    public static Topology build(Map<String, Object> serdeSettings, StallWatch stalls, Duration stallCheck) {
+        return build(serdeSettings, stalls, stallCheck, RunTransitions.NONE);
     }
 
     /**
      * Run events, grouped by run id, folded into the store; and on a schedule, a look through the store for runs that
      * made no progress within their deadline ({@link StallWatch}), flagged back onto the run events.
      */
-    public static Topology build(Map<String, Object> serdeSettings, StallWatch stalls, Duration stallCheck) {
+    public static Topology build(Map<String, Object> serdeSettings, StallWatch stalls, Duration stallCheck,
+                                 RunTransitions transitions) {
         StreamsBuilder builder = new StreamsBuilder();
         Serde<RunEvent> runEvents = MeshCodec.streamsSerde(Topics.RUN_EVENTS, serdeSettings);
         KStream<String, RunEvent> events = builder.stream(Topics.RUN_EVENTS.name(), Consumed.with(Serdes.String(), runEvents));
@@ -57,7 +65,7 @@ public class TopologyProducer {
                 Stores.persistentKeyValueStore(RUN_STATE_STORE), Serdes.String(), RunProcessManager.RUN_STATE_SERDE),
                 Comparator.naturalOrder()));
         events.filter((runId, event) -> event != null && event.getEnvelope().getRunId().equals(runId))
-                .process(RunStateFold::new, RUN_STATE_STORE);
+                .process(() -> new RunStateFold(transitions), RUN_STATE_STORE);
         events.process(() -> new StallWatchProcessor(stalls, stallCheck), RUN_STATE_STORE)
                 .to(Topics.RUN_EVENTS.name(), Produced.with(Serdes.String(), runEvents));
         return builder.build();

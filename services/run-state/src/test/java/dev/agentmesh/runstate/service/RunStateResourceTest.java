@@ -66,6 +66,38 @@ class RunStateResourceTest {
     }
 
     @Test
+    void reliabilityIsComputedOverTheMostRecentEndedRunsOfAPipeline() {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        Envelopes agent = new Envelopes("row-validator", "rv-1");
+        for (String runId : List.of("rel-ok", "rel-failed")) {
+            Envelope trigger = new Envelopes("meshctl", "test").origin(runId, null);
+            List<RunEvent> events = List.of(
+                    RunEvents.triggered(trigger, "rel-test", "t", SourceKind.CSV, "x", "credit-g", List.of("row-validation"), Map.of()),
+                    RunEvents.started(agent.causedBy(trigger, "started", 0), "row-validation"),
+                    runId.equals("rel-ok")
+                            ? RunEvents.completed(agent.causedBy(trigger, "done", 5), "row-validation", Map.of(), Map.of())
+                            : RunEvents.failed(agent.causedBy(trigger, "done", 5), "row-validation", "planted", false));
+            for (RunEvent e : events) {
+                TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), runId.getBytes(), codec.encode(e));
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                given().auth().preemptive().basic("operator", "operator-local")
+                        .when().get("/runs/reliability?pipeline=rel-test&window=10").then().statusCode(200)
+                        .body("runs", equalTo(2))
+                        .body("stages[0].stage", equalTo("row-validation"))
+                        .body("stages[0].role", equalTo("row-validator"))
+                        .body("stages[0].firstAttempt.successes", equalTo(1))
+                        .body("stages[0].firstAttempt.count", equalTo(2))
+                        .body("predicted", equalTo(0.5f))
+                        .body("measured.successes", equalTo(1)));
+        given().auth().preemptive().basic("operator", "operator-local")
+                .when().get("/runs/reliability?pipeline=rel-test&window=0").then().statusCode(400);
+        given().when().get("/runs/reliability").then().statusCode(401);
+    }
+
+    @Test
     void aRunsCostIsRolledUpAlongTheDelegationTree() {
         String bootstrap = EmbeddedKafkaResource.bootstrapServers();
         MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));

@@ -11,6 +11,8 @@ import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.topics.Topics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.StreamsConfig;
@@ -38,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -97,6 +100,37 @@ class RunStateTopologyTest {
         assertEquals(998L, state.stages().get("row-validation").counts().get("rows.out"));
         assertEquals(40, state.computeMs());
         assertEquals(3, state.eventCount());
+    }
+
+    @Test
+    void stageDurationsEndedRunsAndComputeAreCountedOnceAsTheStateChanges() {
+        driver.close();
+        SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "run-state-metrics-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(TopologyProducer.build(serde, new StallWatch(STALL_AFTER,
+                new Envelopes("run-state", "rs-1")), Duration.ofSeconds(5), new RunTransitionMetrics(metrics)), props, T0.plusSeconds(60));
+        input = driver.createInputTopic(Topics.RUN_EVENTS.name(), new StringSerializer(), new ByteArraySerializer());
+
+        Envelope trigger = new Envelopes("meshctl", "cli", Clock.fixed(T0, ZoneOffset.UTC)).origin("run-m", "g-1");
+        Envelopes startedAt = new Envelopes("row-validator", "rv-1", Clock.fixed(T0.plusSeconds(3), ZoneOffset.UTC));
+        Envelopes finishedAt = new Envelopes("row-validator", "rv-1", Clock.fixed(T0.plusSeconds(10), ZoneOffset.UTC));
+        RunEvent completed = RunEvents.completed(finishedAt.causedBy(trigger, "finished", 40), "row-validation",
+                Map.of("rows.out", 5L), Map.of());
+        pipe(List.of(RunEvents.triggered(trigger, "nightly", "alice", SourceKind.CSV, "/data/x.csv", "credit-g",
+                        List.of("row-validation"), Map.of()),
+                RunEvents.started(startedAt.causedBy(trigger, "started", 0), "row-validation"), completed, completed));
+        pipe(run("run-f", true));
+
+        Timer rowValidation = metrics.find("mesh.stage.duration").tags("stage", "row-validation", "status", "COMPLETED").timer();
+        assertNotNull(rowValidation);
+        assertEquals(1, rowValidation.count(), "a redelivered completion is not a second stage");
+        assertEquals(7.0, rowValidation.totalTime(TimeUnit.SECONDS), 1e-9);
+        assertEquals(1, metrics.find("mesh.stage.duration").tags("status", "FAILED").timer().count());
+        assertEquals(1.0, metrics.find("mesh.runs.ended").tags("status", "COMPLETED").counter().count());
+        assertEquals(1.0, metrics.find("mesh.runs.ended").tags("status", "FAILED").counter().count());
+        assertEquals(80.0, metrics.find("mesh.run.compute.ms").counter().count(), "40 ms for each run, once");
     }
 
     @Test

@@ -59,7 +59,7 @@ public final class DeployManifests {
         SortedMap<String, String> files = new TreeMap<>();
         String base = "deploy/k8s/base/";
         List<String> resources = new ArrayList<>(List.of("config.yaml", "topics.yaml", "users.yaml", "registry.yaml",
-                "artifacts.yaml"));
+                "artifacts.yaml", "monitoring.yaml"));
         files.put(base + "config.yaml", docs(List.of(configMap())));
         files.put(base + "topics.yaml", docs(Topics.ALL.stream().map(DeployManifests::kafkaTopic).toList()));
         List<Map<String, Object>> users = new ArrayList<>(services.stream().map(DeployManifests::kafkaUser).toList());
@@ -68,6 +68,7 @@ public final class DeployManifests {
         files.put(base + "users.yaml", docs(users));
         files.put(base + "registry.yaml", docs(registry()));
         files.put(base + "artifacts.yaml", docs(List.of(artifactsClaim())));
+        files.put(base + "monitoring.yaml", docs(List.of(podMonitor(services))));
         for (ServiceAccess s : services) {
             files.put(base + "services/" + s.service() + ".yaml", docs(serviceResources(s)));
             resources.add("services/" + s.service() + ".yaml");
@@ -124,6 +125,18 @@ public final class DeployManifests {
             }
         }
         return out.toString();
+    }
+
+    /** The Prometheus Operator scrapes every replica of every service on its {@code http} port. */
+    static Map<String, Object> podMonitor(List<ServiceAccess> services) {
+        Map<String, Object> monitor = resource("monitoring.coreos.com/v1", "PodMonitor", PART_OF, Map.of());
+        Map<String, Object> selector = Map.of("matchExpressions", List.of(Map.of("key", "app.kubernetes.io/name",
+                "operator", "In", "values", services.stream().map(ServiceAccess::service).toList())));
+        Map<String, Object> spec = new LinkedHashMap<>();
+        spec.put("selector", selector);
+        spec.put("podMetricsEndpoints", List.of(Map.of("port", "http", "path", "/q/metrics", "interval", "30s")));
+        monitor.put("spec", spec);
+        return monitor;
     }
 
     static Map<String, Object> resource(String apiVersion, String kind, String name, Map<String, String> labels) {
@@ -220,6 +233,7 @@ public final class DeployManifests {
                 acl("topic", Topics.GRANTS.name(), "literal", List.of("Read", "Write", "Describe")),
                 acl("topic", Topics.RUN_EVENTS.name(), "literal", List.of("Read", "Write", "Describe")),
                 acl("topic", Topics.SCHEMAS.name(), "literal", List.of("Read", "Write", "Describe")),
+                acl("topic", Topics.SCHEDULES.name(), "literal", List.of("Read", "Write", "Describe")),
                 acl("topic", Topics.DEAD_LETTER.name(), "literal", List.of("Read", "Describe"))));
     }
 

@@ -163,6 +163,31 @@ class DeployManifestsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"dev", "prod"})
+    void thePodMonitorScrapesEveryServicesMetricsPort(String overlay) throws Exception {
+        List<JsonNode> docs = kustomize(overlay);
+        JsonNode monitor = byName(docs, "PodMonitor").get(DeployManifests.PART_OF);
+        assertNotNull(monitor, overlay + ": no PodMonitor");
+        Set<String> selected = new TreeSet<>();
+        monitor.path("spec").path("selector").path("matchExpressions").get(0).path("values").forEach(v -> selected.add(v.asText()));
+        assertEquals(serviceModules(), selected, "every service, and only services");
+        JsonNode endpoint = monitor.path("spec").path("podMetricsEndpoints").get(0);
+        assertEquals("/q/metrics", endpoint.path("path").asText());
+        for (JsonNode deployment : byName(docs, "Deployment").values()) {
+            String name = deployment.path("metadata").path("name").asText();
+            if (!selected.contains(name)) {
+                continue;
+            }
+            assertEquals(name, deployment.path("spec").path("template").path("metadata").path("labels").path("app.kubernetes.io/name").asText());
+            boolean hasPort = false;
+            for (JsonNode port : deployment.path("spec").path("template").path("spec").path("containers").get(0).path("ports")) {
+                hasPort |= port.path("name").asText().equals(endpoint.path("port").asText());
+            }
+            assertTrue(hasPort, name + " has no port named " + endpoint.path("port").asText());
+        }
+    }
+
     static Set<String> aclTopics(JsonNode user, String operation) {
         Set<String> topics = new TreeSet<>();
         for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every Strimzi and KEDA document the deployment renders is valid against the custom resource definitions the current
- * operators serve (deploy/k8s/schemas, extracted from Strimzi 1.2.0 and KEDA 2.20.1), in strict mode: an unknown field
+ * Every Strimzi, KEDA and Prometheus Operator document the deployment renders is valid against the custom resource definitions the current
+ * operators serve (deploy/k8s/schemas, extracted from Strimzi 1.2.0, KEDA 2.20.1 and Prometheus Operator 0.93.0), in strict mode: an unknown field
  * is an error, as {@code kubectl apply --validate=strict} makes it. An apiVersion the operator does not serve is an
  * error too, so a {@code kafka.strimzi.io/v1beta2} resource fails here as it would on the cluster.
  */
@@ -39,7 +39,7 @@ class ManifestSchemasTest {
     static final Path SCHEMAS = DeployManifestsTest.ROOT.resolve("deploy/k8s/schemas");
     static final ObjectMapper JSON = new ObjectMapper();
     /** API groups whose every kind must have a schema here: the operators the deployment depends on. */
-    static final Set<String> CHECKED_GROUPS = Set.of("kafka.strimzi.io", "keda.sh");
+    static final Set<String> CHECKED_GROUPS = Set.of("kafka.strimzi.io", "keda.sh", "monitoring.coreos.com");
 
     record Resource(String group, String version, String kind) {
         static Resource of(JsonNode doc) {
@@ -130,6 +130,7 @@ class ManifestSchemasTest {
         List<JsonNode> docs = DeployManifestsTest.kustomize(overlay);
         assertTrue(count(docs, "kafka.strimzi.io") >= 20, "the overlay renders the topics and users");
         assertTrue(count(docs, "keda.sh") >= 2, "the overlay renders the trainer's autoscaling");
+        assertEquals(1, count(docs, "monitoring.coreos.com"), "the overlay renders the pod monitor");
         assertEquals(List.of(), problems(docs, schemas()));
     }
 
