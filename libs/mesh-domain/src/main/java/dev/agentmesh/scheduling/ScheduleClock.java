@@ -76,7 +76,7 @@ public final class ScheduleClock {
     /**
      * The fires after {@code handledUpTo} and at or before {@code now}, oldest first, and what to do with each: a fire
      * within {@code onTime} of now is triggered; older ones were missed while no scheduler ran, and {@code catchUp}
-     * decides: SKIP skips them all, RUN_ONCE triggers the latest of them (when no on-time fire replaces it).
+     * decides: SKIP skips them all, RUN_ONCE triggers the latest of them once and skips the rest.
      */
     public List<Due> due(Instant handledUpTo, Instant now, CatchUp catchUp, Duration onTime) {
         List<Instant> fires = new ArrayList<>();
@@ -91,11 +91,10 @@ public final class ScheduleClock {
         }
         List<Due> due = new ArrayList<>();
         Instant onTimeFrom = now.minus(onTime);
-        boolean anyOnTime = fires.stream().anyMatch(f -> !f.isBefore(onTimeFrom));
         Instant latestMissed = fires.stream().filter(f -> f.isBefore(onTimeFrom)).reduce((a, b) -> b).orElse(null);
         for (Instant fire : fires) {
             boolean inTime = !fire.isBefore(onTimeFrom);
-            boolean caughtUp = catchUp == CatchUp.RUN_ONCE && !anyOnTime && fire.equals(latestMissed);
+            boolean caughtUp = catchUp == CatchUp.RUN_ONCE && fire.equals(latestMissed);
             due.add(new Due(fire, !inTime && !caughtUp));
         }
         return due;

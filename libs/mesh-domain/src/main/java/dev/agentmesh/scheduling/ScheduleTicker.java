@@ -91,11 +91,23 @@ public final class ScheduleTicker {
     }
 
     /**
+     * A person's change as the scheduler accepts it ({@link #merge}), under the scheduler's own envelope: written
+     * back, it is the schedule's latest record, after any write-back of a tick that ran before the change was seen.
+     */
+    public Schedule accept(Schedule stored, Schedule written, Instant now) {
+        Envelope change = written.getEnvelope();
+        return Schedule.newBuilder(merge(stored, written, now))
+                .setEnvelope(envelopes.envelope(envelopes.derivedId(change.getEventId(), "accepted"), written.getScheduleId(),
+                        change.getEventId(), written.getGrantId(), 0, 1, 0, null))
+                .build();
+    }
+
+    /**
      * A schedule written by a person, merged with what the scheduler knows of it: its handled fires and their history
      * are the scheduler's; a schedule resumed from a pause starts from now (a pause is not a missed fire).
      */
     public static Schedule merge(Schedule stored, Schedule written, Instant now) {
-        if (stored == null) {
+        if (stored == null || stored.getState() == ScheduleState.DELETED) {
             return written;
         }
         Schedule.Builder merged = Schedule.newBuilder(written).setFires(stored.getFires()).setFiredUpTo(stored.getFiredUpTo());

@@ -4,7 +4,6 @@ import dev.agentmesh.kafka.DeadLetter;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.schedule.Schedule;
-import dev.agentmesh.schedule.ScheduleState;
 import dev.agentmesh.scheduling.ScheduleClock;
 import dev.agentmesh.scheduling.ScheduleTicker;
 import dev.agentmesh.serde.MeshCodec;
@@ -79,10 +78,6 @@ final class SchedulerProcessor implements Processor<String, byte[], String, byte
                 throw new IllegalArgumentException("schedule " + written.getScheduleId() + " keyed under " + record.key());
             }
             ScheduleClock.of(written.getCron(), written.getTimeZone());
-            if (written.getState() == ScheduleState.DELETED) {
-                store.delete(record.key());
-                return;
-            }
             byte[] storedBytes = store.get(record.key());
             Schedule stored = storedBytes == null ? null : schedules.decode(storedBytes);
             if (TopologyProducer.ROLE.equals(written.getEnvelope().getAgentRole())) {
@@ -92,8 +87,11 @@ final class SchedulerProcessor implements Processor<String, byte[], String, byte
                 }
                 return;
             }
-            Schedule merged = ScheduleTicker.merge(stored, written, Instant.ofEpochMilli(context.currentSystemTimeMs()));
-            store.put(record.key(), schedules.encode(merged));
+            // A person's change (create, pause, resume, delete): kept, and written back as the schedule's latest record.
+            byte[] accepted = schedules.encode(ticker.accept(stored, written, Instant.ofEpochMilli(context.currentSystemTimeMs())));
+            store.put(record.key(), accepted);
+            context.forward(new Record<>(record.key(), accepted, context.currentSystemTimeMs(), new RecordHeaders()),
+                    Topics.SCHEDULES.name());
         } catch (RuntimeException e) {
             RecordMetadata at = context.recordMetadata().orElseThrow();
             LOG.warnf("%s-%d@%d dead-lettered: %s", at.topic(), at.partition(), at.offset(), e.getMessage());

@@ -169,6 +169,20 @@ class SchedulerTopologyTest {
     }
 
     @Test
+    void aDeletedScheduleStaysDeletedWhenAnOlderWriteBackArrivesAfterTheDeletion() {
+        Schedule created = schedule("doomed", "*/5 * * * * ?", ScheduleState.ACTIVE, CatchUp.SKIP, T0);
+        write(created);
+        driver.advanceWallClockTime(Duration.ofSeconds(6));
+        assertEquals(1, triggers().size());
+        Schedule ticked = latest();
+        write(Schedule.newBuilder(created).setState(ScheduleState.DELETED).build());
+        assertEquals(ScheduleState.DELETED, latest().getState(), "the deletion is written back as the latest record");
+        in.pipeInput("doomed", schedules.encode(ticked)); // the tick's write-back, appended after the deletion
+        driver.advanceWallClockTime(Duration.ofSeconds(10));
+        assertEquals(List.of(), triggers(), "nothing resurrects a deleted schedule");
+    }
+
+    @Test
     void aRecordThatIsNoUsableScheduleIsDeadLetteredAndTheRestGoOn() {
         in.pipeInput("garbage", new byte[]{1, 2, 3});
         write(schedule("bad-cron", "0 99 * * *", ScheduleState.ACTIVE, CatchUp.SKIP, T0));
