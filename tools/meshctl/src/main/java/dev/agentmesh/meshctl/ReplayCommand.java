@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
 @Command(name = "replay", mixinStandardHelpOptions = true,
         description = "Rebuild a run from the log with run-state's own reducer: its timeline, its failures, its state "
                 + "at any point, and a byte-for-byte check against the live state.",
-        subcommands = {ReplayCommand.Export.class, ReplayCommand.Import.class, AgentReplayCommand.class})
+        subcommands = {ReplayCommand.Export.class, ReplayCommand.Import.class, AgentReplayCommand.class, CounterfactualCommand.class})
 public class ReplayCommand implements Callable<Integer> {
 
     @Mixin

@@ -61,6 +61,7 @@ import java.security.KeyPair;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -892,5 +893,40 @@ class SweepIT {
         missing.removeAll(exposed);
         assertEquals(Set.of(), missing, "charted but exposed by no service; exposed: "
                 + exposed.stream().filter(n -> n.startsWith("mesh_")).toList());
+    }
+
+    @Test
+    @Order(46)
+    void counterfactualReplayWithAStricterGatePolicyListsTheRunsItWouldDecideDifferentlyAndExitsNonZero() throws Exception {
+        List<RunState> gated = new ArrayList<>();
+        for (Map<String, Object> run : runState.list()) {
+            runState.get(String.valueOf(run.get("runId"))).filter(s -> s.gate() != null && s.gate().decision() != null)
+                    .ifPresent(gated::add);
+        }
+        List<RunState> three = new ArrayList<>(gated.stream().filter(s -> s.gate().decision().disposition().equals("SHIP")).limit(1).toList());
+        gated.stream().filter(s -> !three.contains(s)).limit(3 - three.size()).forEach(three::add);
+        assertEquals(3, three.size(), "three decided runs, one of them shipped: " + gated.size() + " decided");
+        Path strict = WORK.resolve("strict-gate.yaml");
+        Files.writeString(strict, "name: strict\nspecialists: [model-quality, risk-fairness, cost, deployment-engineer, security-review]\n"
+                + "assessment_timeout: PT60S\nreturn_when:\n  any_block: true\n  concerns_at_least: 2\n");
+
+        MeshFlowIT.Result result = MeshFlowIT.meshctlResult("replay", "counterfactual", "coordinator", "--runs",
+                String.join(",", three.stream().map(RunState::runId).toList()), "--with", "gate-policy=" + strict,
+                "--bootstrap", kafka.bootstrapServers());
+        List<String> shipped = three.stream().filter(s -> s.gate().decision().disposition().equals("SHIP")).map(RunState::runId).toList();
+        assertEquals(1, result.exit(), "a changed decision fails the release gate: " + result);
+        for (RunState run : three) {
+            String line = result.out().lines().filter(l -> l.startsWith(run.runId())).findFirst().orElseThrow(() -> new AssertionError(result.out()));
+            if (shipped.contains(run.runId())) {
+                assertTrue(line.contains("RETURN_TO_PRINCIPAL") && line.contains("no assessment from security-review"), line);
+            } else {
+                assertTrue(line.contains("(same)"), "a run already returned stays returned: " + line);
+            }
+        }
+        assertTrue(result.out().contains(shipped.size() + " of 3 decided run(s) would be decided differently"), result.out());
+        MeshFlowIT.Result tolerated = MeshFlowIT.meshctlResult("replay", "counterfactual", "coordinator", "--runs",
+                String.join(",", three.stream().map(RunState::runId).toList()), "--with", "gate-policy=" + strict,
+                "--tolerate", "3", "--bootstrap", kafka.bootstrapServers());
+        assertEquals(0, tolerated.exit(), tolerated.toString());
     }
 }
