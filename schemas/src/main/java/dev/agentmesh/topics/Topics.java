@@ -85,8 +85,16 @@ public final class Topics {
             "mesh.schedules", String.class, Schedule.class, 3, Topic.Cleanup.COMPACT, null,
             "Run schedules by id: cron, time zone, trigger options, grant, catch-up policy, and their recent fires");
 
+    /**
+     * What agents deployed in shadow mode produced, keyed by run id: observed and compared, never acted on (no
+     * service reads it to act; see {@code mesh.agent.shadow}).
+     */
+    public static final Topic<String, RunEvent> SHADOW = new Topic<>(
+            "mesh.shadow", String.class, RunEvent.class, 6, Topic.Cleanup.DELETE, Duration.ofDays(30),
+            "Outputs of agents in shadow mode, for comparison with production's; nothing acts on them");
+
     public static final List<Topic<?, ?>> ALL = List.of(RUN_EVENTS, GRANTS, ROWS_RAW, ROWS_VALIDATED, FEATURES, SWEEP_TASKS,
-            SWEEP_CONTROL, ROWS_REDRIVEN, REVIEW_ACTIONS, DEAD_LETTER, SCHEMAS, SCHEDULES);
+            SWEEP_CONTROL, ROWS_REDRIVEN, REVIEW_ACTIONS, DEAD_LETTER, SCHEMAS, SCHEDULES, SHADOW);
 
     public static Optional<Topic<?, ?>> byName(String name) {
         return ALL.stream().filter(t -> t.name().equals(name)).findFirst();

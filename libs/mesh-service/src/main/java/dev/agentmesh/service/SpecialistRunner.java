@@ -39,11 +39,17 @@ public class SpecialistRunner {
     private final Envelopes envelopes;
     private final String role;
     private final int maxDepth;
+    /** The version label of a shadow deployment; null in production. */
+    private final String shadowVersion;
 
     public SpecialistRunner(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics,
                             @ConfigProperty(name = "mesh.agent.role") String role,
                             @ConfigProperty(name = "mesh.agent.instance") String instance,
-                            @ConfigProperty(name = "mesh.delegation.max-depth", defaultValue = "4") int maxDepth) {
+                            @ConfigProperty(name = "mesh.delegation.max-depth", defaultValue = "4") int maxDepth,
+                            @ConfigProperty(name = "mesh.agent.shadow", defaultValue = "false") boolean shadow,
+                            @ConfigProperty(name = "mesh.agent.version", defaultValue = "current") String version,
+                            @ConfigProperty(name = "mp.messaging.outgoing.run-events-out.topic") String outTopic,
+                            @ConfigProperty(name = "mp.messaging.incoming.run-events.group.id") String group) {
         this.codecs = codecs;
         this.stage = stage;
         this.grants = grants;
@@ -51,6 +57,11 @@ public class SpecialistRunner {
         this.envelopes = new Envelopes(role, instance);
         this.role = role;
         this.maxDepth = maxDepth;
+        this.shadowVersion = shadow ? version : null;
+        if (shadow) {
+            ShadowMode.check(role, outTopic, group);
+            LOG.infof("%s runs in shadow mode as version %s: it answers on %s and acts on nothing", role, version, outTopic);
+        }
     }
 
     public void handle(ConsumerRecord<byte[], byte[]> record, Function<Candidate, AssessmentReturned> assessor,
@@ -85,6 +96,9 @@ public class SpecialistRunner {
                     Map.of("error", String.valueOf(e)));
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        if (shadowVersion != null) {
+            answer = ShadowMode.label(answer, shadowVersion);
+        }
         stage.send(runEventsOut, 
                 new RunEvent(envelopes.causedBy(envelope, "assessment", ms), answer));
         metrics.counter("mesh.gate.assessments", "verdict", answer.getVerdict().name()).increment();

@@ -7,6 +7,7 @@ import dev.agentmesh.dataset.DatasetReader;
 import dev.agentmesh.contract.TransactionGenerator;
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.Candidate;
+import dev.agentmesh.gate.ModelDeployed;
 import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.runstate.GateState;
@@ -90,6 +91,9 @@ class SweepIT {
     static final Duration WAIT = Duration.ofMinutes(3);
     static final Duration STALL_AFTER = Duration.ofSeconds(30);
 
+    static final String SHADOW = "risk-fairness-shadow";
+    static final String SHADOW_VERSION = "strict";
+
     static EmbeddedKafka kafka;
     static MeshServices services;
     static RunStateClient runState;
@@ -109,6 +113,13 @@ class SweepIT {
         config.put("run-state", runStateConfig);
         services.startAll(MeshServices.SERVICES, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
         services.start("trainer", "trainer-2", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
+        // risk-fairness a second time, in shadow mode, with thresholds that flag any shift or gap
+        Map<String, String> shadow = new HashMap<>(PrincipalTools.serviceConfig(KEYS));
+        shadow.putAll(Map.of("mesh.agent.shadow", "true", "mesh.agent.version", SHADOW_VERSION,
+                "mp.messaging.outgoing.run-events-out.topic", Topics.SHADOW.name(),
+                "mp.messaging.incoming.run-events.group.id", "risk-fairness-shadow",
+                "mesh.risk-fairness.psi-concern", "0", "mesh.risk-fairness.gap-concern", "0"));
+        services.start("risk-fairness", SHADOW, kafka.bootstrapServers(), shadow, Duration.ofMinutes(2));
         operatorGrant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS);
         runState = new RunStateClient(services.get("run-state").url());
         events = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()));
@@ -928,5 +939,28 @@ class SweepIT {
                 String.join(",", three.stream().map(RunState::runId).toList()), "--with", "gate-policy=" + strict,
                 "--tolerate", "3", "--bootstrap", kafka.bootstrapServers());
         assertEquals(0, tolerated.exit(), tolerated.toString());
+    }
+
+    @Test
+    @Order(47)
+    void aShadowRiskFairnessReportsWhereItDisagreesAndNothingItComputedWasActedOn() throws Exception {
+        MeshFlowIT.Result report = MeshFlowIT.meshctlResult("shadow", "report", "--role", "risk-fairness", "--version",
+                SHADOW_VERSION, "--bootstrap", kafka.bootstrapServers());
+        assertEquals(0, report.exit(), report.toString());
+        Matcher paired = Pattern.compile("risk-fairness strict in shadow: (\\d+) answer\\(s\\) paired with production's, (\\d+) agree")
+                .matcher(report.out());
+        assertTrue(paired.find(), report.out());
+        assertTrue(Integer.parseInt(paired.group(1)) >= 3, "the shadow answered every gate beside production: " + report.out());
+        assertTrue(Integer.parseInt(paired.group(2)) < Integer.parseInt(paired.group(1)), "its stricter thresholds disagree: " + report.out());
+        assertTrue(report.out().contains("DISAGREEMENTS") && report.out().lines().anyMatch(l -> l.contains(" APPROVE ")
+                && (l.contains(" CONCERN ") || l.contains(" BLOCK "))), report.out());
+
+        List<RunEvent> live = TopicProbe.readUntil(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), Duration.ofSeconds(3), seen -> false)
+                .stream().map(r -> events.decode(r.value())).toList();
+        assertEquals(List.of(), live.stream().filter(e -> e.getEnvelope().getAgentInstance().startsWith(SHADOW))
+                .map(e -> e.getEnvelope().getEventId()).toList(), "nothing the shadow computed is on the live topic");
+        Map<String, Long> deployments = live.stream().filter(e -> e.getPayload() instanceof ModelDeployed)
+                .collect(Collectors.groupingBy(e -> e.getEnvelope().getRunId(), Collectors.counting()));
+        assertTrue(deployments.values().stream().allMatch(n -> n == 1), "one deployment per shipped run: " + deployments);
     }
 }
