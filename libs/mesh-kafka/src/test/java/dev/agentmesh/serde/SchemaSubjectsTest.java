@@ -25,8 +25,9 @@ class SchemaSubjectsTest {
                 new StoredSchema(7, "not a schema", 2),
                 new StoredSchema(SchemaStore.idFor(runEvent), runEvent, 3)), Topics.ALL);
 
-        assertEquals(List.of("mesh.rows.redriven-value", "mesh.rows.validated-value", "mesh.run-events-value"), subjects.subjects(),
-                "a topic whose record type has no stored schema has no subject yet; DataRow's two topics share theirs");
+        assertEquals(List.of("mesh.rows.redriven-value", "mesh.rows.validated-value", "mesh.run-events-value", "mesh.shadow-value"),
+                subjects.subjects(), "a topic whose record type has no stored schema has no subject yet; topics of one record "
+                        + "type (DataRow's two, RunEvent's two) share its versions");
         assertEquals(Optional.of(List.of(1, 2)), subjects.versions("mesh.run-events-value"));
         assertEquals(new SchemaSubjects.Version("mesh.run-events-value", 2, SchemaStore.idFor(runEvent), runEvent),
                 subjects.version("mesh.run-events-value", "latest").orElseThrow());
