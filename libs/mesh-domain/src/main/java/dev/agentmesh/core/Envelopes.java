@@ -56,7 +56,7 @@ public final class Envelopes {
                 .setGrantId(grantId)
                 .setDelegationDepth(delegationDepth)
                 .setAttempt(attempt)
-                .setCost(new Cost(computeMs, 0L))
+                .setCost(new Cost(computeMs, 0L, 0L))
                 .setOccurredAt(clock.instant())
                 .setTraceParent(traceParent != null ? traceParent : Traces.traceParent(runId, eventId))
                 .build();

@@ -1,8 +1,8 @@
 package dev.agentmesh.grants;
 
-import java.util.ArrayList;
 import dev.agentmesh.runstate.RunState;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -15,13 +15,27 @@ import java.util.function.Function;
  */
 public final class CostRollup {
 
+    /** Compute, language-model tokens and money (millionths of the configured currency). */
+    public record Spend(long computeMs, long tokens, long moneyMicros) {
+        public static final Spend NONE = new Spend(0, 0, 0);
+
+        public Spend plus(Spend other) {
+            return new Spend(computeMs + other.computeMs, tokens + other.tokens, moneyMicros + other.moneyMicros);
+        }
+    }
+
+    /** A grant's budgets; null where it sets none. */
+    public record Budget(Long computeMs, Long tokens, Long moneyMicros) {
+        public static final Budget NONE = new Budget(null, null, null);
+    }
+
     /** One grant of the tree, with what it spent itself and what its subtree spent. */
-    public record Node(String grantId, String parentGrantId, String grantee, int depth, Long budgetComputeMs,
-                       long directComputeMs, long directTokens, long subtreeComputeMs, long subtreeTokens, long events) {
+    public record Node(String grantId, String parentGrantId, String grantee, int depth, Budget budget, Spend direct,
+                       Spend subtree, long events) {
     }
 
     /** A grant as the ledger knows it. */
-    public record Link(String parentGrantId, String grantee, int depth, Long budgetComputeMs) {
+    public record Link(String parentGrantId, String grantee, int depth, Budget budget) {
     }
 
     private CostRollup() {
@@ -35,21 +49,17 @@ public final class CostRollup {
         SortedMap<String, Node> nodes = new TreeMap<>();
         for (Map.Entry<String, RunState.GrantCost> spent : direct.entrySet()) {
             RunState.GrantCost cost = spent.getValue();
+            Spend spend = new Spend(cost.computeMs(), cost.tokens(), cost.moneyMicros());
             String id = spent.getKey();
             boolean first = true;
             while (id != null) {
                 Link link = RunState.NO_GRANT.equals(id) ? null : ledger.apply(id);
                 Node known = nodes.get(id);
-                long directMs = first ? cost.computeMs() : 0;
-                long directTokens = first ? cost.tokens() : 0;
-                long events = first ? cost.events() : 0;
                 nodes.put(id, new Node(id, link == null ? null : link.parentGrantId(), link == null ? null : link.grantee(),
-                        link == null ? -1 : link.depth(), link == null ? null : link.budgetComputeMs(),
-                        (known == null ? 0 : known.directComputeMs()) + directMs,
-                        (known == null ? 0 : known.directTokens()) + directTokens,
-                        (known == null ? 0 : known.subtreeComputeMs()) + cost.computeMs(),
-                        (known == null ? 0 : known.subtreeTokens()) + cost.tokens(),
-                        (known == null ? 0 : known.events()) + events));
+                        link == null ? -1 : link.depth(), link == null ? Budget.NONE : link.budget(),
+                        (known == null ? Spend.NONE : known.direct()).plus(first ? spend : Spend.NONE),
+                        (known == null ? Spend.NONE : known.subtree()).plus(spend),
+                        (known == null ? 0 : known.events()) + (first ? cost.events() : 0)));
                 id = link == null ? null : link.parentGrantId();
                 first = false;
             }

@@ -1,5 +1,6 @@
 package dev.agentmesh.grants;
 
+import dev.agentmesh.judgment.SpendLimit;
 import java.util.Arrays;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grant.GrantIssued;
@@ -34,6 +35,8 @@ public final class GrantLedger {
         String revokedReason;
         Instant revokedAt;
         long spentComputeMs;
+        long spentTokens;
+        long spentMoneyMicros;
 
         Entry(GrantIssued grant, int depth, PublicKey granteeKey, Instant issuedAt) {
             this.grant = grant;
@@ -156,6 +159,10 @@ public final class GrantLedger {
                 && (c.getBudgetComputeMs() == null || c.getBudgetComputeMs() > p.getBudgetComputeMs())) {
             return Decision.refused(Refusal.WIDENS_PARENT, "widens budget: " + c.getBudgetComputeMs() + " ms over the parent's " + p.getBudgetComputeMs());
         }
+        if (widens(p.getBudgetTokens(), c.getBudgetTokens()) || widens(p.getBudgetMoneyMicros(), c.getBudgetMoneyMicros())) {
+            return Decision.refused(Refusal.WIDENS_PARENT, "widens a model budget: tokens " + c.getBudgetTokens() + ", money "
+                    + c.getBudgetMoneyMicros() + " over the parent's " + p.getBudgetTokens() + ", " + p.getBudgetMoneyMicros());
+        }
         if (child.getExpiresAt().isAfter(parent.getExpiresAt())) {
             return Decision.refused(Refusal.WIDENS_PARENT, "widens expiry: " + child.getExpiresAt() + " is after the parent's " + parent.getExpiresAt());
         }
@@ -277,6 +284,36 @@ public final class GrantLedger {
         for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
             e.spentComputeMs += computeMs;
         }
+    }
+
+    /** A child that sets no model budget stays under its parent's, which is checked along the chain. */
+    private static boolean widens(Long parent, Long child) {
+        return parent != null && child != null && child > parent;
+    }
+
+    /** Charges language-model tokens and money to the grant and every grant above it. */
+    public void recordModelSpend(String grantId, long tokens, long moneyMicros) {
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            e.spentTokens += tokens;
+            e.spentMoneyMicros += moneyMicros;
+        }
+    }
+
+    /** What model calls under the grant may still spend: the least left on any grant of its chain; null is unbounded. */
+    public SpendLimit modelAllowance(String grantId) {
+        Long tokens = null;
+        Long money = null;
+        for (Entry e = grants.get(grantId); e != null; e = parentOf(e)) {
+            Long t = e.grant.getScope().getBudgetTokens();
+            if (t != null) {
+                tokens = Math.min(tokens == null ? Long.MAX_VALUE : tokens, Math.max(0, t - e.spentTokens));
+            }
+            Long m = e.grant.getScope().getBudgetMoneyMicros();
+            if (m != null) {
+                money = Math.min(money == null ? Long.MAX_VALUE : money, Math.max(0, m - e.spentMoneyMicros));
+            }
+        }
+        return new SpendLimit(tokens, money);
     }
 
     /** The tightest compute budget on the grant's chain, if any grant on it has one. */

@@ -30,7 +30,13 @@ public final class Grants {
     }
 
     public static GrantScope scope(List<String> actions, List<String> resources, Long budgetComputeMs) {
-        return new GrantScope(List.copyOf(actions), List.copyOf(resources), budgetComputeMs);
+        return scope(actions, resources, budgetComputeMs, null, null);
+    }
+
+    /** A scope with budgets for compute, language-model tokens and money (millionths); null sets none. */
+    public static GrantScope scope(List<String> actions, List<String> resources, Long budgetComputeMs, Long budgetTokens,
+                                   Long budgetMoneyMicros) {
+        return new GrantScope(List.copyOf(actions), List.copyOf(resources), budgetComputeMs, budgetTokens, budgetMoneyMicros);
     }
 
     /** A root grant from the principal. */

@@ -3,6 +3,8 @@ package dev.agentmesh.runstate;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.gate.DebateArgued;
+import dev.agentmesh.gate.DebateJudged;
 import dev.agentmesh.gate.DelegationRefused;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.ModelDeployed;
@@ -28,12 +30,13 @@ final class GateReducer {
     static boolean handles(Object payload) {
         return payload instanceof AssessmentRequested || payload instanceof AssessmentReturned
                 || payload instanceof DelegationRefused || payload instanceof GateDecided
-                || payload instanceof PrincipalDecided || payload instanceof ModelDeployed;
+                || payload instanceof PrincipalDecided || payload instanceof ModelDeployed
+                || payload instanceof DebateArgued || payload instanceof DebateJudged;
     }
 
     static GateState empty() {
         return new GateState(null, null, 0, sorted(Map.of()), sorted(Map.of()), sorted(Map.of()), null, sorted(Map.of()),
-                List.of(), null, 0, List.of());
+                List.of(), null, 0, List.of(), null);
     }
 
     static GateState apply(GateState gate, Envelope envelope, Object payload) {
@@ -62,6 +65,7 @@ final class GateReducer {
         List<String> actedOn = gate.actedOn();
         GateState.Deployment deployment = gate.deployment();
         int attempt = gate.attempt();
+        GateState.Debate debate = gate.debate();
 
         if (payload instanceof AssessmentRequested r) {
             String known = requested.get(r.getSpecialist());
@@ -99,9 +103,25 @@ final class GateReducer {
                         envelope.getOccurredAt(), id);
             }
             actedOn = withCause(actedOn, envelope);
+        } else if (payload instanceof DebateArgued a) {
+            TreeMap<String, GateState.Argument> arguments = new TreeMap<>(debate == null ? Map.of() : debate.arguments());
+            GateState.Argument argument = new GateState.Argument(a.getSide().name(), a.getRound(), a.getArgument(),
+                    sorted(a.getEvidence()), a.getAdvocate(), id);
+            GateState.Argument known = arguments.get(argument.key());
+            if (known == null || id.compareTo(known.eventId()) < 0) {
+                arguments.put(argument.key(), argument);
+            }
+            debate = new GateState.Debate(sorted(arguments), debate == null ? null : debate.ruling());
+        } else if (payload instanceof DebateJudged j) {
+            GateState.Ruling known = debate == null ? null : debate.ruling();
+            if (known == null || id.compareTo(known.eventId()) < 0) {
+                debate = new GateState.Debate(debate == null ? sorted(Map.of()) : debate.arguments(), new GateState.Ruling(
+                        j.getRuling().name(), j.getReason(), sorted(j.getDecidingEvidence()), j.getBinding(), j.getRounds(),
+                        j.getJudge(), id));
+            }
         }
         return new GateState(candidate, deadline, depth, sorted(requested), sorted(assessments), sorted(refusals), decision,
-                sorted(principal), actedOn, deployment, attempt, gate.retired());
+                sorted(principal), actedOn, deployment, attempt, gate.retired(), debate);
     }
 
     /** A fresh trail for the next gate attempt; the earlier attempt's requests and decisions are retired. */
@@ -115,7 +135,7 @@ final class GateReducer {
         Collections.sort(retired);
         GateState empty = empty();
         return new GateState(null, null, 0, empty.requested(), empty.assessments(), empty.refusals(), null,
-                empty.principalDecisions(), List.of(), null, gate.attempt(), List.copyOf(retired));
+                empty.principalDecisions(), List.of(), null, gate.attempt(), List.copyOf(retired), null);
     }
 
     /** The coordinator finished the gate (deployed or rejected) in response to {@code envelope}'s cause. */
@@ -126,7 +146,7 @@ final class GateReducer {
         }
         return new GateState(gate.candidate(), gate.deadline(), gate.requestDepth(), gate.requested(), gate.assessments(),
                 gate.refusals(), gate.decision(), gate.principalDecisions(), withCause(gate.actedOn(), envelope),
-                gate.deployment(), gate.attempt(), gate.retired());
+                gate.deployment(), gate.attempt(), gate.retired(), gate.debate());
     }
 
     private static List<String> withCause(List<String> actedOn, Envelope envelope) {

@@ -26,10 +26,27 @@ public record GateState(
         List<String> actedOn,
         Deployment deployment,
         int attempt,
-        List<String> retired) {
+        List<String> retired,
+        Debate debate) {
 
     public GateState {
         retired = retired == null ? List.of() : retired;
+    }
+
+    /** The debate held when the assessments conflicted: each argument by round and side, and the judge's ruling. */
+    public record Debate(SortedMap<String, Argument> arguments, Ruling ruling) {
+    }
+
+    public record Argument(String side, int round, String argument, SortedMap<String, String> evidence, String advocate,
+                           String eventId) {
+        /** The key of an argument in its debate: round, then side. */
+        public String key() {
+            return String.format("%02d-%s", round, side);
+        }
+    }
+
+    public record Ruling(String ruling, String reason, SortedMap<String, String> decidingEvidence, boolean binding,
+                         int rounds, String judge, String eventId) {
     }
 
     public record Candidate(String cellId, String checkpoint, String checksum, double validationLoss,

@@ -35,9 +35,10 @@ public record RunState(
     public static final String NO_GRANT = "(none)";
 
     /** What the events acting under one grant cost, directly (not its subtree: see {@code CostRollup}). */
-    public record GrantCost(long computeMs, long tokens, long events) {
-        GrantCost plus(long computeMs, long tokens) {
-            return new GrantCost(this.computeMs + computeMs, this.tokens + tokens, events + 1);
+    public record GrantCost(long computeMs, long tokens, long moneyMicros, long events) {
+        GrantCost plus(GrantCost other) {
+            return new GrantCost(computeMs + other.computeMs, tokens + other.tokens, moneyMicros + other.moneyMicros,
+                    events + other.events);
         }
     }
 

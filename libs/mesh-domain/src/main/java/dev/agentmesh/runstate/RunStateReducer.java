@@ -1,6 +1,7 @@
 package dev.agentmesh.runstate;
 
 import dev.agentmesh.core.Stages;
+import dev.agentmesh.judgment.ModelCalled;
 import dev.agentmesh.run.RowRedriven;
 import dev.agentmesh.run.RunStalled;
 import dev.agentmesh.sweep.SweepOutcome;
@@ -121,6 +122,8 @@ public final class RunStateReducer {
             if (state.lastEventAt() == null || !state.lastEventAt().isAfter(st.getLastEventAt())) {
                 stall = new RunState.Stall(st.getStage(), st.getReason(), at, envelope.getEventId());
             }
+        } else if (payload instanceof ModelCalled) {
+            // what a model call cost is in its envelope, folded below; the call itself is the log's record
         } else if (GateReducer.handles(payload)) {
             gate = GateReducer.apply(gate, envelope, payload);
         } else {
@@ -146,8 +149,8 @@ public final class RunStateReducer {
     private static SortedMap<String, RunState.GrantCost> costByGrant(SortedMap<String, RunState.GrantCost> known, Envelope e) {
         TreeMap<String, RunState.GrantCost> costs = new TreeMap<>(known);
         costs.merge(e.getGrantId() == null ? RunState.NO_GRANT : e.getGrantId(),
-                new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(), 1),
-                (a, b) -> a.plus(b.computeMs(), b.tokens()));
+                new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(), e.getCost().getMoneyMicros(), 1),
+                RunState.GrantCost::plus);
         return Collections.unmodifiableSortedMap(costs);
     }
 

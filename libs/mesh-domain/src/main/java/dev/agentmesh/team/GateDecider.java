@@ -8,11 +8,15 @@ import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.Candidate;
+import dev.agentmesh.gate.DebateArgued;
+import dev.agentmesh.gate.DebateJudged;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.ModelDeployed;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.grants.Decision;
+import dev.agentmesh.judgment.ModelCalled;
+import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunState;
@@ -62,9 +66,15 @@ public final class GateDecider {
     }
 
     private final Envelopes envelopes;
+    private final GateDebate debate;
 
     public GateDecider(Envelopes envelopes) {
+        this(envelopes, GateDebate.rules());
+    }
+
+    public GateDecider(Envelopes envelopes, GateDebate debate) {
         this.envelopes = envelopes;
+        this.debate = debate;
     }
 
     public static String policyName(RunState s) {
@@ -122,6 +132,11 @@ public final class GateDecider {
 
     /** Decides once every specialist answered or the deadline passed; ships a decided SHIP. */
     public Outputs next(RunState s, GatePolicy policy, Instant now) {
+        return next(s, policy, now, SpendLimit.NONE);
+    }
+
+    /** As {@link #next(RunState, GatePolicy, Instant)}; a debate's model calls stay within {@code limit}. */
+    public Outputs next(RunState s, GatePolicy policy, Instant now, SpendLimit limit) {
         GateState gate = s.gate();
         if (gate == null || gate.requested().isEmpty() || gateFinished(s)) {
             return Outputs.none();
@@ -133,10 +148,18 @@ public final class GateDecider {
                 return Outputs.none();
             }
             Verdicts verdicts = verdicts(gate.assessments(), List.copyOf(gate.requested().keySet()), policy.returnWhen());
+            List<RunEvent> out = new ArrayList<>();
+            if (GateDebate.opens(policy, verdicts, gate.assessments())) {
+                Optional<Verdicts> ruled = debate(s, firstRequest, gate, verdicts, policy, limit, out);
+                if (ruled.isEmpty()) {
+                    return new Outputs(out, Optional.empty());
+                }
+                verdicts = ruled.get();
+            }
             RunEvent decided = new RunEvent(envelope(s, firstRequest, "gate-decided", grantId, gate.requestDepth() - 1),
                     new GateDecided(verdicts.disposition(), verdicts.reason(), verdicts.conflicts(), verdicts.missing(),
                             policy.returnWhen().describe()));
-            List<RunEvent> out = List.of(decided);
+            out.add(decided);
             if (verdicts.disposition() == Disposition.SHIP) {
                 return new Outputs(out, Optional.of(new Deploy(s.contract(), GatePolicy.PRODUCTION_ALIAS, gate.candidate(),
                         envelopes.role(), positions(gate, verdicts), decided.getEnvelope().getEventId(), grantId,
@@ -151,6 +174,51 @@ public final class GateDecider {
                     envelopes.role(), positions(gate, verdicts), gate.decision().eventId(), grantId, gate.requestDepth() - 1)));
         }
         return Outputs.none();
+    }
+
+    /**
+     * Holds the debate and adds its events to {@code out}: every model call, every argument, the ruling. Returns the
+     * verdicts the gate then decides on, or empty when a binding ruling held the run (the gate has failed, in {@code out}).
+     */
+    private Optional<Verdicts> debate(RunState s, String cause, GateState gate, Verdicts verdicts, GatePolicy policy,
+                                      SpendLimit limit, List<RunEvent> out) {
+        String grantId = grantOf(s);
+        int depth = gate.requestDepth() - 1;
+        GateDebate.Outcome debated = debate.hold(gate.assessments(), policy, limit);
+        for (ModelCalled call : debated.calls()) {
+            Envelope envelope = envelope(s, cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(), grantId, depth);
+            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
+            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
+            out.add(new RunEvent(envelope, call));
+        }
+        for (DebateArgued argument : debated.arguments()) {
+            out.add(new RunEvent(envelope(s, cause, "debate-" + argument.getSide() + "-" + argument.getRound(), grantId, depth),
+                    argument));
+        }
+        if (!debated.finished()) {
+            return Optional.of(new Verdicts(verdicts.disposition(), verdicts.reason() + "; the debate could not finish ("
+                    + debated.failure() + "): flagged for a person", verdicts.conflicts(), verdicts.missing()));
+        }
+        DebateJudged judged = debated.judged();
+        out.add(new RunEvent(envelope(s, cause, "debate-judged", grantId, depth), judged));
+        if (!judged.getBinding()) {
+            return Optional.of(new Verdicts(verdicts.disposition(), verdicts.reason() + "; after the debate the judge ("
+                    + judged.getJudge() + ") recommends " + judged.getRuling() + ": " + judged.getReason(),
+                    verdicts.conflicts(), verdicts.missing()));
+        }
+        return switch (judged.getRuling()) {
+            case SHIP -> Optional.of(new Verdicts(Disposition.SHIP, "the judge (" + judged.getJudge() + ") ruled SHIP after "
+                    + "the debate over " + String.join("; ", verdicts.conflicts()) + ": " + judged.getReason(),
+                    verdicts.conflicts(), verdicts.missing()));
+            case HOLD -> {
+                out.add(RunEvents.failed(envelope(s, cause, "gate-held", grantId, depth), Stages.GATE,
+                        "held by the judge (" + judged.getJudge() + ") after the debate: " + judged.getReason(), false));
+                yield Optional.empty();
+            }
+            case RETURN_TO_PRINCIPAL -> Optional.of(new Verdicts(Disposition.RETURN_TO_PRINCIPAL, verdicts.reason()
+                    + "; the judge (" + judged.getJudge() + ") returns it after the debate: " + judged.getReason(),
+                    verdicts.conflicts(), verdicts.missing()));
+        };
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.agentmesh.team;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -17,7 +18,8 @@ public record GatePolicy(
         String name,
         List<String> specialists,
         @JsonProperty("assessment_timeout") Duration assessmentTimeout,
-        @JsonProperty("return_when") ReturnWhen returnWhen) {
+        @JsonProperty("return_when") ReturnWhen returnWhen,
+        Debate debate) {
 
     public static final String DEFAULT = "default";
     /** The model registry alias the gate moves when it ships, and the specialists compare against. */
@@ -31,9 +33,28 @@ public record GatePolicy(
         }
     }
 
+    /**
+     * When the assessments conflict (one approves, another's verdict would return the run), advocates for shipping
+     * and for holding argue for {@code rounds} rounds and a judge rules. A judge that may only recommend leaves the
+     * run with the principal, carrying the ruling; one that decides ships, holds or returns it.
+     */
+    public record Debate(@JsonProperty("open_when") OpenWhen openWhen, int rounds, JudgeMay judge) {
+        public enum OpenWhen { CONFLICT, NEVER }
+
+        public enum JudgeMay { RECOMMEND, DECIDE }
+
+        public static final Debate NEVER = new Debate(OpenWhen.NEVER, 1, JudgeMay.RECOMMEND);
+
+        public String describe() {
+            return openWhen == OpenWhen.NEVER ? "no debate" : "debate on conflict, " + rounds + " round"
+                    + (rounds == 1 ? "" : "s") + ", the judge " + (judge == JudgeMay.DECIDE ? "decides" : "recommends");
+        }
+    }
+
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .registerModule(new JavaTimeModule())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+            .configure(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS, true);
 
     public static GatePolicy load(String nameOrPath) {
         return ShippedYaml.load("gates", nameOrPath, "gate policy", GatePolicy::read);
@@ -48,10 +69,17 @@ public record GatePolicy(
     }
 
     public GatePolicy withTimeout(Duration timeout) {
-        return new GatePolicy(name, specialists, timeout, returnWhen).checked();
+        return new GatePolicy(name, specialists, timeout, returnWhen, debate).checked();
+    }
+
+    /** The debate settings; a policy that names none never debates. */
+    public Debate debateOrNever() {
+        return debate == null ? Debate.NEVER : debate;
     }
 
     GatePolicy checked() {
+        require(debate == null || (debate.openWhen() != null && debate.judge() != null && debate.rounds() >= 1
+                && debate.rounds() <= 5), "debate needs open_when, judge, and 1 to 5 rounds");
         require(specialists != null && !specialists.isEmpty() && specialists.stream().distinct().count() == specialists.size(),
                 "at least one specialist, each named once");
         require(assessmentTimeout != null && !assessmentTimeout.isNegative() && !assessmentTimeout.isZero(),

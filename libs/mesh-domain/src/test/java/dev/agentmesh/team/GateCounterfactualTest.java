@@ -25,11 +25,11 @@ class GateCounterfactualTest {
         GateState.Decision decision = new GateState.Decision(disposition, "recorded", List.of(), List.of(), "default",
                 "coordinator", Instant.EPOCH, "decision-event");
         return new GateState(null, null, 0, new TreeMap<>(), assessments, new TreeMap<>(), decision, new TreeMap<>(),
-                List.of(), null, 1, List.of());
+                List.of(), null, 1, List.of(), null);
     }
 
     static GatePolicy policy(List<String> specialists, int concernsAtLeast) {
-        return new GatePolicy("test", specialists, Duration.ofMinutes(1), new GatePolicy.ReturnWhen(true, concernsAtLeast));
+        return new GatePolicy("test", specialists, Duration.ofMinutes(1), new GatePolicy.ReturnWhen(true, concernsAtLeast), null);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.agentmesh.service;
 
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grants.ActionRequest;
+import dev.agentmesh.grant.GrantScope;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import java.util.SortedMap;
@@ -203,8 +204,12 @@ public class GrantGate {
         synchronized (ledger) {
             return CostRollup.rollup(direct, id -> ledger.entry(id)
                     .map(e -> new CostRollup.Link(e.grant().getParentGrantId(), e.grant().getGrantee(), e.depth(),
-                            e.grant().getScope().getBudgetComputeMs())).orElse(null));
+                            budget(e.grant().getScope()))).orElse(null));
         }
+    }
+
+    private static CostRollup.Budget budget(GrantScope scope) {
+        return new CostRollup.Budget(scope.getBudgetComputeMs(), scope.getBudgetTokens(), scope.getBudgetMoneyMicros());
     }
 
     /** The tightest compute budget on the grant's chain. */

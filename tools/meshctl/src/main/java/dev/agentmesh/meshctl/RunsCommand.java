@@ -310,7 +310,8 @@ public class RunsCommand {
         Map<String, List<CostRollup.Node>> children = new TreeMap<>();
         Set<String> ids = new HashSet<>();
         nodes.forEach(n -> ids.add(n.grantId()));
-        StringBuilder out = new StringBuilder(String.format("%-52s %12s %12s %12s%n", "GRANT (GRANTEE)", "DIRECT MS", "SUBTREE MS", "BUDGET MS"));
+        StringBuilder out = new StringBuilder(String.format("%-52s %12s %12s %12s %12s %12s %14s %12s%n", "GRANT (GRANTEE)",
+                "DIRECT MS", "SUBTREE MS", "BUDGET MS", "DIRECT TOK", "SUBTREE TOK", "SUBTREE MONEY", "BUDGET TOK"));
         for (CostRollup.Node n : nodes) {
             children.computeIfAbsent(n.parentGrantId() != null && ids.contains(n.parentGrantId()) ? n.parentGrantId() : "", k -> new ArrayList<>()).add(n);
         }
@@ -318,12 +319,22 @@ public class RunsCommand {
         return out.toString();
     }
 
+    private static String orDash(Long value) {
+        return value == null ? "-" : value.toString();
+    }
+
+    /** Millionths of the configured currency, as units with six decimals. */
+    static String money(long micros) {
+        return String.format("%d.%06d", micros / 1_000_000, micros % 1_000_000);
+    }
+
     private static void print(StringBuilder out, Map<String, List<CostRollup.Node>> children, String parent, int depth) {
         for (CostRollup.Node n : children.getOrDefault(parent, List.of())) {
             String label = "  ".repeat(depth) + n.grantId().substring(0, Math.min(8, n.grantId().length()))
                     + " (" + (n.grantee() == null ? "unknown grant" : n.grantee()) + ")";
-            out.append(String.format("%-52s %12d %12d %12s%n", label, n.directComputeMs(), n.subtreeComputeMs(),
-                    n.budgetComputeMs() == null ? "-" : n.budgetComputeMs().toString()));
+            out.append(String.format("%-52s %12d %12d %12s %12d %12d %14s %12s%n", label, n.direct().computeMs(),
+                    n.subtree().computeMs(), orDash(n.budget().computeMs()), n.direct().tokens(), n.subtree().tokens(),
+                    money(n.subtree().moneyMicros()), orDash(n.budget().tokens())));
             print(out, children, n.grantId(), depth + 1);
         }
     }

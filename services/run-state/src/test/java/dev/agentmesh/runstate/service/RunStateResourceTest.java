@@ -116,12 +116,12 @@ class RunStateResourceTest {
         }
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
                 given().auth().preemptive().basic("operator", "operator-local").when().get("/runs/run-costs/costs").then().statusCode(200)
-                        .body("find { it.grantId == '" + sweep + "' }.directComputeMs", equalTo(12))
+                        .body("find { it.grantId == '" + sweep + "' }.direct.computeMs", equalTo(12))
                         .body("find { it.grantId == '" + sweep + "' }.parentGrantId", equalTo(root))
                         .body("find { it.grantId == '" + sweep + "' }.grantee", equalTo("sweep-orchestrator"))
-                        .body("find { it.grantId == '" + root + "' }.directComputeMs", equalTo(10))
-                        .body("find { it.grantId == '" + root + "' }.subtreeComputeMs", equalTo(22))
-                        .body("find { it.grantId == '" + root + "' }.budgetComputeMs", equalTo(60000)));
+                        .body("find { it.grantId == '" + root + "' }.direct.computeMs", equalTo(10))
+                        .body("find { it.grantId == '" + root + "' }.subtree.computeMs", equalTo(22))
+                        .body("find { it.grantId == '" + root + "' }.budget.computeMs", equalTo(60000)));
     }
 
     static Envelope withGrant(Envelope e, String grantId) {
