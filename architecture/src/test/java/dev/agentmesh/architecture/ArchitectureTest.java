@@ -32,7 +32,7 @@ class ArchitectureTest {
     /** The domain: plain Java a test runs without a broker (libs/mesh-domain, libs/training, libs/assessment). */
     static final String[] DOMAIN = {
             "dev.agentmesh.artifacts", "dev.agentmesh.contract", "dev.agentmesh.core", "dev.agentmesh.dataset",
-            "dev.agentmesh.fanout", "dev.agentmesh.features", "dev.agentmesh.grants", "dev.agentmesh.replay",
+            "dev.agentmesh.fanout", "dev.agentmesh.features", "dev.agentmesh.grants", "dev.agentmesh.judgment", "dev.agentmesh.replay",
             "dev.agentmesh.runstate", "dev.agentmesh.team", "dev.agentmesh.training", "dev.agentmesh.assessment"};
 
     /** One package per agent service (services/*). */

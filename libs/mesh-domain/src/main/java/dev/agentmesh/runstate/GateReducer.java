@@ -5,6 +5,7 @@ import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.DebateArgued;
 import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.DebateOpened;
 import dev.agentmesh.gate.DelegationRefused;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.ModelDeployed;
@@ -31,7 +32,7 @@ final class GateReducer {
         return payload instanceof AssessmentRequested || payload instanceof AssessmentReturned
                 || payload instanceof DelegationRefused || payload instanceof GateDecided
                 || payload instanceof PrincipalDecided || payload instanceof ModelDeployed
-                || payload instanceof DebateArgued || payload instanceof DebateJudged;
+                || payload instanceof DebateOpened || payload instanceof DebateArgued || payload instanceof DebateJudged;
     }
 
     static GateState empty() {
@@ -103,6 +104,11 @@ final class GateReducer {
                         envelope.getOccurredAt(), id);
             }
             actedOn = withCause(actedOn, envelope);
+        } else if (payload instanceof DebateOpened o) {
+            if (debate == null || debate.openedEventId() == null || id.compareTo(debate.openedEventId()) < 0) {
+                debate = new GateState.Debate(id, o.getDeadline(), debate == null ? sorted(Map.of()) : debate.arguments(),
+                        debate == null ? null : debate.ruling());
+            }
         } else if (payload instanceof DebateArgued a) {
             TreeMap<String, GateState.Argument> arguments = new TreeMap<>(debate == null ? Map.of() : debate.arguments());
             GateState.Argument argument = new GateState.Argument(a.getSide().name(), a.getRound(), a.getArgument(),
@@ -111,11 +117,13 @@ final class GateReducer {
             if (known == null || id.compareTo(known.eventId()) < 0) {
                 arguments.put(argument.key(), argument);
             }
-            debate = new GateState.Debate(sorted(arguments), debate == null ? null : debate.ruling());
+            debate = new GateState.Debate(debate == null ? null : debate.openedEventId(), debate == null ? null : debate.deadline(),
+                    sorted(arguments), debate == null ? null : debate.ruling());
         } else if (payload instanceof DebateJudged j) {
             GateState.Ruling known = debate == null ? null : debate.ruling();
             if (known == null || id.compareTo(known.eventId()) < 0) {
-                debate = new GateState.Debate(debate == null ? sorted(Map.of()) : debate.arguments(), new GateState.Ruling(
+                debate = new GateState.Debate(debate == null ? null : debate.openedEventId(), debate == null ? null : debate.deadline(),
+                        debate == null ? sorted(Map.of()) : debate.arguments(), new GateState.Ruling(
                         j.getRuling().name(), j.getReason(), sorted(j.getDecidingEvidence()), j.getBinding(), j.getRounds(),
                         j.getJudge(), id));
             }

@@ -33,8 +33,11 @@ public record GateState(
         retired = retired == null ? List.of() : retired;
     }
 
-    /** The debate held when the assessments conflicted: each argument by round and side, and the judge's ruling. */
-    public record Debate(SortedMap<String, Argument> arguments, Ruling ruling) {
+    /**
+     * The debate held when the assessments conflicted: when it was opened and until when it may take, each argument
+     * by round and side, and the judge's ruling.
+     */
+    public record Debate(String openedEventId, Instant deadline, SortedMap<String, Argument> arguments, Ruling ruling) {
     }
 
     public record Argument(String side, int round, String argument, SortedMap<String, String> evidence, String advocate,

@@ -1,7 +1,11 @@
 package dev.agentmesh.team;
 
+import dev.agentmesh.common.Envelope;
+import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.DebateArgued;
 import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.DebateOpened;
 import dev.agentmesh.gate.DebateSide;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.Ruling;
@@ -12,6 +16,7 @@ import dev.agentmesh.judgment.Judgment;
 import dev.agentmesh.judgment.ModelCalled;
 import dev.agentmesh.judgment.Question;
 import dev.agentmesh.judgment.SpendLimit;
+import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.GateState;
 
 import java.util.ArrayList;
@@ -19,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -28,10 +34,13 @@ import java.util.stream.Collectors;
  */
 public final class GateDebate {
 
-    /** Everything the debate produced, in order; {@code failure} says why it could not finish (then no ruling). */
+    /**
+     * Everything the debate produced, in order. A debate that could not finish ({@code failure}) still ends in a
+     * ruling: a binding return to the principal that says why.
+     */
     public record Outcome(List<ModelCalled> calls, List<DebateArgued> arguments, DebateJudged judged, String failure) {
         public boolean finished() {
-            return judged != null;
+            return failure == null;
         }
     }
 
@@ -55,8 +64,8 @@ public final class GateDebate {
                 && assessments.values().stream().anyMatch(a -> "APPROVE".equals(a.verdict()));
     }
 
-    public Outcome hold(Map<String, GateState.Assessment> assessments, GatePolicy policy, SpendLimit limit) {
-        GatePolicy.Debate settings = policy.debateOrNever();
+    public Outcome hold(Map<String, GateState.Assessment> assessments, GatePolicy.ReturnWhen rule, GatePolicy.Debate settings,
+                        SpendLimit limit) {
         String facts = facts(assessments);
         StringBuilder transcript = new StringBuilder();
         List<ModelCalled> calls = new ArrayList<>();
@@ -68,7 +77,7 @@ public final class GateDebate {
                 Judged judged = advocates.judge(question, argue(side, round, assessments), remaining(limit, calls));
                 calls.addAll(judged.calls());
                 if (!judged.usable()) {
-                    return new Outcome(calls, arguments, null, "the " + side + " advocate gave no usable argument in round "
+                    return failed(calls, arguments, settings, "the " + side + " advocate gave no usable argument in round "
                             + round + ": " + judged.failure());
                 }
                 arguments.add(new DebateArgued(side, round, judged.answer().summary(), judged.answer().evidence(), advocates.name()));
@@ -76,16 +85,54 @@ public final class GateDebate {
                         .append(judged.answer().summary()).append(" Cites: ").append(judged.answer().evidence());
             }
         }
-        Question question = new Question("debate:judge", judgeBrief(policy), facts + transcript,
+        Question question = new Question("debate:judge", judgeBrief(rule), facts + transcript,
                 AnswerSchema.of(Ruling.getClassSchema()));
-        Judged ruled = judge.judge(question, rule(policy, assessments), remaining(limit, calls));
+        Judged ruled = judge.judge(question, rule(rule, assessments), remaining(limit, calls));
         calls.addAll(ruled.calls());
         if (!ruled.usable()) {
-            return new Outcome(calls, arguments, null, "the judge gave no usable ruling: " + ruled.failure());
+            return failed(calls, arguments, settings, "the judge gave no usable ruling: " + ruled.failure());
         }
         Answer ruling = ruled.answer();
         return new Outcome(calls, arguments, new DebateJudged(Ruling.valueOf(ruling.verdict()), ruling.summary(),
                 ruling.evidence(), settings.judge() == GatePolicy.Debate.JudgeMay.DECIDE, settings.rounds(), judge.name()), null);
+    }
+
+    private Outcome failed(List<ModelCalled> calls, List<DebateArgued> arguments, GatePolicy.Debate settings, String failure) {
+        return new Outcome(calls, arguments, new DebateJudged(Ruling.RETURN_TO_PRINCIPAL, "the debate could not finish ("
+                + failure + "): flagged for a person", Map.of(), true, settings.rounds(), judge.name()), failure);
+    }
+
+    /**
+     * The debate worker's part: holds the debate {@code opened} asks for and returns its events, each derived from
+     * the opening event (a redelivered opening gives the same ids), under its grant. A model call's tokens and money
+     * are its envelope's cost.
+     */
+    public List<RunEvent> run(RunEvent opened, Envelopes envelopes, SpendLimit limit) {
+        DebateOpened debate = (DebateOpened) opened.getPayload();
+        Envelope cause = opened.getEnvelope();
+        Map<String, GateState.Assessment> assessments = new TreeMap<>();
+        for (AssessmentReturned a : debate.getAssessments()) {
+            assessments.put(a.getSpecialist(), new GateState.Assessment(a.getSpecialist(), a.getVerdict().name(), a.getSummary(),
+                    new TreeMap<>(a.getMetrics()), new TreeMap<>(a.getEvidence()), null, null, null));
+        }
+        Outcome outcome = hold(assessments, new GatePolicy.ReturnWhen(debate.getAnyBlock(), debate.getConcernsAtLeast()),
+                new GatePolicy.Debate(GatePolicy.Debate.OpenWhen.CONFLICT, Math.max(1, Math.min(5, debate.getRounds())),
+                        debate.getJudgeDecides() ? GatePolicy.Debate.JudgeMay.DECIDE : GatePolicy.Debate.JudgeMay.RECOMMEND),
+                limit);
+        List<RunEvent> out = new ArrayList<>();
+        for (ModelCalled call : outcome.calls()) {
+            Envelope envelope = envelopes.causedBy(cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(),
+                    call.getLatencyMs());
+            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
+            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
+            out.add(new RunEvent(envelope, call));
+        }
+        for (DebateArgued argument : outcome.arguments()) {
+            out.add(new RunEvent(envelopes.causedBy(cause, "debate-" + argument.getSide() + "-" + argument.getRound(), 0),
+                    argument));
+        }
+        out.add(new RunEvent(envelopes.causedBy(cause, "debate-judged", 0), outcome.judged()));
+        return out;
     }
 
     private static SpendLimit remaining(SpendLimit limit, List<ModelCalled> calls) {
@@ -116,24 +163,24 @@ public final class GateDebate {
     }
 
     /** The rules' judge applies the gate policy: a block holds (if the rule holds on blocks), concerns return. */
-    static Answer rule(GatePolicy policy, Map<String, GateState.Assessment> assessments) {
+    static Answer rule(GatePolicy.ReturnWhen rule, Map<String, GateState.Assessment> assessments) {
         Map<String, String> deciding = new LinkedHashMap<>();
         List<GateState.Assessment> blocks = assessments.values().stream().filter(a -> "BLOCK".equals(a.verdict())).toList();
-        if (policy.returnWhen().anyBlock() && !blocks.isEmpty()) {
+        if (rule.anyBlock() && !blocks.isEmpty()) {
             blocks.forEach(a -> deciding.put(a.specialist(), a.summary()));
             return new Answer(Ruling.HOLD.name(), "Hold: " + blocks.stream().map(GateState.Assessment::specialist)
                     .collect(Collectors.joining(", ")) + " block" + (blocks.size() == 1 ? "s" : "")
-                    + ", and the policy (" + policy.returnWhen().describe() + ") does not ship over a block.", deciding);
+                    + ", and the policy (" + rule.describe() + ") does not ship over a block.", deciding);
         }
         List<GateState.Assessment> concerns = assessments.values().stream().filter(a -> "CONCERN".equals(a.verdict())).toList();
-        if (concerns.size() >= policy.returnWhen().concernsAtLeast()) {
+        if (concerns.size() >= rule.concernsAtLeast()) {
             concerns.forEach(a -> deciding.put(a.specialist(), a.summary()));
             return new Answer(Ruling.RETURN_TO_PRINCIPAL.name(), concerns.size() + " concerns reach the policy's "
-                    + policy.returnWhen().concernsAtLeast() + ": a person weighs them.", deciding);
+                    + rule.concernsAtLeast() + ": a person weighs them.", deciding);
         }
         assessments.values().stream().filter(a -> "APPROVE".equals(a.verdict()))
                 .forEach(a -> deciding.put(a.specialist(), a.summary()));
-        return new Answer(Ruling.SHIP.name(), "No objection reaches the policy (" + policy.returnWhen().describe() + ").", deciding);
+        return new Answer(Ruling.SHIP.name(), "No objection reaches the policy (" + rule.describe() + ").", deciding);
     }
 
     /** The assessments as the advocates and the judge read them, in a stable order (replay renders the same text). */
@@ -158,10 +205,10 @@ public final class GateDebate {
                 + side + "; 'summary' is your argument in at most three sentences.";
     }
 
-    private static String judgeBrief(GatePolicy policy) {
+    private static String judgeBrief(GatePolicy.ReturnWhen rule) {
         return "You are the judge at a release gate. Weigh the advocates' arguments against the assessments and rule: "
                 + "SHIP, HOLD (do not ship), or RETURN_TO_PRINCIPAL (a person decides). The gate policy is: return the run "
-                + "on " + policy.returnWhen().describe() + ". Put the evidence that decided your ruling in 'evidence' and "
+                + "on " + rule.describe() + ". Put the evidence that decided your ruling in 'evidence' and "
                 + "your reasoning in 'summary'.";
     }
 }

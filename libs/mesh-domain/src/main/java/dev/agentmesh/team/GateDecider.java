@@ -8,15 +8,15 @@ import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.Candidate;
-import dev.agentmesh.gate.DebateArgued;
-import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.gate.DebateOpened;
+import dev.agentmesh.gate.Ruling;
+import dev.agentmesh.gate.Verdict;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.ModelDeployed;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.grants.Decision;
-import dev.agentmesh.judgment.ModelCalled;
-import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunState;
@@ -66,15 +66,9 @@ public final class GateDecider {
     }
 
     private final Envelopes envelopes;
-    private final GateDebate debate;
 
     public GateDecider(Envelopes envelopes) {
-        this(envelopes, GateDebate.rules());
-    }
-
-    public GateDecider(Envelopes envelopes, GateDebate debate) {
         this.envelopes = envelopes;
-        this.debate = debate;
     }
 
     public static String policyName(RunState s) {
@@ -132,11 +126,6 @@ public final class GateDecider {
 
     /** Decides once every specialist answered or the deadline passed; ships a decided SHIP. */
     public Outputs next(RunState s, GatePolicy policy, Instant now) {
-        return next(s, policy, now, SpendLimit.NONE);
-    }
-
-    /** As {@link #next(RunState, GatePolicy, Instant)}; a debate's model calls stay within {@code limit}. */
-    public Outputs next(RunState s, GatePolicy policy, Instant now, SpendLimit limit) {
         GateState gate = s.gate();
         if (gate == null || gate.requested().isEmpty() || gateFinished(s)) {
             return Outputs.none();
@@ -150,7 +139,7 @@ public final class GateDecider {
             Verdicts verdicts = verdicts(gate.assessments(), List.copyOf(gate.requested().keySet()), policy.returnWhen());
             List<RunEvent> out = new ArrayList<>();
             if (GateDebate.opens(policy, verdicts, gate.assessments())) {
-                Optional<Verdicts> ruled = debate(s, firstRequest, gate, verdicts, policy, limit, out);
+                Optional<Verdicts> ruled = debated(s, firstRequest, gate, verdicts, policy, now, out);
                 if (ruled.isEmpty()) {
                     return new Outputs(out, Optional.empty());
                 }
@@ -177,46 +166,51 @@ public final class GateDecider {
     }
 
     /**
-     * Holds the debate and adds its events to {@code out}: every model call, every argument, the ruling. Returns the
-     * verdicts the gate then decides on, or empty when a binding ruling held the run (the gate has failed, in {@code out}).
+     * A conflict goes to the debate before the gate decides: the first time, the debate is opened (the debate worker
+     * argues it); once it has ruled, or its deadline passed, returns the verdicts the gate decides on; empty while it
+     * runs, or when a binding ruling held the run (then the gate's failure is in {@code out}).
      */
-    private Optional<Verdicts> debate(RunState s, String cause, GateState gate, Verdicts verdicts, GatePolicy policy,
-                                      SpendLimit limit, List<RunEvent> out) {
+    private Optional<Verdicts> debated(RunState s, String cause, GateState gate, Verdicts verdicts, GatePolicy policy,
+                                       Instant now, List<RunEvent> out) {
         String grantId = grantOf(s);
         int depth = gate.requestDepth() - 1;
-        GateDebate.Outcome debated = debate.hold(gate.assessments(), policy, limit);
-        for (ModelCalled call : debated.calls()) {
-            Envelope envelope = envelope(s, cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(), grantId, depth);
-            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
-            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
-            out.add(new RunEvent(envelope, call));
+        GateState.Debate debate = gate.debate();
+        if (debate == null || debate.openedEventId() == null) {
+            List<AssessmentReturned> assessments = gate.assessments().values().stream().map(a -> new AssessmentReturned(
+                    a.specialist(), Verdict.valueOf(a.verdict()), a.summary(), a.metrics(), a.evidence())).toList();
+            GatePolicy.Debate settings = policy.debateOrNever();
+            out.add(new RunEvent(envelope(s, cause, "debate-opened", grantId, depth), DebateOpened.newBuilder()
+                    .setPolicy(policy.name()).setRounds(settings.rounds())
+                    .setJudgeDecides(settings.judge() == GatePolicy.Debate.JudgeMay.DECIDE)
+                    .setAnyBlock(policy.returnWhen().anyBlock()).setConcernsAtLeast(policy.returnWhen().concernsAtLeast())
+                    .setConflicts(verdicts.conflicts()).setAssessments(assessments)
+                    .setDeadline(now.plus(policy.assessmentTimeout())).build()));
+            return Optional.empty();
         }
-        for (DebateArgued argument : debated.arguments()) {
-            out.add(new RunEvent(envelope(s, cause, "debate-" + argument.getSide() + "-" + argument.getRound(), grantId, depth),
-                    argument));
+        GateState.Ruling ruling = debate.ruling();
+        if (ruling == null) {
+            if (now.isBefore(debate.deadline())) {
+                return Optional.empty();
+            }
+            return Optional.of(new Verdicts(verdicts.disposition(), verdicts.reason() + "; the debate did not rule by its "
+                    + "deadline " + debate.deadline() + ": flagged for a person", verdicts.conflicts(), verdicts.missing()));
         }
-        if (!debated.finished()) {
-            return Optional.of(new Verdicts(verdicts.disposition(), verdicts.reason() + "; the debate could not finish ("
-                    + debated.failure() + "): flagged for a person", verdicts.conflicts(), verdicts.missing()));
-        }
-        DebateJudged judged = debated.judged();
-        out.add(new RunEvent(envelope(s, cause, "debate-judged", grantId, depth), judged));
-        if (!judged.getBinding()) {
+        if (!ruling.binding()) {
             return Optional.of(new Verdicts(verdicts.disposition(), verdicts.reason() + "; after the debate the judge ("
-                    + judged.getJudge() + ") recommends " + judged.getRuling() + ": " + judged.getReason(),
+                    + ruling.judge() + ") recommends " + ruling.ruling() + ": " + ruling.reason(),
                     verdicts.conflicts(), verdicts.missing()));
         }
-        return switch (judged.getRuling()) {
-            case SHIP -> Optional.of(new Verdicts(Disposition.SHIP, "the judge (" + judged.getJudge() + ") ruled SHIP after "
-                    + "the debate over " + String.join("; ", verdicts.conflicts()) + ": " + judged.getReason(),
+        return switch (Ruling.valueOf(ruling.ruling())) {
+            case SHIP -> Optional.of(new Verdicts(Disposition.SHIP, "the judge (" + ruling.judge() + ") ruled SHIP after "
+                    + "the debate over " + String.join("; ", verdicts.conflicts()) + ": " + ruling.reason(),
                     verdicts.conflicts(), verdicts.missing()));
             case HOLD -> {
                 out.add(RunEvents.failed(envelope(s, cause, "gate-held", grantId, depth), Stages.GATE,
-                        "held by the judge (" + judged.getJudge() + ") after the debate: " + judged.getReason(), false));
+                        "held by the judge (" + ruling.judge() + ") after the debate: " + ruling.reason(), false));
                 yield Optional.empty();
             }
             case RETURN_TO_PRINCIPAL -> Optional.of(new Verdicts(Disposition.RETURN_TO_PRINCIPAL, verdicts.reason()
-                    + "; the judge (" + judged.getJudge() + ") returns it after the debate: " + judged.getReason(),
+                    + "; the judge (" + ruling.judge() + ") returns it after the debate: " + ruling.reason(),
                     verdicts.conflicts(), verdicts.missing()));
         };
     }

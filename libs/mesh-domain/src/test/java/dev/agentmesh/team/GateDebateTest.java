@@ -4,6 +4,7 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.gate.DebateArgued;
 import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.DebateOpened;
 import dev.agentmesh.gate.Disposition;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.Ruling;
@@ -65,67 +66,101 @@ class GateDebateTest {
         return events.stream().map(RunEvent::getPayload).filter(type::isInstance).map(type::cast).toList();
     }
 
+    /** The coordinator opened the debate ({@code opened}), the worker held it ({@code debated}), the gate decided. */
+    record Flow(RunState state, List<RunEvent> opened, List<RunEvent> debated, GateDecider.Outputs decided) {
+        List<RunEvent> all() {
+            List<RunEvent> all = new ArrayList<>(opened);
+            all.addAll(debated);
+            all.addAll(decided.runEvents());
+            return all;
+        }
+    }
+
+    static Flow flow(GateDebate debate, GatePolicy policy, RunState s, SpendLimit limit) {
+        GateDecider decider = new GateDecider(COORDINATOR);
+        GateDecider.Outputs opening = decider.next(s, policy, T0.plusSeconds(1));
+        assertEquals(1, payloads(opening.runEvents(), DebateOpened.class).size(), "a conflict opens the debate");
+        assertTrue(payloads(opening.runEvents(), GateDecided.class).isEmpty(), "and is not decided before it rules");
+        s = apply(s, opening.runEvents());
+        assertTrue(decider.next(s, policy, T0.plusSeconds(2)).runEvents().isEmpty(), "the gate waits for the ruling");
+        List<RunEvent> debated = debate.run(opening.runEvents().get(0), COORDINATOR, limit);
+        s = apply(s, debated);
+        GateDecider.Outputs decided = decider.next(s, policy, T0.plusSeconds(3));
+        return new Flow(apply(s, decided.runEvents()), opening.runEvents(), debated, decided);
+    }
+
     @Test
     void conflictingAssessmentsOpenADebateInTheDefaultPolicyWhoseRulingIsInTheTrail() {
         GatePolicy policy = GatePolicy.load(GatePolicy.DEFAULT);
-        GateDecider decider = new GateDecider(COORDINATOR);
-        RunState s = answered(decider, policy, Verdict.BLOCK);
-        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1));
-        List<DebateArgued> arguments = payloads(out.runEvents(), DebateArgued.class);
+        RunState before = answered(new GateDecider(COORDINATOR), policy, Verdict.BLOCK);
+        Flow flow = flow(GateDebate.rules(), policy, before, SpendLimit.NONE);
+        List<DebateArgued> arguments = payloads(flow.debated(), DebateArgued.class);
         assertEquals(List.of("SHIP-1", "HOLD-1", "SHIP-2", "HOLD-2"),
                 arguments.stream().map(a -> a.getSide() + "-" + a.getRound()).toList());
         assertEquals("risk-fairness says BLOCK", arguments.get(1).getEvidence().get("risk-fairness"),
                 "the advocate for holding cites the blocking assessment");
         assertEquals("1.0", arguments.get(3).getEvidence().get("risk-fairness.x"), "later rounds cite measurements");
-        DebateJudged judged = payloads(out.runEvents(), DebateJudged.class).get(0);
+        DebateJudged judged = payloads(flow.debated(), DebateJudged.class).get(0);
         assertEquals(Ruling.HOLD, judged.getRuling());
         assertFalse(judged.getBinding(), "the default judge recommends");
         assertEquals("rules", judged.getJudge());
-        GateDecided decided = payloads(out.runEvents(), GateDecided.class).get(0);
+        GateDecided decided = payloads(flow.decided().runEvents(), GateDecided.class).get(0);
         assertEquals(Disposition.RETURN_TO_PRINCIPAL, decided.getDisposition());
         assertTrue(decided.getReason().contains("the judge (rules) recommends HOLD"), decided.getReason());
-        assertTrue(payloads(out.runEvents(), ModelCalled.class).isEmpty(), "rules call no model");
+        assertTrue(payloads(flow.debated(), ModelCalled.class).isEmpty(), "rules call no model");
 
-        s = apply(s, out.runEvents());
-        assertEquals(RunStatus.AWAITING_PRINCIPAL, s.status());
-        GateState.Debate debate = s.gate().debate();
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, flow.state().status());
+        GateState.Debate debate = flow.state().gate().debate();
         assertEquals(4, debate.arguments().size());
         assertEquals("HOLD", debate.ruling().ruling());
-        RunState before = answered(decider, policy, Verdict.BLOCK);
-        assertEquals(decider.next(before, policy, T0.plusSeconds(1)).runEvents().stream().map(e -> e.getEnvelope().getEventId()).toList(),
-                decider.next(before, policy, T0.plusSeconds(9)).runEvents().stream().map(e -> e.getEnvelope().getEventId()).toList(),
-                "a restarted coordinator holds the same debate under the same event ids");
+        assertEquals(flow.opened().get(0).getEnvelope().getEventId(), debate.openedEventId());
+        assertEquals(flow.debated().stream().map(e -> e.getEnvelope().getEventId()).toList(),
+                GateDebate.rules().run(flow.opened().get(0), COORDINATOR, SpendLimit.NONE).stream()
+                        .map(e -> e.getEnvelope().getEventId()).toList(),
+                "a redelivered opening is argued under the same event ids");
     }
 
     @Test
-    void agreementOrAMissingSpecialistOpensNoDebate() {
+    void agreementOpensNoDebate() {
         GatePolicy policy = policy("decide");
         GateDecider decider = new GateDecider(COORDINATOR);
         RunState s = answered(decider, policy, Verdict.APPROVE);
-        assertTrue(payloads(decider.next(s, policy, T0.plusSeconds(1)).runEvents(), DebateArgued.class).isEmpty());
+        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1));
+        assertTrue(payloads(out.runEvents(), DebateOpened.class).isEmpty());
+        assertTrue(out.deploy().isPresent());
+    }
+
+    @Test
+    void aDebateThatDoesNotRuleByItsDeadlineIsFlaggedForAPerson() {
+        GatePolicy policy = policy("decide");
+        GateDecider decider = new GateDecider(COORDINATOR);
+        RunState s = answered(decider, policy, Verdict.BLOCK);
+        s = apply(s, decider.next(s, policy, T0.plusSeconds(1)).runEvents());
+        GateDecider.Outputs late = decider.next(s, policy, T0.plusSeconds(1).plus(policy.assessmentTimeout()));
+        GateDecided decided = payloads(late.runEvents(), GateDecided.class).get(0);
+        assertEquals(Disposition.RETURN_TO_PRINCIPAL, decided.getDisposition());
+        assertTrue(decided.getReason().contains("the debate did not rule by its deadline"), decided.getReason());
     }
 
     @Test
     void aJudgeThatDecidesHoldsTheRunOnABlock() {
         GatePolicy policy = policy("decide");
-        GateDecider decider = new GateDecider(COORDINATOR);
-        RunState s = answered(decider, policy, Verdict.BLOCK);
-        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1));
-        assertTrue(out.deploy().isEmpty());
-        assertTrue(payloads(out.runEvents(), GateDecided.class).isEmpty());
-        StageFailed failed = payloads(out.runEvents(), StageFailed.class).get(0);
+        Flow flow = flow(GateDebate.rules(), policy, answered(new GateDecider(COORDINATOR), policy, Verdict.BLOCK), SpendLimit.NONE);
+        assertTrue(flow.decided().deploy().isEmpty());
+        assertTrue(payloads(flow.decided().runEvents(), GateDecided.class).isEmpty());
+        StageFailed failed = payloads(flow.decided().runEvents(), StageFailed.class).get(0);
         assertEquals(Stages.GATE, failed.getStage());
         assertTrue(failed.getReason().startsWith("held by the judge (rules) after the debate: Hold: risk-fairness blocks"),
                 failed.getReason());
-        assertEquals(RunStatus.FAILED, apply(s, out.runEvents()).status());
+        assertEquals(RunStatus.FAILED, flow.state().status());
     }
 
-    /** A model that answers by purpose; it counts what it is asked. */
-    static final class ByPurpose implements ModelPort {
+    /** A model that answers by the role in its system prompt; it keeps what it was asked. */
+    static final class ByRole implements ModelPort {
         final Function<String, String> answers;
         final List<ModelPrompt> asked = new ArrayList<>();
 
-        ByPurpose(Function<String, String> answers) {
+        ByRole(Function<String, String> answers) {
             this.answers = answers;
         }
 
@@ -140,37 +175,34 @@ class GateDebateTest {
     void aModelBackedJudgeThatDecidesShipsAndEveryCallIsAnEventWithItsTokens() {
         GatePolicy policy = policy("decide");
         ModelSettings settings = ModelSettings.builder("judge-model").maxTokens(200).prices(1.0, 4.0).build();
-        ByPurpose model = new ByPurpose(system -> system.contains("advocate for shipping")
+        ByRole model = new ByRole(system -> system.contains("advocate for shipping")
                 ? "{\"verdict\":\"SHIP\",\"summary\":\"three approve\",\"evidence\":{\"model-quality.x\":\"1.0\"}}"
                 : system.contains("advocate for holding")
                 ? "{\"verdict\":\"HOLD\",\"summary\":\"fairness blocks\",\"evidence\":{\"risk-fairness\":\"BLOCK\"}}"
                 : "{\"verdict\":\"SHIP\",\"summary\":\"the block is on a tiny group\",\"evidence\":{\"risk-fairness.x\":\"1.0\"}}");
         ModelJudgment judgment = new ModelJudgment(model, settings);
-        GateDecider decider = new GateDecider(COORDINATOR, new GateDebate(judgment, judgment));
-        RunState s = answered(decider, policy, Verdict.BLOCK);
-        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1));
+        RunState before = answered(new GateDecider(COORDINATOR), policy, Verdict.BLOCK);
+        Flow flow = flow(new GateDebate(judgment, judgment), policy, before, SpendLimit.NONE);
 
-        List<ModelCalled> calls = payloads(out.runEvents(), ModelCalled.class);
+        List<ModelCalled> calls = payloads(flow.debated(), ModelCalled.class);
         assertEquals(List.of("debate:ship:1", "debate:hold:1", "debate:ship:2", "debate:hold:2", "debate:judge"),
                 calls.stream().map(ModelCalled::getPurpose).toList());
         assertEquals(5, model.asked.size());
         assertTrue(model.asked.get(2).user().contains("Round 1, advocate for HOLD: fairness blocks"),
                 "later rounds see what was argued before");
-        assertEquals("model:judge-model", payloads(out.runEvents(), DebateJudged.class).get(0).getJudge());
-        assertTrue(out.deploy().isPresent(), "a binding SHIP ruling ships");
-        assertEquals(Disposition.SHIP, payloads(out.runEvents(), GateDecided.class).get(0).getDisposition());
-        out.runEvents().stream().filter(e -> e.getPayload() instanceof ModelCalled)
+        assertEquals("model:judge-model", payloads(flow.debated(), DebateJudged.class).get(0).getJudge());
+        assertTrue(flow.decided().deploy().isPresent(), "a binding SHIP ruling ships");
+        assertEquals(Disposition.SHIP, payloads(flow.decided().runEvents(), GateDecided.class).get(0).getDisposition());
+        flow.debated().stream().filter(e -> e.getPayload() instanceof ModelCalled)
                 .forEach(e -> assertEquals(350, e.getEnvelope().getCost().getTokens()));
-        RunState after = apply(s, out.runEvents());
-        assertEquals(s.tokens() + 5 * 350, after.tokens(), "the run's cost roll-up counts every call's tokens");
-        assertEquals(5 * (300 + 200), after.costByGrant().get("g-coord").moneyMicros()
-                - s.costByGrant().getOrDefault("g-coord", new RunState.GrantCost(0, 0, 0, 0)).moneyMicros());
+        assertEquals(before.tokens() + 5 * 350, flow.state().tokens(), "the run's cost roll-up counts every call's tokens");
+        assertEquals(5 * (300 + 200), flow.state().costByGrant().get("g-coord").moneyMicros()
+                - before.costByGrant().getOrDefault("g-coord", new RunState.GrantCost(0, 0, 0, 0)).moneyMicros());
 
-        // Replay answers from the recorded calls, makes none, and decides the same.
+        // Replay answers from the recorded calls, makes none, and argues and rules the same.
         RecordedModelPort recorded = new RecordedModelPort(calls);
         ModelJudgment replayed = new ModelJudgment(recorded, settings);
-        GateDecider.Outputs again = new GateDecider(COORDINATOR, new GateDebate(replayed, replayed)).next(s, policy, T0.plusSeconds(1));
-        assertEquals(out.runEvents(), again.runEvents());
+        assertEquals(flow.debated(), new GateDebate(replayed, replayed).run(flow.opened().get(0), COORDINATOR, SpendLimit.NONE));
         assertEquals(5, recorded.answered());
         assertEquals(5, model.asked.size(), "replay asked the model nothing");
     }
@@ -180,30 +212,29 @@ class GateDebateTest {
         GatePolicy policy = policy("decide");
         ModelJudgment broken = new ModelJudgment(prompt -> new ModelReply("not json", 10, 10, 1),
                 ModelSettings.builder("m").maxAttempts(2).build());
-        GateDecider decider = new GateDecider(COORDINATOR, new GateDebate(Judgment.rules(), broken));
-        RunState s = answered(decider, policy, Verdict.BLOCK);
-        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1));
+        Flow flow = flow(new GateDebate(Judgment.rules(), broken), policy,
+                answered(new GateDecider(COORDINATOR), policy, Verdict.BLOCK), SpendLimit.NONE);
         assertEquals(List.of(ModelCallOutcome.MALFORMED, ModelCallOutcome.MALFORMED),
-                payloads(out.runEvents(), ModelCalled.class).stream().map(ModelCalled::getOutcome).toList());
-        GateDecided decided = payloads(out.runEvents(), GateDecided.class).get(0);
+                payloads(flow.debated(), ModelCalled.class).stream().map(ModelCalled::getOutcome).toList());
+        assertEquals("not json", payloads(flow.debated(), ModelCalled.class).get(1).getResponse(), "the raw answer is kept");
+        GateDecided decided = payloads(flow.decided().runEvents(), GateDecided.class).get(0);
         assertEquals(Disposition.RETURN_TO_PRINCIPAL, decided.getDisposition());
         assertTrue(decided.getReason().contains("the debate could not finish (the judge gave no usable ruling"),
                 decided.getReason());
-        assertEquals(RunStatus.AWAITING_PRINCIPAL, apply(s, out.runEvents()).status());
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, flow.state().status());
     }
 
     @Test
     void theBudgetBoundsTheWholeDebate() {
         GatePolicy policy = policy("decide");
-        ByPurpose model = new ByPurpose(system -> "{\"verdict\":\"SHIP\",\"summary\":\"s\",\"evidence\":{}}");
+        ByRole model = new ByRole(system -> "{\"verdict\":\"SHIP\",\"summary\":\"s\",\"evidence\":{}}");
         ModelJudgment judgment = new ModelJudgment(model, ModelSettings.builder("m").maxTokens(50).build());
-        GateDecider decider = new GateDecider(COORDINATOR, new GateDebate(judgment, judgment));
-        RunState s = answered(decider, policy, Verdict.BLOCK);
-        GateDecider.Outputs out = decider.next(s, policy, T0.plusSeconds(1), new SpendLimit(1200L, null));
-        List<ModelCalled> calls = payloads(out.runEvents(), ModelCalled.class);
+        Flow flow = flow(new GateDebate(judgment, judgment), policy,
+                answered(new GateDecider(COORDINATOR), policy, Verdict.BLOCK), new SpendLimit(1200L, null));
+        List<ModelCalled> calls = payloads(flow.debated(), ModelCalled.class);
         assertTrue(model.asked.size() < 5, "the budget stopped the calls: " + model.asked.size());
         assertEquals(ModelCallOutcome.REFUSED_BUDGET, calls.get(calls.size() - 1).getOutcome());
         assertTrue(calls.stream().mapToLong(c -> c.getInputTokens() + c.getOutputTokens()).sum() <= 1200);
-        assertEquals(Disposition.RETURN_TO_PRINCIPAL, payloads(out.runEvents(), GateDecided.class).get(0).getDisposition());
+        assertEquals(Disposition.RETURN_TO_PRINCIPAL, payloads(flow.decided().runEvents(), GateDecided.class).get(0).getDisposition());
     }
 }

@@ -12,6 +12,7 @@ import dev.agentmesh.gate.PrincipalDecided;
 import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.gate.Verdict;
 import dev.agentmesh.grants.Decision;
+import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.run.DatasetPublished;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
@@ -137,6 +138,9 @@ class GateDeciderTest {
         for (String sp : Specialists.ALL) {
             s = RunStateReducer.apply(s, answer(s, sp, sp.equals(Specialists.RISK_FAIRNESS) ? Verdict.BLOCK : Verdict.APPROVE));
         }
+        GateDecider.Outputs opening = decider.next(s, POLICY, T0.plusSeconds(1));
+        s = apply(s, opening.runEvents());
+        s = apply(s, GateDebate.rules().run(opening.runEvents().get(0), new Envelopes("coordinator", "c-1"), SpendLimit.NONE));
         GateDecider.Outputs out = decider.next(s, POLICY, T0.plusSeconds(1));
         assertTrue(out.deploy().isEmpty());
         s = apply(s, out.runEvents());

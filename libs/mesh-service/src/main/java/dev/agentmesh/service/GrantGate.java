@@ -7,6 +7,7 @@ import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import java.util.SortedMap;
 import dev.agentmesh.grants.Decision;
+import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.grants.GrantLedger;
 import dev.agentmesh.kafka.client.TopicTail;
@@ -227,6 +228,25 @@ public class GrantGate {
         if (ledger != null) {
             synchronized (ledger) {
                 ledger.recordSpend(grantId, computeMs);
+            }
+        }
+    }
+
+    /** What model calls under the grant may still spend, as far as this process has charged its chain. */
+    public SpendLimit modelAllowance(String grantId) {
+        if (ledger == null || grantId == null) {
+            return SpendLimit.NONE;
+        }
+        catchUp(grantId);
+        synchronized (ledger) {
+            return ledger.modelAllowance(grantId);
+        }
+    }
+
+    public void recordModelSpend(String grantId, long tokens, long moneyMicros) {
+        if (ledger != null && grantId != null && (tokens > 0 || moneyMicros > 0)) {
+            synchronized (ledger) {
+                ledger.recordModelSpend(grantId, tokens, moneyMicros);
             }
         }
     }

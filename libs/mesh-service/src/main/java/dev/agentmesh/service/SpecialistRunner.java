@@ -1,5 +1,6 @@
 package dev.agentmesh.service;
 
+import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.AssessmentReturned;
@@ -10,6 +11,12 @@ import dev.agentmesh.grants.ActionRequest;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Resources;
+import dev.agentmesh.judgment.Answer;
+import dev.agentmesh.judgment.AnswerSchema;
+import dev.agentmesh.judgment.Judged;
+import dev.agentmesh.judgment.Judgment;
+import dev.agentmesh.judgment.ModelCalled;
+import dev.agentmesh.judgment.Question;
 import dev.agentmesh.run.RunEvent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -19,6 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -41,8 +49,9 @@ public class SpecialistRunner {
     private final int maxDepth;
     /** The version label of a shadow deployment; null in production. */
     private final String shadowVersion;
+    private final Judgments judgments;
 
-    public SpecialistRunner(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics,
+    public SpecialistRunner(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics, Judgments judgments,
                             @ConfigProperty(name = "mesh.agent.role") String role,
                             @ConfigProperty(name = "mesh.agent.instance") String instance,
                             @ConfigProperty(name = "mesh.delegation.max-depth", defaultValue = "4") int maxDepth,
@@ -54,6 +63,7 @@ public class SpecialistRunner {
         this.stage = stage;
         this.grants = grants;
         this.metrics = metrics;
+        this.judgments = judgments;
         this.envelopes = new Envelopes(role, instance);
         this.role = role;
         this.maxDepth = maxDepth;
@@ -96,6 +106,10 @@ public class SpecialistRunner {
                     Map.of("error", String.valueOf(e)));
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
+        Judgment judgment = judgments.judgment(Judgments.ASSESSMENT);
+        if (judgment != Judgment.rules()) {
+            answer = judged(envelope, request.getCandidate(), answer, judgment, runEventsOut);
+        }
         if (shadowVersion != null) {
             answer = ShadowMode.label(answer, shadowVersion);
         }
@@ -103,6 +117,49 @@ public class SpecialistRunner {
                 new RunEvent(envelopes.causedBy(envelope, "assessment", ms), answer));
         metrics.counter("mesh.gate.assessments", "verdict", answer.getVerdict().name()).increment();
         LOG.infof("run %s: %s %s - %s", runId, role, answer.getVerdict(), answer.getSummary());
+    }
+
+    /**
+     * The role's rules computed {@code rules}; the model judges the same measurements. Every call is an event under
+     * the request's grant, with its tokens and money in the envelope's cost. No usable answer: the request fails with
+     * the reason and the last raw answer, and is dead-lettered for review; the gate sees no assessment from this role.
+     */
+    private AssessmentReturned judged(Envelope cause, Candidate candidate, AssessmentReturned rules, Judgment judgment,
+                                      MutinyEmitter<byte[]> runEventsOut) {
+        Question question = new Question("assessment:" + role, "You are the " + role + " specialist at a release gate for "
+                + "a trained model. Judge the candidate from the measurements your rules computed: APPROVE, CONCERN or "
+                + "BLOCK. Cite the figures you rely on in 'evidence'; 'summary' is one line a person can act on.",
+                SpecialistFacts.render(candidate, rules), AnswerSchema.of(Verdict.getClassSchema()));
+        Judged judged = judgment.judge(question, new Answer(rules.getVerdict().name(), rules.getSummary(), rules.getEvidence()),
+                grants.modelAllowance(cause.getGrantId()));
+        for (ModelCalled call : judged.calls()) {
+            Envelope envelope = envelopes.causedBy(cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(),
+                    call.getLatencyMs());
+            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
+            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
+            stage.send(runEventsOut, new RunEvent(envelope, call));
+            metrics.counter("mesh.model.calls", "outcome", call.getOutcome().name()).increment();
+        }
+        grants.recordModelSpend(cause.getGrantId(), judged.tokens(), judged.moneyMicros());
+        metrics.counter("mesh.model.tokens").increment(judged.tokens());
+        if (!judged.usable()) {
+            String raw = judged.lastResponse();
+            throw new UnusableJudgmentException("assessment for run " + cause.getRunId() + " by " + judgment.name() + ": "
+                    + judged.failure() + (raw == null ? "" : "; last answer: " + SpecialistFacts.excerpt(raw)));
+        }
+        Map<String, String> evidence = new TreeMap<>(rules.getEvidence());
+        evidence.put("judgment", judgment.name());
+        evidence.put("rules.verdict", rules.getVerdict().name());
+        judged.answer().evidence().forEach((k, v) -> evidence.put("model." + k, v));
+        return new AssessmentReturned(role, Verdict.valueOf(judged.answer().verdict()), judged.answer().summary(),
+                rules.getMetrics(), evidence);
+    }
+
+    /** A model gave no answer that could be used: never a silent verdict. */
+    public static final class UnusableJudgmentException extends RuntimeException {
+        public UnusableJudgmentException(String message) {
+            super(message);
+        }
     }
 
     private void refuse(RunEvent event, int max, String reason, MutinyEmitter<byte[]> runEventsOut) {
