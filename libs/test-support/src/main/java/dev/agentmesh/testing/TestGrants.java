@@ -40,8 +40,14 @@ public final class TestGrants {
 
     /** A root grant from {@code principal} for {@code actions} on nightly runs, within an optional budget. */
     public static String publishRoot(String bootstrap, KeyPair principal, List<String> actions, Long budgetComputeMs) {
+        return publishRoot(bootstrap, principal, actions, budgetComputeMs, null);
+    }
+
+    /** As above, with a budget of language-model tokens too. */
+    public static String publishRoot(String bootstrap, KeyPair principal, List<String> actions, Long budgetComputeMs,
+                                     Long budgetTokens) {
         GrantIssued grant = Grants.root(principal, "principal", "pipeline-operator", GrantKeys.generate().getPublic(),
-                Grants.scope(actions, List.of("pipeline:nightly", "run:*"), budgetComputeMs),
+                Grants.scope(actions, List.of("pipeline:nightly", "run:*"), budgetComputeMs, budgetTokens, null),
                 Instant.now().plusSeconds(3600), 2);
         try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "test")) {
             publisher.publish(grant);

@@ -5,8 +5,8 @@ import dev.agentmesh.judgment.ModelJudgment;
 import dev.agentmesh.judgment.ModelSettings;
 import dev.agentmesh.service.Judgments;
 import dev.langchain4j.model.chat.ChatModel;
+import dev.langchain4j.model.openai.OpenAiChatModel;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
 
@@ -16,8 +16,8 @@ import java.util.Locale;
 /**
  * The judgment of each purpose as configured: {@code mesh.judgment.mode} ({@code rules} or {@code model}) for the
  * role, {@code mesh.judgment."purpose".mode} for one purpose. A model is the chat model of
- * {@code quarkus.langchain4j.openai.*}: base URL, API key (from a secret), model name, temperature, max tokens and
- * timeout are read from there, so what is recorded with each call is what was sent. {@code mesh.judgment.max-attempts}
+ * {@code quarkus.langchain4j.openai.*}, over the extension's client: base URL, API key (from a secret), model name,
+ * temperature, max tokens and timeout are read from there, so what is recorded with each call is what was sent. {@code mesh.judgment.max-attempts}
  * bounds the attempts per answer; {@code mesh.judgment.price.input-per-million} and {@code .output-per-million} price
  * the tokens.
  */
@@ -28,12 +28,10 @@ public class ConfiguredJudgments implements Judgments {
     static final String OPENAI = "quarkus.langchain4j.openai.";
 
     private final Config config;
-    private final Instance<ChatModel> chatModel;
     private volatile ModelJudgment model;
 
-    public ConfiguredJudgments(Config config, Instance<ChatModel> chatModel) {
+    public ConfiguredJudgments(Config config) {
         this.config = config;
-        this.chatModel = chatModel;
     }
 
     @Override
@@ -57,11 +55,26 @@ public class ConfiguredJudgments implements Judgments {
                     ModelSettings settings = settings(config);
                     LOG.infof("judgment by model %s at %s", settings.model(),
                             config.getOptionalValue(OPENAI + "base-url", String.class).orElse("(the default endpoint)"));
-                    model = new ModelJudgment(new LangChain4jModelPort(chatModel.get()), settings);
+                    model = new ModelJudgment(new LangChain4jModelPort(chatModel(config, settings)), settings);
                 }
             }
         }
         return model;
+    }
+
+    /**
+     * The chat model over the extension's OpenAI client, built here rather than injected: the extension's bean
+     * retries a timed-out request inside one call ({@code max-retries} must be at least 1), and every attempt must be
+     * the mesh's own, recorded as an event.
+     */
+    static ChatModel chatModel(Config config, ModelSettings settings) {
+        return OpenAiChatModel.builder()
+                .baseUrl(config.getOptionalValue(OPENAI + "base-url", String.class).orElse("https://api.openai.com/v1/"))
+                .apiKey(config.getOptionalValue(OPENAI + "api-key", String.class).orElse("dummy"))
+                .modelName(settings.model())
+                .timeout(settings.timeout())
+                .maxRetries(0)
+                .build();
     }
 
     static ModelSettings settings(Config config) {
