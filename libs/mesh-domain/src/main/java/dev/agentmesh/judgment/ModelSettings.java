@@ -20,6 +20,18 @@ public record ModelSettings(String model, int maxTokens, double temperature, Dur
         }
     }
 
+    /** The settings a recorded call was made with (its model and parameters), for replay. */
+    public static ModelSettings recorded(String model, Map<String, String> parameters, int maxAttempts) {
+        return builder(model)
+                .maxTokens(Integer.parseInt(parameters.getOrDefault("max_tokens", "512")))
+                .temperature(Double.parseDouble(parameters.getOrDefault("temperature", "0.0")))
+                .timeout(Duration.parse(parameters.getOrDefault("timeout", "PT30S")))
+                .maxAttempts(maxAttempts)
+                .prices(Double.parseDouble(parameters.getOrDefault("price_input_per_million", "0.0")),
+                        Double.parseDouble(parameters.getOrDefault("price_output_per_million", "0.0")))
+                .build();
+    }
+
     public static Builder builder(String model) {
         return new Builder(model);
     }
@@ -30,6 +42,8 @@ public record ModelSettings(String model, int maxTokens, double temperature, Dur
         p.put("temperature", String.valueOf(temperature));
         p.put("max_tokens", String.valueOf(maxTokens));
         p.put("timeout", timeout.toString());
+        p.put("price_input_per_million", String.valueOf(inputPricePerMillion));
+        p.put("price_output_per_million", String.valueOf(outputPricePerMillion));
         return p;
     }
 

@@ -10,6 +10,17 @@ import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.gate.DebateArgued;
+import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.DebateOpened;
+import dev.agentmesh.judgment.Judgment;
+import dev.agentmesh.judgment.ModelCalled;
+import dev.agentmesh.judgment.ModelJudgment;
+import dev.agentmesh.judgment.ModelSettings;
+import dev.agentmesh.judgment.RecordedModelPort;
+import dev.agentmesh.judgment.ReplayMismatchException;
+import dev.agentmesh.judgment.SpendLimit;
+import dev.agentmesh.team.GateDebate;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.dataset.DatasetReader;
 import dev.agentmesh.contract.RowValidationAgent;
@@ -50,13 +61,13 @@ import java.util.concurrent.Callable;
  * checkpoint's location) is taken from the recorded events; the replay spends nothing on the cluster.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = "Re-run one agent (row-validator, trainer) on a run's recorded inputs and diff its outputs with the recorded ones. Exit 1 on any difference.")
+        description = "Re-run one agent (row-validator, trainer, coordinator: its gate debates) on a run's recorded inputs and diff its outputs with the recorded ones. Exit 1 on any difference.")
 public class AgentReplayCommand implements Callable<Integer> {
 
     @Mixin
     Connection connection;
 
-    @Parameters(index = "0", description = "Agent role: row-validator or trainer.")
+    @Parameters(index = "0", description = "Agent role: row-validator, trainer or coordinator.")
     String role;
 
     @Option(names = "--run", required = true)
@@ -90,8 +101,9 @@ public class AgentReplayCommand implements Callable<Integer> {
         switch (role) {
             case "row-validator" -> rowValidator(events);
             case "trainer" -> trainer(source, events);
+            case "coordinator" -> coordinator(events);
             default -> {
-                System.err.println("replay agent knows row-validator and trainer, not '" + role + "'");
+                System.err.println("replay agent knows row-validator, trainer and coordinator, not '" + role + "'");
                 return 2;
             }
         }
@@ -234,4 +246,68 @@ public class AgentReplayCommand implements Callable<Integer> {
         }
         System.out.printf("scored %d validation rows with the recorded checkpoint and the replayed model: %d differ%n", rows.size(), differing);
     }
+
+    /**
+     * The coordinator's debates: each opening argued again, advocates and judge as they were (rules, or the model
+     * named in the trail), every model call answered from the recorded {@link ModelCalled} events. Nothing is sent to
+     * a model; a prompt rendered differently from the recorded one is a difference, named by its call.
+     */
+    private void coordinator(List<RunEvent> events) {
+        List<RunEvent> openings = events.stream().filter(e -> e.getPayload() instanceof DebateOpened).toList();
+        if (openings.isEmpty()) {
+            throw new IllegalStateException("run " + runId + " held no debate at the gate; `meshctl replay " + runId
+                    + " --verify` re-derives the coordinator's state");
+        }
+        int answered = 0;
+        for (RunEvent opened : openings) {
+            String id = opened.getEnvelope().getEventId();
+            List<RunEvent> recorded = events.stream().filter(e -> id.equals(e.getEnvelope().getCausationId())
+                    && "coordinator".equals(e.getEnvelope().getAgentRole())).toList();
+            List<ModelCalled> calls = recorded.stream().map(RunEvent::getPayload).filter(p -> p instanceof ModelCalled)
+                    .map(p -> (ModelCalled) p).toList();
+            RecordedModelPort port = new RecordedModelPort(calls);
+            String advocates = recorded.stream().map(RunEvent::getPayload).filter(p -> p instanceof DebateArgued)
+                    .map(p -> ((DebateArgued) p).getAdvocate()).findFirst()
+                    .orElse(calls.stream().anyMatch(c -> !c.getPurpose().equals("debate:judge")) ? "model:" : "rules");
+            String judge = recorded.stream().map(RunEvent::getPayload).filter(p -> p instanceof DebateJudged)
+                    .map(p -> ((DebateJudged) p).getJudge()).findFirst().orElse("rules");
+            Envelope last = recorded.isEmpty() ? opened.getEnvelope() : recorded.get(recorded.size() - 1).getEnvelope();
+            GateDebate debate = new GateDebate(judgment(advocates, calls, port), judgment(judge, calls, port));
+            List<RunEvent> replayed;
+            try {
+                replayed = debate.run(opened, new Envelopes("coordinator", last.getAgentInstance(),
+                        Clock.fixed(last.getOccurredAt(), ZoneOffset.UTC)), SpendLimit.NONE);
+            } catch (ReplayMismatchException e) {
+                differences.add("debate " + id + ": " + e.getMessage());
+                continue;
+            }
+            answered += port.answered();
+            System.out.printf("coordinator's debate %s: %d events replayed (advocates %s, judge %s)%n", id, replayed.size(),
+                    advocates, judge);
+            for (RunEvent again : replayed) {
+                RunEvent original = recorded.stream().filter(e -> e.getEnvelope().getEventId().equals(again.getEnvelope().getEventId()))
+                        .findFirst().orElse(null);
+                if (original == null) {
+                    differences.add("event " + again.getEnvelope().getEventId() + " (" + ReplayCommand.describe(again) + ") was not recorded");
+                } else if (!original.getPayload().equals(again.getPayload())) {
+                    differences.add("event " + original.getEnvelope().getEventId() + ": recorded " + ReplayCommand.describe(original)
+                            + ", replayed " + ReplayCommand.describe(again));
+                }
+            }
+        }
+        System.out.printf("model calls answered from the recording: %d; calls made to a model: 0%n", answered);
+    }
+
+    /** The judgment named in the trail: the rules, or the recorded model with the parameters its calls carried. */
+    private static Judgment judgment(String name, List<ModelCalled> calls, RecordedModelPort port) {
+        if (!name.startsWith("model:")) {
+            return Judgment.rules();
+        }
+        String model = name.substring("model:".length());
+        ModelCalled made = calls.stream().filter(c -> model.isEmpty() || c.getModel().equals(model)).findFirst()
+                .orElseThrow(() -> new IllegalStateException("the trail names " + name + " but no call of it is recorded"));
+        int attempts = calls.stream().mapToInt(ModelCalled::getCallIndex).max().orElse(1);
+        return new ModelJudgment(port, ModelSettings.recorded(made.getModel(), made.getParameters(), attempts));
+    }
+
 }

@@ -256,6 +256,17 @@ public class DemoCommand implements Callable<Integer> {
                 .forEach(sp -> out.append(String.format("  %-19s %-8s %s%n", sp, "MISSING", "no assessment")));
         g.refusals().values().forEach(r -> out.append(String.format("  refused             %s at depth %d (max %d): %s%n",
                 r.agentRole(), r.delegationDepth(), r.maxDepth(), r.reason())));
+        if (g.debate() != null) {
+            g.debate().arguments().values().forEach(a -> out.append(String.format("  debate round %d     for %-4s (%s): %s %s%n",
+                    a.round(), a.side(), a.advocate(), a.argument(), a.evidence())));
+            if (g.debate().ruling() != null) {
+                GateState.Ruling r = g.debate().ruling();
+                out.append(String.format("  debate ruling       %s%s by %s: %s (decided by %s)%n", r.ruling(),
+                        r.binding() ? "" : " (recommended)", r.judge(), r.reason(), r.decidingEvidence()));
+            } else if (g.debate().openedEventId() != null) {
+                out.append(String.format("  debate              open until %s%n", g.debate().deadline()));
+            }
+        }
         if (g.decision() != null) {
             out.append(String.format("  gate decision       %s by %s: %s (rule: %s)%n", g.decision().disposition(),
                     g.decision().decidedBy(), g.decision().reason(), g.decision().rule()));

@@ -2,7 +2,11 @@ package dev.agentmesh.meshctl;
 
 import dev.agentmesh.gate.AssessmentRequested;
 import dev.agentmesh.gate.AssessmentReturned;
+import dev.agentmesh.judgment.ModelCalled;
 import dev.agentmesh.gate.DelegationRefused;
+import dev.agentmesh.gate.DebateArgued;
+import dev.agentmesh.gate.DebateJudged;
+import dev.agentmesh.gate.DebateOpened;
 import dev.agentmesh.gate.GateDecided;
 import dev.agentmesh.gate.ModelDeployed;
 import dev.agentmesh.gate.PrincipalDecided;
@@ -162,6 +166,18 @@ public class ReplayCommand implements Callable<Integer> {
             return "PrincipalDecided " + d.getDecision() + " by " + d.getDecidedBy() + ": " + d.getReason();
         } else if (p instanceof ModelDeployed d) {
             return "ModelDeployed " + d.getAlias() + " of " + d.getContract() + " -> " + d.getCheckpoint() + " by " + d.getDecidedBy();
+        } else if (p instanceof DebateOpened d) {
+            return "DebateOpened over " + String.join("; ", d.getConflicts()) + " (" + d.getRounds() + " rounds, the judge "
+                    + (d.getJudgeDecides() ? "decides" : "recommends") + ")";
+        } else if (p instanceof DebateArgued a) {
+            return "DebateArgued round " + a.getRound() + " for " + a.getSide() + " (" + a.getAdvocate() + "): " + a.getArgument();
+        } else if (p instanceof DebateJudged j) {
+            return "DebateJudged " + j.getRuling() + (j.getBinding() ? "" : " (recommended)") + " by " + j.getJudge() + ": "
+                    + j.getReason();
+        } else if (p instanceof ModelCalled c) {
+            return "ModelCalled " + c.getPurpose() + " #" + c.getCallIndex() + " " + c.getModel() + " " + c.getOutcome() + ", "
+                    + (c.getInputTokens() + c.getOutputTokens()) + " tokens, " + c.getLatencyMs() + " ms"
+                    + (c.getReason() == null ? "" : ": " + c.getReason());
         }
         return p.getClass().getSimpleName();
     }
