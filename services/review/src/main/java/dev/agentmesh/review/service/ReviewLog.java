@@ -152,7 +152,18 @@ public class ReviewLog {
                     var a = state.gate().assessments().get(sp);
                     positions.put(sp, a == null ? "MISSING: no assessment in time" : a.verdict() + ": " + a.summary());
                 });
-                d.getConflicts().forEach(c -> positions.put("conflict " + (positions.size() + 1), c));
+                for (int i = 0; i < d.getConflicts().size(); i++) {
+                    positions.put("conflict " + (i + 1) + " of " + d.getConflicts().size(), d.getConflicts().get(i));
+                }
+                var debate = state.gate().debate();
+                if (debate != null) {
+                    debate.arguments().values().forEach(a -> positions.put("debate round " + a.round() + ", for " + a.side(),
+                            a.argument() + " (" + a.advocate() + ")"));
+                    if (debate.ruling() != null) {
+                        positions.put("judge's ruling", debate.ruling().ruling() + (debate.ruling().binding() ? "" : " (recommended)")
+                                + " by " + debate.ruling().judge() + ": " + debate.ruling().reason());
+                    }
+                }
                 book.returned(runId, d.getReason(), positions, event.getEnvelope().getOccurredAt());
             } else if (payload instanceof PrincipalDecided p) {
                 book.principalDecided(runId, p.getDecision().name(), p.getDecidedBy(), p.getReason(),
