@@ -11,13 +11,11 @@ import dev.agentmesh.grants.ActionRequest;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Resources;
-import dev.agentmesh.judgment.Answer;
-import dev.agentmesh.judgment.AnswerSchema;
 import dev.agentmesh.judgment.Judged;
 import dev.agentmesh.judgment.Judgment;
 import dev.agentmesh.judgment.ModelCalled;
-import dev.agentmesh.judgment.Question;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.team.SpecialistJudgment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,7 +24,6 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -126,11 +123,7 @@ public class SpecialistRunner {
      */
     private AssessmentReturned judged(Envelope cause, Candidate candidate, AssessmentReturned rules, Judgment judgment,
                                       MutinyEmitter<byte[]> runEventsOut) {
-        Question question = new Question("assessment:" + role, "You are the " + role + " specialist at a release gate for "
-                + "a trained model. Judge the candidate from the measurements your rules computed: APPROVE, CONCERN or "
-                + "BLOCK. Cite the figures you rely on in 'evidence'; 'summary' is one line a person can act on.",
-                SpecialistFacts.render(candidate, rules), AnswerSchema.of(Verdict.getClassSchema()));
-        Judged judged = judgment.judge(question, new Answer(rules.getVerdict().name(), rules.getSummary(), rules.getEvidence()),
+        Judged judged = judgment.judge(SpecialistJudgment.question(role, candidate, rules), SpecialistJudgment.rulesAnswer(rules),
                 grants.modelAllowance(cause.getGrantId()));
         for (ModelCalled call : judged.calls()) {
             Envelope envelope = envelopes.causedBy(cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(),
@@ -145,14 +138,15 @@ public class SpecialistRunner {
         if (!judged.usable()) {
             String raw = judged.lastResponse();
             throw new UnusableJudgmentException("assessment for run " + cause.getRunId() + " by " + judgment.name() + ": "
-                    + judged.failure() + (raw == null ? "" : "; last answer: " + SpecialistFacts.excerpt(raw)));
+                    + judged.failure() + (raw == null ? "" : "; last answer: " + excerpt(raw)));
         }
-        Map<String, String> evidence = new TreeMap<>(rules.getEvidence());
-        evidence.put("judgment", judgment.name());
-        evidence.put("rules.verdict", rules.getVerdict().name());
-        judged.answer().evidence().forEach((k, v) -> evidence.put("model." + k, v));
-        return new AssessmentReturned(role, Verdict.valueOf(judged.answer().verdict()), judged.answer().summary(),
-                rules.getMetrics(), evidence);
+        return SpecialistJudgment.assessed(role, rules, judged, judgment);
+    }
+
+    /** A bounded, printable excerpt of a model's raw answer, for a failure's reason. */
+    static String excerpt(String raw) {
+        String printable = raw.replaceAll("[^\\x20-\\x7E]", "?");
+        return printable.length() <= 400 ? printable : printable.substring(0, 400) + "...";
     }
 
     /** A model gave no answer that could be used: never a silent verdict. */

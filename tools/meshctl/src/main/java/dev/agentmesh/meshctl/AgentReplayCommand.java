@@ -10,9 +10,12 @@ import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.gate.AssessmentRequested;
+import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.DebateArgued;
 import dev.agentmesh.gate.DebateJudged;
 import dev.agentmesh.gate.DebateOpened;
+import dev.agentmesh.judgment.Judged;
 import dev.agentmesh.judgment.Judgment;
 import dev.agentmesh.judgment.ModelCalled;
 import dev.agentmesh.judgment.ModelJudgment;
@@ -21,6 +24,8 @@ import dev.agentmesh.judgment.RecordedModelPort;
 import dev.agentmesh.judgment.ReplayMismatchException;
 import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.team.GateDebate;
+import dev.agentmesh.team.SpecialistJudgment;
+import dev.agentmesh.team.Specialists;
 import dev.agentmesh.data.DatasetRow;
 import dev.agentmesh.dataset.DatasetReader;
 import dev.agentmesh.contract.RowValidationAgent;
@@ -61,13 +66,13 @@ import java.util.concurrent.Callable;
  * checkpoint's location) is taken from the recorded events; the replay spends nothing on the cluster.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
-        description = "Re-run one agent (row-validator, trainer, coordinator: its gate debates) on a run's recorded inputs and diff its outputs with the recorded ones. Exit 1 on any difference.")
+        description = "Re-run one agent (row-validator, trainer, coordinator: its gate debates, a specialist: its model judgment) on a run's recorded inputs and diff its outputs with the recorded ones. Exit 1 on any difference.")
 public class AgentReplayCommand implements Callable<Integer> {
 
     @Mixin
     Connection connection;
 
-    @Parameters(index = "0", description = "Agent role: row-validator, trainer or coordinator.")
+    @Parameters(index = "0", description = "Agent role: row-validator, trainer, coordinator, or a gate specialist.")
     String role;
 
     @Option(names = "--run", required = true)
@@ -103,7 +108,12 @@ public class AgentReplayCommand implements Callable<Integer> {
             case "trainer" -> trainer(source, events);
             case "coordinator" -> coordinator(events);
             default -> {
-                System.err.println("replay agent knows row-validator, trainer and coordinator, not '" + role + "'");
+                if (Specialists.ALL.contains(role)) {
+                    specialist(events);
+                    break;
+                }
+                System.err.println("replay agent knows row-validator, trainer, coordinator and the specialists "
+                        + Specialists.ALL + ", not '" + role + "'");
                 return 2;
             }
         }
@@ -294,6 +304,63 @@ public class AgentReplayCommand implements Callable<Integer> {
                             + ", replayed " + ReplayCommand.describe(again));
                 }
             }
+        }
+        System.out.printf("model calls answered from the recording: %d; calls made to a model: 0%n", answered);
+    }
+
+    /**
+     * A specialist's model judgment, for each request it answered: the question rendered again from the recorded
+     * request and the rules' measurements its answer carries, every call answered from the recorded ones. A specialist
+     * judged by its rules computed its verdict from artifacts and thresholds its evidence names; nothing of it is a
+     * model call to replay, and it is reported as such.
+     */
+    private void specialist(List<RunEvent> events) {
+        int answered = 0;
+        for (RunEvent request : events) {
+            if (!(request.getPayload() instanceof AssessmentRequested asked) || !asked.getSpecialist().equals(role)) {
+                continue;
+            }
+            String id = request.getEnvelope().getEventId();
+            List<RunEvent> recorded = events.stream().filter(e -> id.equals(e.getEnvelope().getCausationId())
+                    && role.equals(e.getEnvelope().getAgentRole())).toList();
+            List<ModelCalled> calls = recorded.stream().map(RunEvent::getPayload).filter(p -> p instanceof ModelCalled)
+                    .map(p -> (ModelCalled) p).toList();
+            AssessmentReturned answer = recorded.stream().map(RunEvent::getPayload).filter(p -> p instanceof AssessmentReturned)
+                    .map(p -> (AssessmentReturned) p).findFirst().orElse(null);
+            if (calls.isEmpty()) {
+                System.out.printf("%s on request %s: judged by its rules (%s), no model call to replay%n", role, id,
+                        answer == null ? "no answer recorded" : answer.getVerdict());
+                continue;
+            }
+            if (answer == null) {
+                ModelCalled last = calls.get(calls.size() - 1);
+                System.out.printf("%s on request %s: no assessment recorded; the judgment failed (%s: %s)%n", role, id,
+                        last.getOutcome(), last.getReason());
+                continue;
+            }
+            RecordedModelPort port = new RecordedModelPort(calls);
+            Judgment judgment = judgment(answer.getEvidence().get(SpecialistJudgment.JUDGMENT), calls, port);
+            AssessmentReturned rules = SpecialistJudgment.rulesOf(answer);
+            Judged judged;
+            try {
+                judged = judgment.judge(SpecialistJudgment.question(role, asked.getCandidate(), rules),
+                        SpecialistJudgment.rulesAnswer(rules), SpendLimit.NONE);
+            } catch (ReplayMismatchException e) {
+                differences.add(role + " on request " + id + ": " + e.getMessage());
+                continue;
+            }
+            answered += port.answered();
+            if (!judged.calls().equals(calls)) {
+                differences.add(role + " on request " + id + ": the calls differ from the recorded ones");
+            }
+            AssessmentReturned again = judged.usable() ? SpecialistJudgment.assessed(role, rules, judged, judgment) : null;
+            if (!answer.equals(again)) {
+                differences.add(role + " on request " + id + ": recorded " + answer.getVerdict() + " (" + answer.getSummary()
+                        + "), replayed " + (again == null ? "no answer: " + judged.failure() : again.getVerdict() + " ("
+                        + again.getSummary() + ")"));
+            }
+            System.out.printf("%s on request %s: %s by %s, %d call(s) replayed%n", role, id, answer.getVerdict(), judgment.name(),
+                    calls.size());
         }
         System.out.printf("model calls answered from the recording: %d; calls made to a model: 0%n", answered);
     }

@@ -140,6 +140,8 @@ class ModelJudgmentIT {
         GateState.Assessment risk = gate.assessments().get(Specialists.RISK_FAIRNESS);
         assertEquals("BLOCK", risk.verdict(), "the model's verdict");
         assertEquals("model:recorded-model", risk.evidence().get("judgment"));
+        assertEquals("the age subgroup gap is too wide to ship", risk.summary());
+        assertTrue(risk.evidence().containsKey("rules.summary"), "the rules' own finding stays beside the model's");
         assertEquals(4, gate.debate().arguments().size(), () -> DemoCommand.gateTrail(state));
         gate.debate().arguments().values().forEach(a -> assertEquals("rules", a.advocate()));
         assertEquals("SHIP", gate.debate().ruling().ruling());
@@ -169,6 +171,14 @@ class ModelJudgmentIT {
         String replayed = result.out();
         assertTrue(replayed.contains("identical") && replayed.contains("calls made to a model: 0")
                 && replayed.contains("model calls answered from the recording: 1"), replayed);
+        MeshFlowIT.Result specialist = MeshFlowIT.meshctlResult("replay", "agent", Specialists.RISK_FAIRNESS, "--run", runId,
+                "--bootstrap", bootstrap);
+        assertEquals(0, specialist.exit(), specialist::toString);
+        assertTrue(specialist.out().contains("BLOCK by model:recorded-model, 1 call(s) replayed")
+                && specialist.out().contains("identical"), specialist.out());
+        MeshFlowIT.Result rulesOnly = MeshFlowIT.meshctlResult("replay", "agent", Specialists.COST, "--run", runId,
+                "--bootstrap", bootstrap);
+        assertTrue(rulesOnly.out().contains("judged by its rules"), rulesOnly.out());
         assertEquals(before, model.getAllServeEvents().size(), "replay sent nothing to the model server");
     }
 }

@@ -6,6 +6,7 @@ import dev.agentmesh.judgment.ModelSettings;
 import dev.agentmesh.service.Judgments;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
+import io.opentelemetry.api.trace.Tracer;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.Config;
 import org.jboss.logging.Logger;
@@ -30,8 +31,11 @@ public class ConfiguredJudgments implements Judgments {
     private final Config config;
     private volatile ModelJudgment model;
 
-    public ConfiguredJudgments(Config config) {
+    private final Tracer tracer;
+
+    public ConfiguredJudgments(Config config, Tracer tracer) {
         this.config = config;
+        this.tracer = tracer;
     }
 
     @Override
@@ -55,7 +59,7 @@ public class ConfiguredJudgments implements Judgments {
                     ModelSettings settings = settings(config);
                     LOG.infof("judgment by model %s at %s", settings.model(),
                             config.getOptionalValue(OPENAI + "base-url", String.class).orElse("(the default endpoint)"));
-                    model = new ModelJudgment(new LangChain4jModelPort(chatModel(config, settings)), settings);
+                    model = new ModelJudgment(new LangChain4jModelPort(chatModel(config, settings), tracer), settings);
                 }
             }
         }

@@ -15,20 +15,38 @@ import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ResponseFormat;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.TokenUsage;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 
 import java.util.Locale;
 
 /**
- * A model behind an OpenAI-compatible endpoint, through the LangChain4j chat model Quarkus configures
- * ({@code quarkus.langchain4j.openai.*}). Asks for a JSON object; the caller validates it. A timeout, a 429 and any
- * other failure come back as a {@link ModelCallException} of that kind.
+ * A model behind an OpenAI-compatible endpoint, through a LangChain4j chat model. Asks for a JSON object; the caller
+ * validates it. A timeout, a 429 and any other failure come back as a {@link ModelCallException} of that kind. Each
+ * call is a client span under the current context (the run's trace, continued from the incoming record), with the
+ * OpenTelemetry GenAI attributes.
  */
 public final class LangChain4jModelPort implements ModelPort {
 
-    private final ChatModel model;
+    static final AttributeKey<String> OPERATION = AttributeKey.stringKey("gen_ai.operation.name");
+    static final AttributeKey<String> SYSTEM = AttributeKey.stringKey("gen_ai.system");
+    static final AttributeKey<String> REQUEST_MODEL = AttributeKey.stringKey("gen_ai.request.model");
+    static final AttributeKey<Double> TEMPERATURE = AttributeKey.doubleKey("gen_ai.request.temperature");
+    static final AttributeKey<Long> MAX_TOKENS = AttributeKey.longKey("gen_ai.request.max_tokens");
+    static final AttributeKey<Long> INPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.input_tokens");
+    static final AttributeKey<Long> OUTPUT_TOKENS = AttributeKey.longKey("gen_ai.usage.output_tokens");
+    static final AttributeKey<String> ERROR_TYPE = AttributeKey.stringKey("error.type");
 
-    public LangChain4jModelPort(ChatModel model) {
+    private final ChatModel model;
+    private final Tracer tracer;
+
+    public LangChain4jModelPort(ChatModel model, Tracer tracer) {
         this.model = model;
+        this.tracer = tracer;
     }
 
     @Override
@@ -40,19 +58,29 @@ public final class LangChain4jModelPort implements ModelPort {
                 .maxOutputTokens(prompt.settings().maxTokens())
                 .responseFormat(ResponseFormat.JSON)
                 .build();
+        Span span = tracer.spanBuilder("chat " + prompt.settings().model()).setSpanKind(SpanKind.CLIENT)
+                .setAttribute(OPERATION, "chat").setAttribute(SYSTEM, "openai")
+                .setAttribute(REQUEST_MODEL, prompt.settings().model())
+                .setAttribute(TEMPERATURE, prompt.settings().temperature())
+                .setAttribute(MAX_TOKENS, (long) prompt.settings().maxTokens())
+                .startSpan();
         long t0 = System.nanoTime();
-        ChatResponse response;
-        try {
-            response = model.chat(request);
+        try (Scope ignored = span.makeCurrent()) {
+            ChatResponse response = model.chat(request);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            TokenUsage usage = response.tokenUsage();
+            long input = usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount();
+            long output = usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount();
+            span.setAttribute(INPUT_TOKENS, input).setAttribute(OUTPUT_TOKENS, output);
+            return new ModelReply(response.aiMessage() == null ? null : response.aiMessage().text(), input, output, ms);
         } catch (RuntimeException e) {
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            throw new ModelCallException(outcome(e), describe(e), ms);
+            ModelCallOutcome outcome = outcome(e);
+            span.setStatus(StatusCode.ERROR, outcome.name()).setAttribute(ERROR_TYPE, outcome.name().toLowerCase(Locale.ROOT));
+            throw new ModelCallException(outcome, describe(e), ms);
+        } finally {
+            span.end();
         }
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        TokenUsage usage = response.tokenUsage();
-        return new ModelReply(response.aiMessage() == null ? null : response.aiMessage().text(),
-                usage == null || usage.inputTokenCount() == null ? 0 : usage.inputTokenCount(),
-                usage == null || usage.outputTokenCount() == null ? 0 : usage.outputTokenCount(), ms);
     }
 
     static ModelCallOutcome outcome(Throwable e) {
