@@ -354,6 +354,14 @@ class SweepIT {
         assertEquals(before.checkpoint(), quality.evidence().get("production.checkpoint"));
         assertTrue(returned.gate().decision().conflicts().stream().anyMatch(c -> c.startsWith("model-quality blocks")));
         assertEquals(before.checkpoint(), production("credit-g").orElseThrow().checkpoint(), "nothing shipped");
+        // The conflict was argued before the run went to the principal: the rules' advocates and judge, recommending.
+        GateState.Debate debate = returned.gate().debate();
+        assertNotNull(debate, () -> DemoCommand.gateTrail(returned));
+        assertEquals(4, debate.arguments().size(), () -> DemoCommand.gateTrail(returned));
+        assertEquals("HOLD", debate.ruling().ruling());
+        assertEquals("rules", debate.ruling().judge());
+        assertTrue(returned.gate().decision().reason().contains("the judge (rules) recommends HOLD"),
+                returned.gate().decision()::reason);
 
         // The operator's grant is a root grant but not the principal's: its "approve" must change nothing.
         publish(new RunEvent(new Envelopes("pipeline-operator", "gate-it").origin("it-gate-worse", operatorGrant.getGrantId()),

@@ -41,6 +41,9 @@ public final class DeployManifests {
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS))
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
+    /** The prod overlay's patch putting the accelerated roles on accelerator nodes (listed in its kustomization). */
+    public static final String ACCELERATORS = "deploy/k8s/overlays/prod/accelerators.yaml";
+
     private DeployManifests() {
     }
 
@@ -80,6 +83,8 @@ public final class DeployManifests {
                 "pairs", Map.of("app.kubernetes.io/part-of", PART_OF))));
         kustomization.put("resources", resources);
         files.put(base + "kustomization.yaml", docs(List.of(kustomization)));
+        files.put(ACCELERATORS, docs(ResourceProfile.ACCELERATED.stream()
+                .map(role -> ResourceProfile.ACCELERATOR.patch(role, role)).toList()));
         files.put("docker-compose.yml", DockerCompose.render(services));
         for (ServiceAccess s : services) {
             files.put("services/" + s.service() + "/" + DockerCompose.DOCKERFILE, DockerCompose.dockerfile(s.service()));
@@ -257,7 +262,7 @@ public final class DeployManifests {
                 Map.of("name", "APICURIO_KAFKASQL_SECURITY_SASL_ENABLED", "value", "true"),
                 Map.of("name", "APICURIO_KAFKASQL_SECURITY_SASL_MECHANISM", "value", "SCRAM-SHA-512"),
                 secretEnv("APICURIO_KAFKASQL_SECURITY_SASL_JAAS_CONFIG", REGISTRY, "sasl.jaas.config")));
-        container.put("resources", resources("250m", "512Mi", "1", "1Gi"));
+        container.put("resources", ResourceProfile.REGISTRY.resources());
         container.put("readinessProbe", probe("/health/ready", 10));
         container.put("livenessProbe", probe("/health/live", 20));
         container.put("startupProbe", startupProbe("/health/started"));
@@ -295,7 +300,7 @@ public final class DeployManifests {
             env.add(Map.of("name", "MESH_ADVERTISED_HOST", "valueFrom", Map.of("fieldRef", Map.of("fieldPath", "status.podIP"))));
         }
         container.put("env", env);
-        container.put("resources", trainer ? resources("500m", "1Gi", "2", "2Gi") : resources("100m", "384Mi", "1", "768Mi"));
+        container.put("resources", ResourceProfile.forService(name).resources());
         container.put("readinessProbe", probe("/q/health/ready", 5));
         container.put("livenessProbe", probe("/q/health/live", 10));
         container.put("startupProbe", startupProbe("/q/health/started"));
@@ -412,11 +417,6 @@ public final class DeployManifests {
         spec.put("egress", egress);
         np.put("spec", spec);
         return np;
-    }
-
-    static Map<String, Object> resources(String cpuRequest, String memRequest, String cpuLimit, String memLimit) {
-        return Map.of("requests", Map.of("cpu", cpuRequest, "memory", memRequest),
-                "limits", Map.of("cpu", cpuLimit, "memory", memLimit));
     }
 
     static Map<String, Object> probe(String path, int periodSeconds) {

@@ -82,6 +82,36 @@ class DeployManifestsTest {
         }
     }
 
+    @Test
+    void theProdOverlayPutsTheTrainersOnAcceleratorNodesAndEveryOtherRoleKeepsItsProfile() throws Exception {
+        Map<String, JsonNode> prod = byName(kustomize("prod"), "Deployment");
+        JsonNode pod = prod.get("trainer").path("spec").path("template").path("spec");
+        JsonNode trainer = pod.path("containers").get(0);
+        assertEquals("1", trainer.path("resources").path("limits").path("nvidia.com/gpu").asText(), pod.toString());
+        assertEquals(ResourceProfile.ACCELERATOR.memoryLimit(), trainer.path("resources").path("limits").path("memory").asText());
+        assertEquals("true", pod.path("nodeSelector").path("nvidia.com/gpu.present").asText());
+        assertEquals("nvidia.com/gpu", pod.path("tolerations").get(0).path("key").asText());
+        assertEquals("NoSchedule", pod.path("tolerations").get(0).path("effect").asText());
+        assertEquals("/q/health/ready", trainer.path("readinessProbe").path("httpGet").path("path").asText(),
+                "the patch merges into the container by name: its probes and environment stay");
+        assertEquals(1, pod.path("containers").size());
+
+        JsonNode dev = byName(kustomize("dev"), "Deployment").get("trainer").path("spec").path("template").path("spec");
+        assertTrue(dev.path("containers").get(0).path("resources").path("limits").path("nvidia.com/gpu").isMissingNode());
+        assertTrue(dev.path("nodeSelector").isMissingNode(), "dev runs trainers on CPU nodes");
+        assertEquals(ResourceProfile.COMPUTE.cpuLimit(), dev.path("containers").get(0).path("resources").path("limits").path("cpu").asText());
+
+        for (String service : serviceModules()) {
+            if (ResourceProfile.ACCELERATED.contains(service)) {
+                continue;
+            }
+            JsonNode limits = prod.get(service).path("spec").path("template").path("spec").path("containers").get(0)
+                    .path("resources").path("limits");
+            assertEquals(ResourceProfile.forService(service).memoryLimit(), limits.path("memory").asText(), service);
+            assertTrue(limits.path("nvidia.com/gpu").isMissingNode(), service + " needs no GPU");
+        }
+    }
+
     static List<JsonNode> kustomize(String overlay) throws Exception {
         Path kubectl = Stream.of(System.getenv("PATH").split(":")).map(d -> Path.of(d, "kubectl"))
                 .filter(Files::isExecutable).findFirst().orElse(null);
