@@ -225,7 +225,7 @@ public final class ReplayRebuildRate {
                     events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new CellDispatched(id, id)));
                     events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new CellStarted(id)));
                     events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new CellCompleted(
-                            id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd")));
+                            id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd", List.of())));
                 }
                 events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new SweepFinished(
                         SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,

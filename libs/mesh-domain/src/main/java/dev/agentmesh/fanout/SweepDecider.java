@@ -179,7 +179,7 @@ public final class SweepDecider {
                 Outputs out = Outputs.none();
                 out.runEvents().add(new RunEvent(envelope(s, sweep.plannedBy(), "timeout|" + cell.cellId() + "|" + cell.attempt(),
                         authority, cell.attempt(), 0), new CellFailed(cell.cellId(), reason, true,
-                        cell.attempt() < sweep.priorAttempts(cell.cellId()) + policy.maxAttempts())));
+                        cell.attempt() < sweep.priorAttempts(cell.cellId()) + policy.maxAttempts(), null)));
                 out.controls().add(control(s, authority, Map.of(cell.cellId(), cell.attempt()), false, reason));
                 return out;
             }
@@ -244,7 +244,7 @@ public final class SweepDecider {
     private static CellConfig configOf(CellState cell) {
         SweepState.Config c = cell.config();
         return new CellConfig(cell.cellId(), c.architecture(), c.kind(), c.factors(), c.learningRate(), c.batchSize(),
-                c.epochs(), c.seed());
+                c.epochs(), c.seed(), c.steps());
     }
 
     private Outputs finish(RunState s, Authority authority, SweepOutcome forced, String stopped, String failure) {

@@ -28,9 +28,16 @@ public record SweepGrid(
         @JsonProperty("batch_sizes") List<Integer> batchSizes,
         int epochs,
         long seed,
-        FanOutPolicy policy) {
+        FanOutPolicy policy,
+        List<String> pipeline) {
 
     public static final String LOGISTIC = "logistic";
+
+    /** The steps a cell's pipeline may have, in the order they may run: training first, always. */
+    public static final String TRAIN = "train";
+    public static final String CALIBRATE = "calibrate";
+    public static final String EVALUATE = "evaluate";
+    public static final List<String> STEPS = List.of(TRAIN, CALIBRATE, EVALUATE);
     public static final String FACTORIZATION_MACHINE = "factorization-machine";
 
     /** A model family with its fixed settings; {@code epochs} overrides the grid's. */
@@ -72,6 +79,16 @@ public record SweepGrid(
         for (int b : batchSizes) {
             require(b > 0, "batch sizes must be positive");
         }
+        if (pipeline != null && !pipeline.isEmpty()) {
+            require(pipeline.get(0).equals(TRAIN), "pipeline must start with " + TRAIN + ", was " + pipeline);
+            int last = -1;
+            for (String step : pipeline) {
+                int at = STEPS.indexOf(step);
+                require(at >= 0, "pipeline step '" + step + "' is not one of " + STEPS);
+                require(at > last, "pipeline steps run once each, in the order " + STEPS + "; was " + pipeline);
+                last = at;
+            }
+        }
         policy.check(cellCount());
         return this;
     }
@@ -89,7 +106,7 @@ public record SweepGrid(
                 for (int batch : batchSizes) {
                     cells.add(new CellConfig(cellId(a.name(), lr, batch), a.name(), a.kind(),
                             a.factors() == null ? 0 : a.factors(), lr, batch, a.epochs() != null ? a.epochs() : epochs,
-                            runSeed));
+                            runSeed, pipeline == null || pipeline.equals(List.of(TRAIN)) ? List.of() : pipeline));
                 }
             }
         }

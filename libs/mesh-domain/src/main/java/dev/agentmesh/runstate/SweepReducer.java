@@ -202,7 +202,7 @@ final class SweepReducer {
 
     static SweepState.Config config(CellConfig c) {
         return new SweepState.Config(c.getArchitecture(), c.getKind(), c.getFactors(), c.getLearningRate(), c.getBatchSize(),
-                c.getEpochs(), c.getSeed());
+                c.getEpochs(), c.getSeed(), c.getSteps());
     }
 
     private static int rank(CellStatus status) {

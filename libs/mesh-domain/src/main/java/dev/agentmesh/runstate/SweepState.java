@@ -74,9 +74,12 @@ public record SweepState(
             String decidingEventId) {
     }
 
-    /** The hyper-parameters a cell is trained with, as planned. */
+    /** The hyper-parameters a cell is trained with, and its pipeline's steps, as planned. */
     public record Config(String architecture, String kind, int factors, double learningRate, int batchSize, int epochs,
-                         long seed) {
+                         long seed, List<String> steps) {
+        public Config {
+            steps = steps == null ? List.of() : List.copyOf(steps);
+        }
     }
 
     /** The fan-in, as the orchestrator announced it. */

@@ -114,13 +114,13 @@ class SweepDeciderTest {
             start(task);
             fold(new RunEvent(trainer.causedBy(task.getEnvelope(), "completed", trainMs), new CellCompleted(
                     task.getConfig().getCellId(), task.getConfig(), loss, 0.7, latency, trainMs, "file:/m/" +
-                    task.getConfig().getCellId(), "sha256:" + task.getConfig().getCellId())));
+                    task.getConfig().getCellId(), "sha256:" + task.getConfig().getCellId(), List.of())));
         }
 
         void fail(CellTask task, String reason, boolean retryable) {
             start(task);
             fold(new RunEvent(trainer.causedBy(task.getEnvelope(), "failed", 5), new CellFailed(
-                    task.getConfig().getCellId(), reason, false, retryable)));
+                    task.getConfig().getCellId(), reason, false, retryable, null)));
         }
 
         /** Runs the sweep to the end, answering every task as {@code answer} says. */
@@ -374,7 +374,7 @@ class SweepDeciderTest {
         // A late report from the first plan changes nothing.
         CellTask old = firstPlanTasks.stream().filter(t -> failing.contains(t.getConfig().getCellId())).findFirst().orElseThrow();
         sim.fold(new RunEvent(sim.trainer.causedBy(old.getEnvelope(), "failed-late", 5), new CellFailed(
-                old.getConfig().getCellId(), "late", false, false)));
+                old.getConfig().getCellId(), "late", false, false, null)));
         assertEquals(CellStatus.PENDING, sim.state.sweep().cells().get(old.getConfig().getCellId()).status());
 
         List<CellTask> secondPlanTasks = new ArrayList<>();

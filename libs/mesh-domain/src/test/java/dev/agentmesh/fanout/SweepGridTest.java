@@ -66,4 +66,19 @@ class SweepGridTest {
                 + policy.replace("mode: gather", "mode: race"))).getMessage().contains("race mode needs target_validation_loss"));
         assertTrue(assertThrows(IllegalArgumentException.class, () -> SweepGrid.load("nope")).getMessage().contains("no sweep grid named 'nope'"));
     }
+
+    @Test
+    void aPipelineStartsWithTrainingAndGoesToEveryCell() {
+        String base = "name: p\narchitectures: [{name: a, kind: logistic}]\nlearning_rates: [0.1, 0.2]\nbatch_sizes: [8]\n"
+                + "epochs: 3\nseed: 1\npolicy: {max_concurrency: 2, cell_timeout: PT5S, max_attempts: 1, min_successes: 1,"
+                + " on_partial: fail, mode: gather, cell_cost_estimate_ms: 10}\n";
+        List<CellConfig> cells = yaml(base + "pipeline: [train, calibrate, evaluate]\n").cells(null);
+        assertTrue(cells.stream().allMatch(c -> c.getSteps().equals(SweepGrid.STEPS)), cells::toString);
+        assertTrue(yaml(base).cells(null).stream().allMatch(c -> c.getSteps().isEmpty()), "no pipeline: train only");
+        assertTrue(yaml(base + "pipeline: [train]\n").cells(null).stream().allMatch(c -> c.getSteps().isEmpty()));
+        for (String bad : List.of("[calibrate, train]", "[train, evaluate, calibrate]", "[train, train]", "[train, deploy]")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> yaml(base + "pipeline: " + bad + "\n"));
+            assertTrue(e.getMessage().contains("pipeline"), e.getMessage());
+        }
+    }
 }

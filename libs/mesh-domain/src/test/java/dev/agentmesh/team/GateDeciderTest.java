@@ -60,14 +60,14 @@ class GateDeciderTest {
         Envelopes meshctl = new Envelopes("meshctl", "t", Clock.fixed(T0, ZoneOffset.UTC));
         Envelope trigger = meshctl.origin("r1", "g-op");
         Envelopes others = new Envelopes("sweep-orchestrator", "o", Clock.fixed(T0, ZoneOffset.UTC));
-        CellConfig config = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L);
+        CellConfig config = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of());
         return List.of(
                 RunEvents.triggered(trigger, "nightly", "test", SourceKind.CSV, "x.csv", "credit-g",
                         List.of(Stages.SWEEP, Stages.GATE), Map.of(GateDecider.PARAM_GRANT, "g-coord")),
                 new RunEvent(others.causedBy(trigger, "published", 0), new DatasetPublished("file:/d/", "sha256:d",
                         Map.of(), Map.of(), List.of("f"), "class", "good")),
                 new RunEvent(others.causedBy(trigger, "cell", 0), new CellCompleted("w", config, 0.48, 0.76, 12.5, 900L,
-                        "file:/m/w", "sha256:w")),
+                        "file:/m/w", "sha256:w", List.of())),
                 new RunEvent(others.causedBy(trigger, "finished", 0), SweepFinished.newBuilder().setOutcome(SweepOutcome.SUCCEEDED)
                         .setWinnerCellId("w").setWinnerCheckpoint("file:/m/w").setWinnerChecksum("sha256:w")
                         .setWinnerValidationLoss(0.48).setRankingRule("r").setCellsSucceeded(1).setCellsFailed(0)

@@ -23,6 +23,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
+import java.util.Map;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -52,7 +54,14 @@ public final class ModelRegistry {
      * attempt finds it and reports the same result instead of training again and writing different bytes.
      */
     public record CellResult(String taskEventId, String checkpoint, String checksum, double validationLoss,
-                             double validationAccuracy, double inferenceLatencyMicros, long trainMs) {
+                             double validationAccuracy, double inferenceLatencyMicros, long trainMs, List<Step> steps) {
+        public CellResult {
+            steps = steps == null ? List.of() : List.copyOf(steps);
+        }
+    }
+
+    /** One step of the cell's pipeline and what it measured. */
+    public record Step(String step, Map<String, Double> metrics, long durationMs) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -12,6 +12,7 @@ import dev.agentmesh.sweep.CellCancelled;
 import dev.agentmesh.sweep.CellCompleted;
 import dev.agentmesh.sweep.CellFailed;
 import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.sweep.CellStepResult;
 import dev.agentmesh.sweep.CellTask;
 
 import java.util.Arrays;
@@ -54,8 +55,12 @@ public final class TrainingAgent {
     }
 
     public RunEvent failed(CellTask task, String reason, boolean timedOut, boolean retryable, long computeMs) {
+        return failed(task, reason, timedOut, retryable, computeMs, null);
+    }
+
+    private RunEvent failed(CellTask task, String reason, boolean timedOut, boolean retryable, long computeMs, String step) {
         return new RunEvent(envelopes.causedBy(task.getEnvelope(), "failed", computeMs),
-                new CellFailed(task.getConfig().getCellId(), reason, timedOut, retryable));
+                new CellFailed(task.getConfig().getCellId(), reason, timedOut, retryable, step));
     }
 
     /** Trains the cell, stopping when {@code stop} says so, and reports how it ended. */
@@ -71,13 +76,17 @@ public final class TrainingAgent {
                 return completed(task, recorded.get(), 0);
             }
             Splits splits = splits(task);
-            CellTrainer.Trained trained = CellTrainer.train(task.getConfig(), task.getFeatureNames(), splits.train(),
-                    splits.validation(), stop);
+            CellPipeline.Result ran = CellPipeline.run(task.getConfig(), task.getFeatureNames(), splits.train(),
+                    splits.validation(), () -> DatasetReader.read(sibling(task.getTrainSplit(), Split.TEST)), stop);
+            CellTrainer.Trained trained = ran.trained();
             ModelRegistry.Checkpoint checkpoint = registry.register(runId, cellId, attempt, trained.model());
             ModelRegistry.CellResult result = registry.record(runId, cellId, attempt, new ModelRegistry.CellResult(
                     task.getEnvelope().getEventId(), checkpoint.uri(), checkpoint.checksum(), trained.validationLoss(),
-                    trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs()));
+                    trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs(), ran.steps()));
             return completed(task, result, elapsedMs(t0));
+        } catch (CellPipeline.StepFailed e) {
+            // the steps are deterministic for a fixed seed and dataset: the same step would fail the same way again
+            return failed(task, e.getMessage(), false, false, elapsedMs(t0), e.step());
         } catch (CellInterrupted e) {
             return e.timedOut() ? failed(task, e.getMessage(), true, true, elapsedMs(t0))
                     : cancelled(task, e.getMessage(), elapsedMs(t0));
@@ -95,7 +104,8 @@ public final class TrainingAgent {
         return new RunEvent(envelopes.causedBy(task.getEnvelope(), "completed", computeMs),
                 new CellCompleted(task.getConfig().getCellId(), task.getConfig(), result.validationLoss(),
                         result.validationAccuracy(), result.inferenceLatencyMicros(), result.trainMs(),
-                        result.checkpoint(), result.checksum()));
+                        result.checkpoint(), result.checksum(), result.steps().stream()
+                        .map(st -> new CellStepResult(st.step(), st.metrics(), st.durationMs())).toList()));
     }
 
     private synchronized Splits splits(CellTask task) {
@@ -104,9 +114,8 @@ public final class TrainingAgent {
             return cached;
         }
         // The splits sit side by side under the dataset's location (a directory, or an S3 prefix): all three are hashed.
-        String location = task.getTrainSplit().substring(0, task.getTrainSplit().lastIndexOf('/') + 1);
         String actual = DatasetWriter.checksum(Arrays.stream(Split.values())
-                .map(split -> Artifacts.local(location + DatasetWriter.fileName(split))).toList());
+                .map(split -> Artifacts.local(sibling(task.getTrainSplit(), split))).toList());
         if (!actual.equals(task.getDatasetChecksum())) {
             throw new IllegalStateException("dataset checksum " + actual + " does not match the published "
                     + task.getDatasetChecksum());
@@ -114,6 +123,11 @@ public final class TrainingAgent {
         Splits splits = new Splits(DatasetReader.read(task.getTrainSplit()), DatasetReader.read(task.getValidationSplit()));
         datasets.put(task.getDatasetChecksum(), splits);
         return splits;
+    }
+
+    /** The split {@code split} beside the split file {@code splitUri}. */
+    private static String sibling(String splitUri, Split split) {
+        return splitUri.substring(0, splitUri.lastIndexOf('/') + 1) + DatasetWriter.fileName(split);
     }
 
     private static long elapsedMs(long t0) {

@@ -39,7 +39,7 @@ class CellTrainerTest {
     }
 
     static CellConfig cell(String kind, int factors, double lr, int batch) {
-        return new CellConfig("c", kind, kind, factors, lr, batch, 5, 42L);
+        return new CellConfig("c", kind, kind, factors, lr, batch, 5, 42L, List.of());
     }
 
     @Test
@@ -107,9 +107,9 @@ class CellTrainerTest {
                 StopSignal.NEVER).model());
         assertNotEquals(first.uri(), racing.uri());
         ModelRegistry.CellResult recorded = registry.record("r2", "c", 1,
-                new ModelRegistry.CellResult("e1", first.uri(), first.checksum(), 0.5, 0.7, 10, 100));
+                new ModelRegistry.CellResult("e1", first.uri(), first.checksum(), 0.5, 0.7, 10, 100, List.of()));
         ModelRegistry.CellResult later = registry.record("r2", "c", 1,
-                new ModelRegistry.CellResult("e1", racing.uri(), racing.checksum(), 0.5, 0.7, 10, 120));
+                new ModelRegistry.CellResult("e1", racing.uri(), racing.checksum(), 0.5, 0.7, 10, 120, List.of()));
         assertEquals(recorded, later, "the first recorded result stands");
         ModelRegistry.Checkpoint afterwards = registry.register("r2", "c", 1, CellTrainer.train(config, names, train,
                 validation, StopSignal.NEVER).model());

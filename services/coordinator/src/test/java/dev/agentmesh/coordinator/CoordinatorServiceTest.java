@@ -62,13 +62,13 @@ class CoordinatorServiceTest {
     static Envelope sweptRun(String runId, String gateGrant) {
         Envelope trigger = new Envelopes("meshctl", "test").origin(runId, gateGrant);
         Envelopes others = new Envelopes("sweep-orchestrator", "test");
-        CellConfig cell = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L);
+        CellConfig cell = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of());
         publish(RunEvents.triggered(trigger, "nightly", "test", SourceKind.CSV, "x.csv", "credit-g", List.of(Stages.GATE),
                 Map.of(GateDecider.PARAM_GRANT, gateGrant, GateDecider.PARAM_TIMEOUT, "PT1S")));
         publish(new RunEvent(others.causedBy(trigger, "published", 0), new DatasetPublished("file:/none/", "sha256:d",
                 Map.of(), Map.of(), List.of("f"), "class", "good")));
         publish(new RunEvent(others.causedBy(trigger, "cell", 0), new CellCompleted("w", cell, 0.48, 0.76, 12.5, 900L,
-                "file:/none/w", "sha256:w")));
+                "file:/none/w", "sha256:w", List.of())));
         publish(new RunEvent(others.causedBy(trigger, "finished", 0), SweepFinished.newBuilder().setOutcome(SweepOutcome.SUCCEEDED)
                 .setWinnerCellId("w").setWinnerCheckpoint("file:/none/w").setWinnerChecksum("sha256:w")
                 .setWinnerValidationLoss(0.48).setRankingRule("r").setCellsSucceeded(1).setCellsFailed(0).setCellsNotRun(0).build()));

@@ -103,7 +103,7 @@ class SweepOrchestratorServiceTest {
     static void answer(Envelopes trainer, CellTask task, double loss) {
         publish(new RunEvent(trainer.causedBy(task.getEnvelope(), "started", 0), new CellStarted(task.getConfig().getCellId())));
         publish(new RunEvent(trainer.causedBy(task.getEnvelope(), "completed", 5), new CellCompleted(task.getConfig().getCellId(),
-                task.getConfig(), loss, 0.7, 2.0, 5L, "file:/m/" + task.getConfig().getCellId(), "sha256:00")));
+                task.getConfig(), loss, 0.7, 2.0, 5L, "file:/m/" + task.getConfig().getCellId(), "sha256:00", List.of())));
     }
 
     @Test

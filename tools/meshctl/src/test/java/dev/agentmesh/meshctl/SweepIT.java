@@ -40,6 +40,10 @@ import dev.agentmesh.runstate.SweepState.CellStatus;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.kafka.RunLog;
+import dev.agentmesh.fanout.SweepGrid;
+import dev.agentmesh.sweep.CellFailed;
+import dev.agentmesh.sweep.CellStepResult;
 import dev.agentmesh.testing.TopicProbe;
 import dev.agentmesh.topics.Topics;
 import dev.agentmesh.training.ModelRegistry;
@@ -147,7 +151,12 @@ class SweepIT {
 
     /** Triggers a sweep-only run and publishes its credit-g dataset, as the publisher would. */
     static void startSweep(String runId, String grid, long seed, String sweepGrant) {
-        LocalDataset.Published dataset = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"),
+        startSweep(runId, grid, seed, sweepGrant, CsvRows.read(CREDIT_G));
+    }
+
+    /** As above, on these credit-g rows. */
+    static void startSweep(String runId, String grid, long seed, String sweepGrant, CsvRows.Table rows) {
+        LocalDataset.Published dataset = LocalDataset.publish(rows, DataContract.load("credit-g"),
                 WORK.resolve("datasets").resolve(runId), runId);
         Map<String, String> parameters = new HashMap<>(Map.of(SweepDecider.PARAM_SEED, Long.toString(seed),
                 SweepDecider.PARAM_GRANT, sweepGrant));
@@ -319,7 +328,7 @@ class SweepIT {
         publish(new RunEvent(new Envelopes("publisher", "gate-it").causedBy(trigger, "published", 0), dataset.announcement()));
         publish(new RunEvent(sweep.causedBy(trigger, "cell", 0), new CellCompleted(cell.getCellId(), cell,
                 trained.validationLoss(), trained.validationAccuracy(), trained.inferenceLatencyMicros(), trained.trainMs(),
-                checkpoint.uri(), checkpoint.checksum())));
+                checkpoint.uri(), checkpoint.checksum(), List.of())));
         publish(new RunEvent(sweep.causedBy(trigger, "finished", 0), SweepFinished.newBuilder().setOutcome(SweepOutcome.SUCCEEDED)
                 .setWinnerCellId(cell.getCellId()).setWinnerCheckpoint(checkpoint.uri()).setWinnerChecksum(checkpoint.checksum())
                 .setWinnerValidationLoss(trained.validationLoss()).setRankingRule(dev.agentmesh.fanout.Ranking.RULE)
@@ -328,7 +337,7 @@ class SweepIT {
     }
 
     static CellConfig logistic(String id, double lr, int epochs) {
-        return new CellConfig(id, "logistic", dev.agentmesh.fanout.SweepGrid.LOGISTIC, 0, lr, 64, epochs, 42L);
+        return new CellConfig(id, "logistic", dev.agentmesh.fanout.SweepGrid.LOGISTIC, 0, lr, 64, epochs, 42L, List.of());
     }
 
     static RunState awaitGate(String runId) {
@@ -338,6 +347,38 @@ class SweepIT {
     static String decide(String runId, String decision, String as) throws Exception {
         return MeshFlowIT.meshctl("runs", "decide", runId, decision, "--reason", "reviewed in " + runId, "--as", as,
                 "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString());
+    }
+
+    @Test
+    @Order(14)
+    void aThreeStepCellPipelineRecordsEveryStepAndAFailingSecondStepFailsTheCellWithItsReason() throws Exception {
+        String grid = grid("pipeline", "[{name: logistic, kind: logistic}]", "[0.1]", "[32]", 3,
+                "{max_concurrency: 1, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: fail,"
+                        + " mode: gather, cell_cost_estimate_ms: 100}");
+        Files.writeString(Path.of(grid), Files.readString(Path.of(grid)) + "pipeline: [train, calibrate, evaluate]\n");
+        startSweep("it-pipeline", grid, 42, sweepGrant("it-pipeline", 600_000));
+        RunState done = awaitTerminal("it-pipeline");
+        assertEquals(RunStatus.COMPLETED, done.status(), () -> String.valueOf(done.sweep()));
+        List<CellCompleted> completed = RunLog.records(kafka.bootstrapServers(), "it-pipeline", Duration.ofSeconds(30)).stream()
+                .map(r -> events.decode(r.value()).getPayload()).filter(p -> p instanceof CellCompleted).map(p -> (CellCompleted) p)
+                .toList();
+        assertEquals(SweepGrid.STEPS, completed.get(0).getSteps().stream().map(CellStepResult::getStep).toList(),
+                "each step's result is recorded under the cell attempt, in order");
+        assertTrue(completed.get(0).getSteps().get(2).getMetrics().containsKey("test.loss"));
+
+        CsvRows.Table creditG = CsvRows.read(CREDIT_G);
+        CsvRows.Table good = new CsvRows.Table(creditG.header(),
+                creditG.rows().stream().filter(r -> "good".equals(r.get("class"))).toList());
+        startSweep("it-pipeline-one-class", grid, 42, sweepGrant("it-pipeline-one-class", 600_000), good);
+        RunState failed = awaitTerminal("it-pipeline-one-class");
+        SweepState.CellState cell = failed.sweep().cells().values().iterator().next();
+        assertEquals(CellStatus.FAILED, cell.status(), () -> String.valueOf(failed.sweep()));
+        assertTrue(cell.reason().startsWith("step calibrate: the validation split holds only [good]"), cell.reason());
+        assertFalse(cell.retryable(), "the same step on the same data fails the same way");
+        CellFailed reported = RunLog.records(kafka.bootstrapServers(), "it-pipeline-one-class", Duration.ofSeconds(30)).stream()
+                .map(r -> events.decode(r.value()).getPayload()).filter(p -> p instanceof CellFailed).map(p -> (CellFailed) p)
+                .findFirst().orElseThrow();
+        assertEquals(SweepGrid.CALIBRATE, reported.getStep());
     }
 
     @Test
