@@ -99,7 +99,8 @@ public final class CellPipeline {
             }
             results.add(new ModelRegistry.Step(step, metrics, elapsedMs(t)));
         }
-        return new Result(trained, results);
+        // a cell with no pipeline reports no steps: its training is the CellCompleted itself
+        return new Result(trained, cell.getSteps().isEmpty() ? List.of() : results);
     }
 
     /** One example's probability for its true class and whether the model's top class was right. */

@@ -214,6 +214,9 @@ public class AgentReplayCommand implements Callable<Integer> {
             // Measured on the machine or placed by the registry: taken from the record, not recomputed.
             now.setInferenceLatencyMicros(was.getInferenceLatencyMicros());
             now.setTrainMs(was.getTrainMs());
+            for (int i = 0; i < Math.min(was.getSteps().size(), now.getSteps().size()); i++) {
+                now.getSteps().get(i).setDurationMs(was.getSteps().get(i).getDurationMs());
+            }
             now.setCheckpoint(was.getCheckpoint());
             String replayedChecksum = now.getCheckpointChecksum();
             now.setCheckpointChecksum(was.getCheckpointChecksum());
