@@ -121,11 +121,7 @@ public final class GateDebate {
                 limit);
         List<RunEvent> out = new ArrayList<>();
         for (ModelCalled call : outcome.calls()) {
-            Envelope envelope = envelopes.causedBy(cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(),
-                    call.getLatencyMs());
-            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
-            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
-            out.add(new RunEvent(envelope, call));
+            out.add(ModelCallEvents.of(envelopes, cause, call));
         }
         for (DebateArgued argument : outcome.arguments()) {
             out.add(new RunEvent(envelopes.causedBy(cause, "debate-" + argument.getSide() + "-" + argument.getRound(), 0),

@@ -13,8 +13,10 @@ import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Resources;
 import dev.agentmesh.judgment.Judged;
 import dev.agentmesh.judgment.Judgment;
+import dev.agentmesh.core.Excerpt;
 import dev.agentmesh.judgment.ModelCalled;
 import dev.agentmesh.run.RunEvent;
+import dev.agentmesh.team.ModelCallEvents;
 import dev.agentmesh.team.SpecialistJudgment;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -47,8 +49,12 @@ public class SpecialistRunner {
     /** The version label of a shadow deployment; null in production. */
     private final String shadowVersion;
     private final Judgments judgments;
+    private final ModelSpend spend;
+    /** How much of a model's unusable answer a failure quotes. */
+    static final int RAW_EXCERPT = 200;
 
     public SpecialistRunner(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics, Judgments judgments,
+                            ModelSpend spend,
                             @ConfigProperty(name = "mesh.agent.role") String role,
                             @ConfigProperty(name = "mesh.agent.instance") String instance,
                             @ConfigProperty(name = "mesh.delegation.max-depth", defaultValue = "4") int maxDepth,
@@ -61,6 +67,7 @@ public class SpecialistRunner {
         this.grants = grants;
         this.metrics = metrics;
         this.judgments = judgments;
+        this.spend = spend;
         this.envelopes = new Envelopes(role, instance);
         this.role = role;
         this.maxDepth = maxDepth;
@@ -126,27 +133,16 @@ public class SpecialistRunner {
         Judged judged = judgment.judge(SpecialistJudgment.question(role, candidate, rules), SpecialistJudgment.rulesAnswer(rules),
                 grants.modelAllowance(cause.getGrantId()));
         for (ModelCalled call : judged.calls()) {
-            Envelope envelope = envelopes.causedBy(cause, "model-" + call.getPurpose() + "-" + call.getCallIndex(),
-                    call.getLatencyMs());
-            envelope.getCost().setTokens(call.getInputTokens() + call.getOutputTokens());
-            envelope.getCost().setMoneyMicros(call.getMoneyMicros());
-            stage.send(runEventsOut, new RunEvent(envelope, call));
-            metrics.counter("mesh.model.calls", "outcome", call.getOutcome().name()).increment();
+            RunEvent event = ModelCallEvents.of(envelopes, cause, call);
+            stage.send(runEventsOut, event);
+            spend.charge(event);
         }
-        grants.recordModelSpend(cause.getGrantId(), judged.tokens(), judged.moneyMicros());
-        metrics.counter("mesh.model.tokens").increment(judged.tokens());
         if (!judged.usable()) {
             String raw = judged.lastResponse();
-            throw new UnusableJudgmentException("assessment for run " + cause.getRunId() + " by " + judgment.name() + ": "
-                    + judged.failure() + (raw == null ? "" : "; last answer: " + excerpt(raw)));
+            throw new UnusableJudgmentException(Excerpt.reason("assessment for run " + cause.getRunId() + " by "
+                    + judgment.name() + ": " + judged.failure() + (raw == null ? "" : "; last answer: " + Excerpt.of(raw, RAW_EXCERPT))));
         }
         return SpecialistJudgment.assessed(role, rules, judged, judgment);
-    }
-
-    /** A bounded, printable excerpt of a model's raw answer, for a failure's reason. */
-    static String excerpt(String raw) {
-        String printable = raw.replaceAll("[^\\x20-\\x7E]", "?");
-        return printable.length() <= 400 ? printable : printable.substring(0, 400) + "...";
     }
 
     /** A model gave no answer that could be used: never a silent verdict. */

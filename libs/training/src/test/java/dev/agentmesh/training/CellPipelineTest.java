@@ -1,9 +1,6 @@
 package dev.agentmesh.training;
 
-import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.data.DatasetRow;
-import dev.agentmesh.dataset.DatasetReader;
-import dev.agentmesh.dataset.LocalDataset;
 import dev.agentmesh.fanout.SweepGrid;
 import dev.agentmesh.sweep.CellConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,8 +16,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CellPipelineTest {
 
-    static final Path CREDIT_G = Path.of(System.getProperty("mesh.data.dir", "../../../shared/data"), "credit-g.csv");
-
     @TempDir
     static Path dir;
     static List<String> names;
@@ -30,11 +25,11 @@ class CellPipelineTest {
 
     @BeforeAll
     static void publishCreditG() {
-        LocalDataset.Published published = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"), dir.resolve("ds"), "r1");
-        names = published.schema().names();
-        train = DatasetReader.read(published.announcement().getSplits().get("train"));
-        validation = DatasetReader.read(published.announcement().getSplits().get("validation"));
-        test = DatasetReader.read(published.announcement().getSplits().get("test"));
+        CreditGSplits creditG = CreditGSplits.publish(dir.resolve("ds"));
+        names = creditG.names();
+        train = creditG.train();
+        validation = creditG.validation();
+        test = creditG.test();
     }
 
     static CellConfig cell(List<String> steps) {

@@ -1,9 +1,6 @@
 package dev.agentmesh.training;
 
-import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.data.DatasetRow;
-import dev.agentmesh.dataset.DatasetReader;
-import dev.agentmesh.dataset.LocalDataset;
 import dev.agentmesh.fanout.SweepGrid;
 import dev.agentmesh.sweep.CellConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,8 +19,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 class CellTrainerTest {
 
-    static final Path CREDIT_G = Path.of(System.getProperty("mesh.data.dir", "../../../shared/data"), "credit-g.csv");
-
     @TempDir
     static Path dir;
     static List<String> names;
@@ -32,10 +27,10 @@ class CellTrainerTest {
 
     @BeforeAll
     static void publishCreditG() {
-        LocalDataset.Published published = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"), dir.resolve("ds"), "r1");
-        names = published.schema().names();
-        train = DatasetReader.read(published.announcement().getSplits().get("train"));
-        validation = DatasetReader.read(published.announcement().getSplits().get("validation"));
+        CreditGSplits creditG = CreditGSplits.publish(dir.resolve("ds"));
+        names = creditG.names();
+        train = creditG.train();
+        validation = creditG.validation();
     }
 
     static CellConfig cell(String kind, int factors, double lr, int batch) {

@@ -9,6 +9,7 @@ import dev.agentmesh.service.GrantGate;
 import dev.agentmesh.service.Judgments;
 import dev.agentmesh.service.MeshCodecs;
 import dev.agentmesh.service.MeshHandler;
+import dev.agentmesh.service.ModelSpend;
 import dev.agentmesh.service.StageSupport;
 import dev.agentmesh.team.GateDebate;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -38,11 +39,13 @@ public class DebateWorker {
     private final StageSupport stage;
     private final GrantGate grants;
     private final MeterRegistry metrics;
+    private final ModelSpend spend;
     private final GateDebate debate;
     private final Envelopes envelopes;
     private final MutinyEmitter<byte[]> out;
 
     public DebateWorker(MeshCodecs codecs, StageSupport stage, GrantGate grants, MeterRegistry metrics, Judgments judgments,
+                        ModelSpend spend,
                         @ConfigProperty(name = "mesh.agent.role") String role,
                         @ConfigProperty(name = "mesh.agent.instance") String instance,
                         @Channel("debate-events") MutinyEmitter<byte[]> out) {
@@ -50,6 +53,7 @@ public class DebateWorker {
         this.stage = stage;
         this.grants = grants;
         this.metrics = metrics;
+        this.spend = spend;
         this.debate = new GateDebate(judgments.judgment(Judgments.ADVOCATES), judgments.judgment(Judgments.JUDGE));
         this.envelopes = new Envelopes(role, instance);
         this.out = out;
@@ -67,10 +71,8 @@ public class DebateWorker {
         List<RunEvent> argued = debate.run(event, envelopes, grants.modelAllowance(grantId));
         for (RunEvent e : argued) {
             stage.send(out, e);
-            if (e.getPayload() instanceof ModelCalled call) {
-                grants.recordModelSpend(grantId, e.getEnvelope().getCost().getTokens(), e.getEnvelope().getCost().getMoneyMicros());
-                metrics.counter("mesh.model.calls", "outcome", call.getOutcome().name()).increment();
-                metrics.counter("mesh.model.tokens").increment(e.getEnvelope().getCost().getTokens());
+            if (e.getPayload() instanceof ModelCalled) {
+                spend.charge(e);
             } else if (e.getPayload() instanceof DebateJudged judged) {
                 metrics.counter("mesh.gate.debates", "ruling", judged.getRuling().name()).increment();
                 LOG.infof("run %s: the judge (%s) rules %s%s - %s", event.getEnvelope().getRunId(), judged.getJudge(),

@@ -1,5 +1,6 @@
 package dev.agentmesh.service.judgment;
 
+import dev.agentmesh.core.Excerpt;
 import dev.agentmesh.judgment.ModelCallException;
 import dev.agentmesh.judgment.ModelCallOutcome;
 import dev.agentmesh.judgment.ModelPort;
@@ -21,6 +22,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import jakarta.ws.rs.WebApplicationException;
 
 import java.util.Locale;
 
@@ -86,7 +88,7 @@ public final class LangChain4jModelPort implements ModelPort {
     static ModelCallOutcome outcome(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof RateLimitException || (t instanceof HttpException h && h.statusCode() == 429)
-                    || String.valueOf(t.getMessage()).contains("429")) {
+                    || (t instanceof WebApplicationException w && w.getResponse() != null && w.getResponse().getStatus() == 429)) {
                 return ModelCallOutcome.RATE_LIMITED;
             }
             if (t instanceof TimeoutException || t.getClass().getSimpleName().toLowerCase(Locale.ROOT).contains("timeout")) {
@@ -98,10 +100,10 @@ public final class LangChain4jModelPort implements ModelPort {
 
     private static String describe(Throwable e) {
         StringBuilder out = new StringBuilder();
-        for (Throwable t = e; t != null && out.length() < 600; t = t.getCause() == t ? null : t.getCause()) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             out.append(out.length() == 0 ? "" : "; caused by ").append(t.getClass().getSimpleName()).append(": ")
                     .append(t.getMessage());
         }
-        return out.length() > 600 ? out.substring(0, 600) : out.toString();
+        return Excerpt.reason(out.toString());
     }
 }
