@@ -131,7 +131,7 @@ class StageTransactionsTest {
             StageTransactions.Transaction zombie = first.begin(IN, 2, 9, outsideAnyGeneration("prepare-stage"));
             zombie.send("stage-tx-out-prepare", "run-1", bytes("zombie"), null);
             zombie.flush();
-            second.prepare(IN, 2); // the partition was just assigned to the second instance
+            second.prepare(IN, 2, 1); // the partition was just assigned to the second instance
             assertThrows(KafkaException.class, zombie::commit);
             zombie.close();
             assertEquals(List.of(), committed("stage-tx-out-prepare"), "the open transaction was aborted, not left hanging");
@@ -166,6 +166,72 @@ class StageTransactionsTest {
             }
             assertEquals(List.of("owner"), committed("stage-tx-out-moved"));
             assertEquals(6, offset("moved-stage", input).offset());
+        }
+    }
+
+    @Test
+    void aFencedProducerIsReplacedWhenItsPartitionComesBackInALaterGeneration() throws Exception {
+        try (StageTransactions first = transactions("return-stage"); StageTransactions second = transactions("return-stage")) {
+            first.prepare(IN, 1, 1);
+            try (StageTransactions.Transaction tx = first.begin(IN, 1, 0, outsideAnyGeneration("return-stage"))) {
+                tx.commit();
+            }
+            second.prepare(IN, 1, 2); // the partition moved to the second instance, which fenced the first one's producer
+            first.prepare(IN, 1, 3); // and came back
+            try (StageTransactions.Transaction tx = first.begin(IN, 1, 1, outsideAnyGeneration("return-stage"))) {
+                tx.commit();
+            }
+            assertEquals(2, offset("return-stage", 1).offset());
+        }
+    }
+
+    @Test
+    void passedRecordsMoveTheGroupOnWithTheNextTransactionOrOnTheirOwnButNeverBackBehindOne() throws Exception {
+        ConsumerGroupMetadata group = outsideAnyGeneration("pass-stage");
+        try (StageTransactions stage = transactions("pass-stage")) {
+            stage.pass(IN, 0, 3, group);
+            stage.commitPassed();
+            assertEquals(4, offset("pass-stage", 0).offset(), "a passed record's offset, in a transaction of its own");
+
+            stage.pass(IN, 0, 4, group);
+            try (StageTransactions.Transaction tx = stage.begin(IN, 0, 5, group)) {
+                tx.commit();
+            }
+            stage.commitPassed();
+            assertEquals(6, offset("pass-stage", 0).offset(), "the transaction carried what was passed before it");
+
+            stage.pass(IN, 0, 4, group); // late word of a record the group is already past
+            stage.commitPassed();
+            assertEquals(6, offset("pass-stage", 0).offset(), "never back behind a committed transaction");
+        }
+    }
+
+    @Test
+    void passedOffsetsAreCommittedOnTheirOwnWithinTheInterval() throws Exception {
+        try (StageTransactions stage = new StageTransactions(kafka.bootstrapServers(), "timed-pass-stage", TIMEOUT,
+                Duration.ofMillis(100))) {
+            stage.pass(IN, 2, 10, outsideAnyGeneration("timed-pass-stage"));
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (offset("timed-pass-stage", 2) == null && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(11, offset("timed-pass-stage", 2).offset());
+        }
+    }
+
+    @Test
+    void aPassFromAGenerationThatEndedCommitsNothing() throws Exception {
+        TopicPartition input = new TopicPartition(MOVED_IN, 0);
+        try (StageTransactions stage = transactions("stale-pass-stage");
+             KafkaConsumer<String, String> first = member("stale-pass-stage");
+             KafkaConsumer<String, String> second = member("stale-pass-stage")) {
+            first.subscribe(List.of(MOVED_IN));
+            awaitGeneration(List.of(first), 1);
+            stage.pass(MOVED_IN, 0, 2, first.groupMetadata());
+            second.subscribe(List.of(MOVED_IN));
+            awaitGeneration(List.of(first, second), first.groupMetadata().generationId() + 1);
+            stage.commitPassed();
+            assertNull(offset("stale-pass-stage", input), "the partition's new owner reads the record again");
         }
     }
 

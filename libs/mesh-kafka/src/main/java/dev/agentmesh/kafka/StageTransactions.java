@@ -23,6 +23,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -40,18 +43,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * partition has moved on (a rebalance, even to another consumer in the same process, or back to the same one in a
  * newer generation), the broker refuses the input offset and the transaction is aborted, because the record is read
  * again by its new owner. {@link Transaction#commit()} then throws {@link Superseded}.
+ *
+ * <p>These producers are the only committers of the group's offsets (the channel's own commit strategy is
+ * {@code ignore}): a second committer could move the group back behind a committed transaction, and the record would
+ * be handled twice. A record that causes nothing is {@link #pass passed}: its offset goes with the partition's next
+ * transaction, or in an offsets-only transaction at most {@code passEvery} later.
  */
 public final class StageTransactions implements AutoCloseable {
 
     private final Map<String, Object> settings;
     private final String idPrefix;
     private final ConcurrentMap<TopicPartition, Lane> lanes = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService passing;
 
     /**
      * @param idPrefix the prefix of every {@code transactional.id} (the cluster's ACLs allow the service this prefix)
      * @param timeout  how long a transaction may stay open: longer than the largest stage's work
      */
     public StageTransactions(String bootstrapServers, String idPrefix, Duration timeout) {
+        this(bootstrapServers, idPrefix, timeout, Duration.ZERO);
+    }
+
+    /**
+     * @param passEvery how often the offsets of passed records are committed when no transaction carries them; zero:
+     *                  only by {@link #commitPassed()}
+     */
+    public StageTransactions(String bootstrapServers, String idPrefix, Duration timeout, Duration passEvery) {
         Map<String, Object> own = new HashMap<>();
         own.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         own.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
@@ -64,6 +81,17 @@ public final class StageTransactions implements AutoCloseable {
         own.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
         this.settings = Map.copyOf(own);
         this.idPrefix = idPrefix;
+        if (passEvery.isZero()) {
+            this.passing = null;
+        } else {
+            this.passing = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "stage-offsets-" + idPrefix);
+                t.setDaemon(true);
+                return t;
+            });
+            passing.scheduleWithFixedDelay(this::commitPassed, passEvery.toMillis(), passEvery.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
     }
 
     /**
@@ -76,6 +104,9 @@ public final class StageTransactions implements AutoCloseable {
         Lane lane = lanes.computeIfAbsent(input, Lane::new);
         lane.lock.lock();
         try {
+            if (!receiver.memberId().isEmpty()) {
+                lane.renewFor(receiver.generationId());
+            }
             lane.producer().beginTransaction();
             return new Transaction(lane, input, offset, receiver);
         } catch (RuntimeException e) {
@@ -86,18 +117,64 @@ public final class StageTransactions implements AutoCloseable {
     }
 
     /**
-     * Creates the producer for {@code topic}'s {@code partition} now, if there is none yet, so the first transaction
-     * there does not wait for {@code initTransactions}. A failure is left for that transaction to meet again.
+     * Readies the producer for {@code topic}'s {@code partition}, just assigned in {@code generation}, so the first
+     * transaction there does not wait for {@code initTransactions}. A producer left from an earlier generation is
+     * replaced: another instance may have owned the partition since, and fenced it. A failure is left for that
+     * transaction to meet again.
      */
-    public void prepare(String topic, int partition) {
+    public void prepare(String topic, int partition, int generation) {
         Lane lane = lanes.computeIfAbsent(new TopicPartition(topic, partition), Lane::new);
         lane.lock.lock();
         try {
+            lane.renewFor(generation);
             lane.producer();
         } catch (RuntimeException e) {
             lane.reset();
         } finally {
             lane.lock.unlock();
+        }
+    }
+
+    /**
+     * The record at {@code offset} of {@code topic}'s {@code partition}, delivered to {@code receiver}, causes nothing
+     * here: the group may move past it. Call it in the partition's order, after everything before it is settled.
+     */
+    public void pass(String topic, int partition, long offset, ConsumerGroupMetadata receiver) {
+        lanes.computeIfAbsent(new TopicPartition(topic, partition), Lane::new).passed(offset + 1, receiver);
+    }
+
+    /**
+     * Commits the offsets of passed records that no transaction has carried yet, one offsets-only transaction per
+     * partition; a partition busy with a transaction is left to it. Refused offsets (the partition moved on) are
+     * dropped: the new owner reads those records again.
+     */
+    public void commitPassed() {
+        for (Lane lane : lanes.values()) {
+            if (lane.pending() == null || !lane.lock.tryLock()) {
+                continue;
+            }
+            try {
+                Passed passed = lane.pending();
+                if (passed == null) {
+                    continue;
+                }
+                KafkaProducer<String, byte[]> producer = lane.producer();
+                producer.beginTransaction();
+                try {
+                    producer.sendOffsetsToTransaction(Map.of(lane.input, new OffsetAndMetadata(passed.next())),
+                            passed.receiver());
+                    producer.commitTransaction();
+                    lane.committed(passed.next());
+                } catch (CommitFailedException | FencedInstanceIdException | RebalanceInProgressException
+                         | ProducerFencedException | InvalidProducerEpochException e) {
+                    lane.dropUpTo(passed.next());
+                    producer.abortTransaction();
+                }
+            } catch (KafkaException e) {
+                lane.reset();
+            } finally {
+                lane.lock.unlock();
+            }
         }
     }
 
@@ -108,6 +185,10 @@ public final class StageTransactions implements AutoCloseable {
 
     @Override
     public void close() {
+        if (passing != null) {
+            passing.shutdownNow();
+        }
+        commitPassed();
         lanes.values().forEach(Lane::reset);
         lanes.clear();
     }
@@ -161,6 +242,7 @@ public final class StageTransactions implements AutoCloseable {
             try {
                 lane.producer().sendOffsetsToTransaction(Map.of(input, new OffsetAndMetadata(offset + 1)), receiver);
                 lane.producer().commitTransaction();
+                lane.committed(offset + 1);
             } catch (CommitFailedException | FencedInstanceIdException | RebalanceInProgressException
                      | ProducerFencedException | InvalidProducerEpochException e) {
                 throw new Superseded(input, offset, e);
@@ -198,13 +280,56 @@ public final class StageTransactions implements AutoCloseable {
         }
     }
 
+    /** The offset to commit for passed records, and the group member they were delivered to. */
+    private record Passed(long next, ConsumerGroupMetadata receiver) {
+    }
+
     private final class Lane {
         private final TopicPartition input;
         private final ReentrantLock lock = new ReentrantLock();
         private KafkaProducer<String, byte[]> producer;
+        private int generation = -1;
+        // guarded by this lane's monitor, not its lock: passing never waits for a transaction
+        private Passed pending;
+        private long committed = -1;
 
         Lane(TopicPartition input) {
             this.input = input;
+        }
+
+        /** A producer initialised before {@code newer} may have been fenced by an owner in between: replace it. */
+        void renewFor(int newer) {
+            if (newer > generation) {
+                reset();
+                generation = newer;
+                synchronized (this) {
+                    pending = null;
+                    committed = -1;
+                }
+            }
+        }
+
+        synchronized void passed(long next, ConsumerGroupMetadata receiver) {
+            boolean newer = pending != null && receiver.generationId() > pending.receiver().generationId();
+            if (next > committed && (pending == null || newer || next > pending.next())) {
+                pending = new Passed(next, receiver);
+            }
+        }
+
+        synchronized Passed pending() {
+            return pending;
+        }
+
+        /** The group's offset is {@code next} now: what was passed before it needs no commit of its own. */
+        synchronized void committed(long next) {
+            committed = Math.max(committed, next);
+            dropUpTo(committed);
+        }
+
+        synchronized void dropUpTo(long next) {
+            if (pending != null && pending.next() <= next) {
+                pending = null;
+            }
         }
 
         KafkaProducer<String, byte[]> producer() {

@@ -45,8 +45,8 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
     @Inject
     Event<PartitionsAssigned> assignments;
 
-    /** Partitions a channel's consumer was just given. */
-    public record PartitionsAssigned(Set<TopicPartition> partitions) {
+    /** Partitions a channel's consumer was just given, in {@code generation} of its group. */
+    public record PartitionsAssigned(Set<TopicPartition> partitions, int generation) {
     }
 
     @Inject
@@ -68,7 +68,8 @@ public class AssignmentReadiness implements KafkaConsumerRebalanceListener, Heal
         held.addAll(consumer.assignment());
         assigned(consumer.groupMetadata(), held);
         if (assignments != null && !partitions.isEmpty()) {
-            assignments.fireAsync(new PartitionsAssigned(Set.copyOf(partitions)));
+            assignments.fireAsync(new PartitionsAssigned(Set.copyOf(partitions),
+                    consumer.groupMetadata().generationId()));
         }
     }
 

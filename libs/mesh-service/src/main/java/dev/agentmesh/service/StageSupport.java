@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.smallrye.common.annotation.Identifier;
 import dev.agentmesh.core.Replayable;
 import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
 import java.util.function.Consumer;
 import dev.agentmesh.serde.MeshCodec;
@@ -70,7 +71,9 @@ public class StageSupport {
                         @ConfigProperty(name = "mp.messaging.incoming.run-events.group.id") Optional<String> group,
                         @ConfigProperty(name = TRANSACTIONAL_ID_PREFIX) Optional<String> transactionalIdPrefix,
                         @ConfigProperty(name = "mesh.stage.transaction-timeout", defaultValue = "PT5M")
-                        Duration transactionTimeout) {
+                        Duration transactionTimeout,
+                        @ConfigProperty(name = "mp.messaging.incoming.run-events.commit-strategy")
+                        Optional<String> commitStrategy) {
         this.grants = grants;
         this.codecs = codecs;
         this.input = new RunRecords(bootstrapServers, Math.max(1, concurrency));
@@ -80,9 +83,18 @@ public class StageSupport {
             throw new IllegalStateException(TRANSACTIONAL_ID_PREFIX
                     + " is set but mp.messaging.incoming.run-events.group.id is not");
         }
+        if (transactionalIdPrefix.isPresent() && !IGNORE.equals(commitStrategy.orElse(null))) {
+            throw new IllegalStateException(TRANSACTIONAL_ID_PREFIX + " is set: the stage's transactions commit its "
+                    + "offsets, so mp.messaging.incoming.run-events.commit-strategy must be " + IGNORE
+                    + " (a second committer could move the group back behind a committed transaction)");
+        }
         this.transactions = transactionalIdPrefix.map(prefix ->
-                new StageTransactions(bootstrapServers, prefix, transactionTimeout));
+                new StageTransactions(bootstrapServers, prefix, transactionTimeout, PASS_EVERY));
     }
+
+    /** How long the offsets of records a stage passes may wait for a transaction to carry them. */
+    public static final Duration PASS_EVERY = Duration.ofSeconds(1);
+    private static final String IGNORE = "ignore";
 
     /** The prefix of the stage's transactional ids; deploy/k8s allows the service's principal exactly this prefix. */
     public static final String TRANSACTIONAL_ID_PREFIX = "mesh.kafka.transactional-id-prefix";
@@ -102,7 +114,27 @@ public class StageSupport {
         codecs.settings(); // the codecs hand the process its Kafka security settings: before any producer connects
         transactions.ifPresent(t -> assigned.partitions().stream()
                 .filter(p -> p.topic().equals(Topics.RUN_EVENTS.name()))
-                .forEach(p -> t.prepare(p.topic(), p.partition())));
+                .forEach(p -> t.prepare(p.topic(), p.partition(), assigned.generation())));
+    }
+
+    /**
+     * The run event in {@code record} causes nothing in this stage (it is not the stage's cue, or it was
+     * dead-lettered): the group moves past it with the partition's next transaction, or within
+     * {@link #PASS_EVERY}. A stage's transactions are its group's only offset commits.
+     */
+    public void pass(ConsumerRecord<?, ?> record, IncomingKafkaRecordMetadata<?, ?> delivery) {
+        pass(record.topic(), record.partition(), record.offset(), delivery.getConsumerGroupGenerationId());
+    }
+
+    void deadLettered(@Observes MeshDeadLetterStrategy.DeadLettered letter) {
+        if (letter.topic().equals(Topics.RUN_EVENTS.name())) {
+            pass(letter.topic(), letter.partition(), letter.offset(), letter.generation());
+        }
+    }
+
+    private void pass(String topic, int partition, long offset, int generation) {
+        transactions.ifPresent(t -> t.pass(topic, partition, offset,
+                receiver(new TopicPartition(topic, partition), generation)));
     }
 
     /**

@@ -54,6 +54,7 @@ public class FeatureExtractorService {
                 Topics.ROWS_VALIDATED, codecs.rows(), AuditKeys.ROWS_OUT,
                 DataRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
+            stage.pass(record, delivery);
             return;
         }
         String runId = event.getEnvelope().getRunId();

@@ -57,6 +57,7 @@ public class PublisherService {
                 Topics.FEATURES, codecs.features(), "feature.rows.checked",
                 FeatureRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
+            stage.pass(record, delivery);
             return;
         }
         String runId = event.getEnvelope().getRunId();

@@ -152,6 +152,7 @@ public class RowValidatorService {
     public void onRunEvent(ConsumerRecord<byte[], byte[]> record, IncomingKafkaRecordMetadata<byte[], byte[]> delivery) {
         RunEvent event = codecs.runEvents().decode(record.value());
         if (!RowValidationAgent.concerns(event)) {
+            stage.pass(record, delivery);
             return;
         }
         String runId = event.getEnvelope().getRunId();

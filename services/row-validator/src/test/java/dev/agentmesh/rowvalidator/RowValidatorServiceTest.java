@@ -25,6 +25,17 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.TopicPartition;
+import dev.agentmesh.kafka.RunLog;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -81,6 +92,39 @@ class RowValidatorServiceTest {
         assertTrue(events.stream().filter(r -> "run-forged".equals(TopicProbe.key(r)))
                 .map(r -> codec.decode(r.value()).getPayload()).noneMatch(StageCompleted.class::isInstance),
                 "no work is done under a forged grant");
+    }
+
+    @Test
+    void theGroupMovesPastEveryRunEventWhetherItStartedTheStageWasNotItsCueOrWasDeadLettered() throws Exception {
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-poison-offset".getBytes(), "not avro".getBytes());
+        RunEvent other = RunEvents.started(new Envelopes("feature-extractor", "test").origin("run-other-offset", grant),
+                "feature-extraction");
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-other-offset".getBytes(), codec.encode(other));
+
+        // the stage's transactions are the group's only offset commits: records that cause nothing are passed to them
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            Set<TopicPartition> partitions = Set.of(
+                    new TopicPartition(Topics.RUN_EVENTS.name(), RunLog.partitionOf("run-poison-offset", Topics.RUN_EVENTS.partitions())),
+                    new TopicPartition(Topics.RUN_EVENTS.name(), RunLog.partitionOf("run-other-offset", Topics.RUN_EVENTS.partitions())));
+            Map<TopicPartition, Long> behind = Map.of();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            do {
+                Thread.sleep(200);
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets("row-validator")
+                        .partitionsToOffsetAndMetadata().get();
+                Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> ends = admin.listOffsets(
+                        partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())),
+                        new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)).all().get();
+                behind = partitions.stream().filter(tp -> committed.get(tp) == null
+                                || committed.get(tp).offset() < ends.get(tp).offset())
+                        .collect(Collectors.toMap(tp -> tp, tp -> ends.get(tp).offset()
+                                - (committed.get(tp) == null ? 0 : committed.get(tp).offset())));
+            } while (!behind.isEmpty() && System.nanoTime() < deadline);
+            assertEquals(Map.of(), behind, "records the row-validator group has not moved past, by partition");
+        }
     }
 
     @Test

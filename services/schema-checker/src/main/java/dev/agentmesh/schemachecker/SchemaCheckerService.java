@@ -54,6 +54,7 @@ public class SchemaCheckerService {
                 Topics.FEATURES, codecs.features(), AuditKeys.ROWS_OUT,
                 FeatureRow::getRowIndex, reason -> agent.failed(event, reason), runEventsOut);
         if (input.isEmpty()) {
+            stage.pass(record, delivery);
             return;
         }
         String runId = event.getEnvelope().getRunId();
