@@ -13,4 +13,6 @@ public final class Actions {
     public static final String DECIDE = "decide";
     /** Act on review items: re-drive, discard, escalate. */
     public static final String REVIEW = "review";
+    /** Read what the mesh knows of runs: state, costs, failures and their dead letters (an assistant's MCP session). */
+    public static final String READ = "read";
 }

@@ -40,37 +40,19 @@ public class GrantsCommand {
     }
 
     static Folded fold(Connection connection, String principalKeyBase64) {
-        String bootstrap = connection.bootstrap();
-        var principal = principalKeyBase64 != null ? GrantKeys.publicKey(principalKeyBase64)
-                : GrantKeys.load(connection.keysDir, PrincipalTools.PRINCIPAL).getPublic();
-        GrantLedger ledger = new GrantLedger(principal);
         Map<String, GrantIssued> issued = new LinkedHashMap<>();
         Map<String, String> refused = new LinkedHashMap<>();
-        TopicPartition partition = new TopicPartition(Topics.GRANTS.name(), 0);
-        try (MeshCodec<GrantEvent> codec = new MeshCodec<>(Topics.GRANTS,
-                SerdeSettings.forDeployment(connection.registryUrlOrNull(), bootstrap));
-             KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(KafkaClientSettings.with(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                     ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                     ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    GrantEvent event = codec.decode(record.value());
-                    Decision decision = ledger.apply(event, event.getEnvelope().getOccurredAt());
-                    if (event.getPayload() instanceof GrantIssued g) {
-                        issued.putIfAbsent(g.getGrantId(), g);
-                        if (!decision.allowed()) {
-                            refused.putIfAbsent(g.getGrantId(), decision.reason());
-                        }
+        try (LiveGrants grants = LiveGrants.open(connection, principalKeyBase64)) {
+            GrantLedger ledger = grants.catchUp((event, decision) -> {
+                if (event.getPayload() instanceof GrantIssued g) {
+                    issued.putIfAbsent(g.getGrantId(), g);
+                    if (!decision.allowed()) {
+                        refused.putIfAbsent(g.getGrantId(), decision.reason());
                     }
                 }
-            }
+            });
+            return new Folded(ledger, issued, refused);
         }
-        return new Folded(ledger, issued, refused);
     }
 
     static String status(Folded folded, String grantId) {
@@ -100,7 +82,7 @@ public class GrantsCommand {
         @Option(names = "--as", description = "Key name of the parent grant's holder (for --parent).")
         String holder;
 
-        @Option(names = "--action", required = true, split = ",", description = "Actions: schedule-runs, spend-compute, write-checkpoints, deploy, decide.")
+        @Option(names = "--action", required = true, split = ",", description = "Actions: schedule-runs, spend-compute, write-checkpoints, deploy, decide, review, read.")
         List<String> actions;
 
         @Option(names = "--resource", required = true, split = ",", description = "Resources, e.g. pipeline:nightly, run:*.")

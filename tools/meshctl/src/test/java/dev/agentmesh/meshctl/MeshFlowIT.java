@@ -1,12 +1,25 @@
 package dev.agentmesh.meshctl;
 
-import dev.agentmesh.core.MeshHeaders;
-import dev.agentmesh.embedded.EmbeddedKafka;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
-import dev.agentmesh.kafka.GrantPublisher;
 import dev.agentmesh.grants.Grants;
+import dev.agentmesh.grants.Resources;
+import dev.agentmesh.kafka.GrantPublisher;
+import dev.agentmesh.serde.SerdeSettings;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.security.KeyPair;
+import java.time.Instant;
+import java.util.Set;
+import java.util.stream.Collectors;
+import dev.agentmesh.core.MeshHeaders;
+import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.review.ReviewAction;
 import dev.agentmesh.review.ReviewActionKind;
 import dev.agentmesh.run.RunEvent;
@@ -16,7 +29,6 @@ import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SchemaStore;
-import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.testing.TopicProbe;
 import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -29,8 +41,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -593,6 +603,84 @@ class MeshFlowIT {
         assertEquals("alice", payload.getDecidedBy(), "the acting identity is recorded");
         assertEquals(dev.agentmesh.gate.PrincipalDecision.REJECT, payload.getDecision());
         assertNotNull(event.getEnvelope().getGrantId(), "under the principal's decision grant");
+    }
+
+    @Test
+    void anAssistantAsksOverMcpWithinItsGrantAndIsRefusedBeyondIt() throws Exception {
+        Path missing = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid() + "/mcp/absent.csv");
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", missing.toString(), "--run-id", "it-mcp-failed",
+                "--grant", grant, "--stage", "row-validation", "--skip-source-check");
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", plantedAge("mcp", 7).toString(),
+                "--run-id", "it-mcp-bad-row", "--grant", grant, "--stage", "row-validation");
+        assertEquals(RunStatus.FAILED, awaitTerminal("it-mcp-failed").status());
+        awaitTerminal("it-mcp-bad-row");
+        reviewItemOf("it-mcp-bad-row");
+
+        // the principal lets an assistant read these two runs, and nothing else
+        KeyPair principal = GrantKeys.load(KEYS, PrincipalTools.PRINCIPAL);
+        GrantIssued reader = Grants.root(principal, PrincipalTools.PRINCIPAL, "assistant", GrantKeys.generate().getPublic(),
+                Grants.scope(List.of(Actions.READ), List.of(Resources.run("it-mcp-failed"), Resources.run("it-mcp-bad-row")), null),
+                Instant.now().plus(Duration.ofHours(1)), 0);
+        try (GrantPublisher publisher = new GrantPublisher(kafka.bootstrapServers(),
+                SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()), "it")) {
+            publisher.publish(reader);
+        }
+
+        // a real MCP client starts `meshctl mcp` and speaks to it over stdio
+        ServerParameters command = ServerParameters.builder(Path.of(System.getProperty("java.home"), "bin", "java").toString())
+                .args("-jar", ROOT.resolve("tools/meshctl/target/meshctl.jar").toString(), "mcp",
+                        "--grant", reader.getGrantId(), "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString(),
+                        "--run-state-url", services.get("run-state").url(), "--review-url", services.get(REVIEW).url(),
+                        "--user", "bob", "--password", "bob-reviewer")
+                .build();
+        McpSyncClient client = McpClient.sync(new StdioClientTransport(command, new JacksonMcpJsonMapper(JSON)))
+                .requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(60)).build();
+        try {
+            client.initialize();
+            assertEquals(Set.of("list_runs", "show_run", "why_did_run_fail", "run_costs", "list_dead_letters"),
+                    client.listTools().tools().stream().map(McpSchema.Tool::name).collect(Collectors.toSet()));
+
+            JsonNode listed = structured(callTool(client, "list_runs", Map.of()));
+            List<String> runs = new ArrayList<>();
+            listed.path("runs").forEach(r -> runs.add(r.path("runId").asText()));
+            assertEquals(Set.of("it-mcp-failed", "it-mcp-bad-row"), Set.copyOf(runs), "only the runs the grant reads: " + listed);
+
+            McpSchema.CallToolResult why = callTool(client, "why_did_run_fail", Map.of("runId", "it-mcp-failed"));
+            assertNotEquals(Boolean.TRUE, why.isError(), text(why));
+            assertTrue(text(why).contains("stage row-validation failed") && text(why).contains("absent.csv"), text(why));
+
+            JsonNode letters = structured(callTool(client, "list_dead_letters", Map.of("runId", "it-mcp-bad-row")));
+            assertTrue(letters.path("groups").size() >= 1 && letters.path("groups").get(0).path("items").asLong() >= 1,
+                    "the bad row's dead letter, grouped by its reason: " + letters);
+
+            McpSchema.CallToolResult beyond = callTool(client, "show_run", Map.of("runId", "it-review-ui"));
+            assertEquals(Boolean.TRUE, beyond.isError(), text(beyond));
+            assertTrue(text(beyond).startsWith("refused"), text(beyond));
+
+            try (GrantPublisher publisher = new GrantPublisher(kafka.bootstrapServers(),
+                    SerdeSettings.kafkaTopicStore(kafka.bootstrapServers()), "it")) {
+                publisher.publish(Grants.revoke(reader.getGrantId(), principal, PrincipalTools.PRINCIPAL, "assistant retired"));
+            }
+            McpSchema.CallToolResult revoked = callTool(client, "show_run", Map.of("runId", "it-mcp-failed"));
+            assertEquals(Boolean.TRUE, revoked.isError(), "a revoked grant reads nothing from the next question on: " + text(revoked));
+            assertTrue(text(revoked).contains("revoked"), text(revoked));
+        } finally {
+            client.closeGracefully();
+        }
+    }
+
+    static McpSchema.CallToolResult callTool(McpSyncClient client, String tool, Map<String, Object> arguments) {
+        return client.callTool(new McpSchema.CallToolRequest(tool, arguments, null));
+    }
+
+    static String text(McpSchema.CallToolResult result) {
+        return result.content().stream().filter(McpSchema.TextContent.class::isInstance)
+                .map(c -> ((McpSchema.TextContent) c).text()).collect(Collectors.joining("\n"));
+    }
+
+    static JsonNode structured(McpSchema.CallToolResult result) {
+        assertNotEquals(Boolean.TRUE, result.isError(), text(result));
+        return JSON.valueToTree(result.structuredContent());
     }
 
     @Test
