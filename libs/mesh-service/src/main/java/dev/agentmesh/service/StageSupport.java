@@ -33,7 +33,6 @@ import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.StageCompleted;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Message;
@@ -59,6 +58,7 @@ public class StageSupport {
     private final AssignmentReadiness assignment;
     private final Optional<String> group;
     private final Optional<StageTransactions> transactions;
+    private final OutgoingMessages outgoing;
 
     /**
      * One input reader per run handled at once: as many as the run-events channel has consumers. A stage that names
@@ -73,9 +73,10 @@ public class StageSupport {
                         @ConfigProperty(name = "mesh.stage.transaction-timeout", defaultValue = "PT5M")
                         Duration transactionTimeout,
                         @ConfigProperty(name = "mp.messaging.incoming.run-events.commit-strategy")
-                        Optional<String> commitStrategy) {
+                        Optional<String> commitStrategy, OutgoingMessages outgoing) {
         this.grants = grants;
         this.codecs = codecs;
+        this.outgoing = outgoing;
         this.input = new RunRecords(bootstrapServers, Math.max(1, concurrency));
         this.assignment = assignment;
         this.group = group;
@@ -234,12 +235,8 @@ public class StageSupport {
                 Resources.run(envelope.getRunId()), envelope.getDelegationDepth(), 0, envelope.getOccurredAt()));
     }
 
-    public static Message<byte[]> message(String key, byte[] value, RecordHeaders headers) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key);
-        if (headers != null) {
-            metadata.withHeaders(headers);
-        }
-        return Message.of(value).addMetadata(metadata.build());
+    public Message<byte[]> message(String key, byte[] value, RecordHeaders headers) {
+        return outgoing.message(key, value, headers);
     }
 
     /** Sends a run event keyed by its run id, with its trace context in the {@code traceparent} header. */
@@ -259,7 +256,7 @@ public class StageSupport {
         return new Batch(emitter, key);
     }
 
-    public static final class Batch implements Consumer<byte[]> {
+    public final class Batch implements Consumer<byte[]> {
         private final MutinyEmitter<byte[]> emitter;
         private final String key;
         private final List<Uni<Void>> pending = new ArrayList<>();

@@ -14,7 +14,7 @@ class StageSupportTest {
 
     static StageSupport stage(Optional<String> prefix, Optional<String> commitStrategy) {
         return new StageSupport(null, null, new AssignmentReadiness(true), "localhost:1", 1, Optional.of("stage"),
-                prefix, Duration.ofMinutes(5), commitStrategy);
+                prefix, Duration.ofMinutes(5), commitStrategy, new OutgoingMessages(false));
     }
 
     @Test

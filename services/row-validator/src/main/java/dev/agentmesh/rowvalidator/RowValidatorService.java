@@ -36,7 +36,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
@@ -44,7 +43,6 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
@@ -273,20 +271,12 @@ public class RowValidatorService {
         return headers;
     }
 
-    private static Message<byte[]> message(String key, byte[] value, RecordHeaders headers) {
-        var metadata = OutgoingKafkaRecordMetadata.<String>builder().withKey(key);
-        if (headers != null) {
-            metadata.withHeaders(headers);
-        }
-        return Message.of(value).addMetadata(metadata.build());
-    }
-
     private void sendEvent(RunEvent event) {
         send(runEventsOut, event.getEnvelope().getRunId(), codecs.runEvents().encode(event), KafkaRecords.headers(event.getEnvelope()));
     }
 
-    private static void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {
-        emitter.sendMessage(message(key, value, headers)).await().atMost(SEND_TIMEOUT);
+    private void send(MutinyEmitter<byte[]> emitter, String key, byte[] value, RecordHeaders headers) {
+        emitter.sendMessage(stage.message(key, value, headers)).await().atMost(SEND_TIMEOUT);
     }
 
     private static byte[] utf8(String s) {

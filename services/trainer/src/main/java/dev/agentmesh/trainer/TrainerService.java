@@ -94,7 +94,7 @@ public class TrainerService {
         }
         // Not awaited on its own: training starts at once, and the report below waits for both acknowledgements.
         RunEvent startedEvent = agent.started(task);
-        CompletableFuture<Void> started = runEventsOut.sendMessage(StageSupport.message(runId,
+        CompletableFuture<Void> started = runEventsOut.sendMessage(stage.message(runId,
                 codecs.runEvents().encode(startedEvent), KafkaRecords.headers(startedEvent.getEnvelope()))).subscribeAsCompletionStage();
         Instant deadline = Instant.now().plusMillis(task.getTimeoutMs());
         StopSignal stop = () -> {

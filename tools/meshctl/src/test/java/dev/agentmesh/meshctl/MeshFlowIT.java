@@ -76,6 +76,16 @@ class MeshFlowIT {
         java.util.Map<String, java.util.Map<String, String>> config = new java.util.HashMap<>(MeshServices.INGEST_SERVICES.stream()
                 .collect(java.util.stream.Collectors.toMap(s -> s, s -> PrincipalTools.serviceConfig(KEYS))));
         config.put(REVIEW, PrincipalTools.reviewConfig(KEYS, kafka.bootstrapServers()));
+        // this IT runs the services with the OpenTelemetry SDK on, exporting to a receiver in this JVM
+        traces = new OtlpReceiver();
+        config.replaceAll((service, own) -> {
+            java.util.Map<String, String> traced = new java.util.HashMap<>(own);
+            traced.put("quarkus.otel.sdk.disabled", "false");
+            traced.put("quarkus.otel.exporter.otlp.traces.endpoint", traces.endpoint());
+            traced.put("quarkus.otel.exporter.otlp.traces.protocol", "http/protobuf");
+            traced.put("quarkus.otel.bsp.schedule.delay", "PT0.2S");
+            return traced;
+        });
         // The publisher writes datasets to an S3-compatible store (S3Proxy, in this JVM); the rest read them from there.
         s3 = dev.agentmesh.testing.EmbeddedS3.start("it-artifacts");
         java.util.Map<String, String> s3Config = java.util.Map.of("mesh.artifacts.s3.bucket", s3.bucket(),
@@ -100,9 +110,11 @@ class MeshFlowIT {
         services.close();
         kafka.close();
         s3.close();
+        traces.close();
     }
 
     static final String REVIEW = "review";
+    static OtlpReceiver traces;
     static dev.agentmesh.testing.EmbeddedS3 s3;
 
     /** Stage 1 only: the sweep and later stages have their own ITs. */
@@ -323,8 +335,8 @@ class MeshFlowIT {
                     .forEach(h -> headers.add(new String(h.value(), StandardCharsets.UTF_8)));
             assertFalse(headers.isEmpty(), "no traceparent header on " + e.getPayload().getClass().getSimpleName() + " from "
                     + e.getEnvelope().getAgentRole());
-            // The messaging instrumentation may add the incoming context too; the event's own context is always there.
-            assertTrue(headers.contains(e.getEnvelope().getTraceParent()), "the header carries the envelope's context");
+            assertEquals(1, headers.size(), "exactly one traceparent on " + e.getPayload().getClass().getSimpleName()
+                    + " from " + e.getEnvelope().getAgentRole() + ": " + headers);
             headers.forEach(h -> assertEquals(traceId, dev.agentmesh.core.Traces.traceIdOf(h), "one run, one trace"));
             roles.add(e.getEnvelope().getAgentRole());
         }
@@ -332,6 +344,27 @@ class MeshFlowIT {
                 "the run's trace spans the CLI and every stage-1 service");
         assertEquals(run.size(), run.stream().map(r -> codec.decode(r.value()).getEnvelope().getTraceParent()).distinct().count(),
                 "each event is its own span");
+
+        // with the SDK on, the spans the services export: the run's one trace, across services, with messaging spans
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<OtlpReceiver.Received> spans = List.of();
+        java.util.Set<String> services = java.util.Set.of();
+        while (System.nanoTime() < deadline) {
+            spans = traces.spans().stream().filter(span -> traceId.equals(span.traceId())).toList();
+            services = spans.stream().map(OtlpReceiver.Received::service).collect(Collectors.toCollection(java.util.TreeSet::new));
+            if (services.containsAll(java.util.Set.of("row-validator", "feature-extractor", "schema-checker", "publisher"))) {
+                break;
+            }
+            MeshServices.sleep(250);
+        }
+        assertTrue(services.containsAll(java.util.Set.of("row-validator", "feature-extractor", "schema-checker", "publisher")),
+                "services with spans in the run's trace: " + services + " (" + traces.spans().size() + " spans received in " + traces.requests() + ")");
+        List<OtlpReceiver.Received> messaging = spans.stream()
+                .filter(span -> "kafka".equals(span.attributes().get("messaging.system"))
+                        && Topics.RUN_EVENTS.name().equals(span.attributes().get("messaging.destination.name"))).toList();
+        assertTrue(messaging.stream().anyMatch(span -> span.kind().equals("SPAN_KIND_PRODUCER"))
+                        && messaging.stream().anyMatch(span -> span.kind().equals("SPAN_KIND_CONSUMER")),
+                "producer and consumer spans on mesh.run-events with the messaging attributes: " + spans);
     }
 
     @Test
