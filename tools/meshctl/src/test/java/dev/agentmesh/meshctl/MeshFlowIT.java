@@ -717,33 +717,116 @@ class MeshFlowIT {
     }
 
     @Test
-    void aReviewerFixesAndReDrivesADeadLetterInHeadlessChromium() throws Exception {
-        Path chromium = Path.of("/usr/bin/chromium");
-        Path driver = Path.of("/usr/bin/chromedriver");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium) && Files.isExecutable(driver),
+    void aReviewerWorksTheQueueByRunAndReasonDiscardsAGroupAndSignsOutInHeadlessChromium() throws Exception {
+        assumeChromium();
+        List<String> lines = Files.readAllLines(CREDIT_G);
+        for (int row : List.of(3, 5, 9)) {
+            String[] cells = lines.get(row + 1).split(",", -1);
+            cells[12] = "abc";
+            lines.set(row + 1, String.join(",", cells));
+        }
+        Path csv = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve("group.csv");
+        Files.createDirectories(csv.getParent());
+        Files.write(csv, lines);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-group",
+                "--grant", grant, "--stage", "row-validation");
+        awaitTerminal("it-review-group");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (deadLettersOf("it-review-group").size() < 3 && System.nanoTime() < deadline) {
+            MeshServices.sleep(250);
+        }
+        assertEquals(3, deadLettersOf("it-review-group").size());
+
+        var browser = chromium();
+        try {
+            var wait = signIn(browser, "/review");
+            browser.get(services.get(REVIEW).url() + "/review?run=it-review-group");
+            wait.until(d -> d.findElements(org.openqa.selenium.By.id("summary")).size() == 1
+                    && d.getCurrentUrl().contains("run=it-review-group"));
+            List<org.openqa.selenium.WebElement> groups = browser.findElements(org.openqa.selenium.By.cssSelector("tr.group"));
+            assertEquals(1, groups.size(), "three dead letters of one run with one reason are one row");
+            assertTrue(groups.get(0).findElement(org.openqa.selenium.By.className("count")).getText().startsWith("3"));
+            Files.write(ROOT.resolve("tools/meshctl/target/review-queue.png"),
+                    ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            groups.get(0).findElement(org.openqa.selenium.By.name("reason")).sendKeys("source fixed upstream");
+            groups.get(0).findElement(org.openqa.selenium.By.className("discard-group")).click();
+            wait.until(d -> d.findElements(org.openqa.selenium.By.id("message")).size() == 1);
+            assertTrue(browser.findElement(org.openqa.selenium.By.id("message")).getText()
+                    .contains("discard recorded for 3 of 3 items"), browser.findElement(org.openqa.selenium.By.id("message")).getText());
+            wait.until(d -> d.findElements(org.openqa.selenium.By.cssSelector("tr.group")).isEmpty());
+
+            browser.findElement(org.openqa.selenium.By.id("logout")).click();
+            wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
+            browser.get(services.get(REVIEW).url() + "/review");
+            wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
+            assertTrue(browser.findElements(org.openqa.selenium.By.id("items")).isEmpty(), "signed out: the queue asks for a login");
+        } catch (RuntimeException | AssertionError e) {
+            Files.writeString(ROOT.resolve("tools/meshctl/target/review-queue-failure.html"), browser.getPageSource());
+            throw e;
+        } finally {
+            browser.quit();
+        }
+        // one event per item, each with the acting identity
+        for (JsonNode item : deadLettersOf("it-review-group")) {
+            assertEquals("DISCARDED", item.path("status").asText(), item.toString());
+            assertEquals(1, item.path("history").size(), item.toString());
+            assertEquals("bob", item.path("history").get(0).path("actor").asText());
+        }
+    }
+
+    static List<JsonNode> deadLettersOf(String runId) throws Exception {
+        List<JsonNode> found = new ArrayList<>();
+        for (JsonNode item : JSON.readTree(review("GET", "/api/items", "alice", "alice-principal", null).body())) {
+            if (runId.equals(item.path("runId").asText()) && item.path("kind").asText().equals("DEAD_LETTER")) {
+                found.add(item);
+            }
+        }
+        return found;
+    }
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+
+    static void assumeChromium() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 "Chromium and ChromeDriver are not installed (Debian packages chromium and chromium-driver; .ci/run installs them)");
+    }
+
+    static org.openqa.selenium.chrome.ChromeDriver chromium() throws IOException {
+        var options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", "--user-data-dir=" + Files.createTempDirectory("chromium-review"));
+        var service = new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
+        return new org.openqa.selenium.chrome.ChromeDriver(service, options);
+    }
+
+    /** Opens {@code path} of the review service, signs in as the reviewer bob, and waits for the queue. */
+    static org.openqa.selenium.support.ui.WebDriverWait signIn(org.openqa.selenium.chrome.ChromeDriver browser, String path) {
+        var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page is replaced after a submit
+        browser.get(services.get(REVIEW).url() + path);
+        wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
+        browser.findElement(org.openqa.selenium.By.id("username")).sendKeys("bob");
+        browser.findElement(org.openqa.selenium.By.id("password")).sendKeys("bob-reviewer");
+        browser.findElement(org.openqa.selenium.By.id("login")).click();
+        wait.until(d -> d.findElements(org.openqa.selenium.By.id("items")).size() == 1);
+        return wait;
+    }
+
+    @Test
+    void aReviewerFixesAndReDrivesADeadLetterInHeadlessChromium() throws Exception {
+        assumeChromium();
         Path csv = plantedAge("review-ui", 7);
         meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-ui",
                 "--grant", grant, "--stage", "row-validation");
         awaitTerminal("it-review-ui");
         String id = reviewItemOf("it-review-ui").path("id").asText();
 
-        var options = new org.openqa.selenium.chrome.ChromeOptions();
-        options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000", "--user-data-dir=" + Files.createTempDirectory("chromium-review"));
-        var service = new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).build();
-        var browser = new org.openqa.selenium.chrome.ChromeDriver(service, options);
+        var browser = chromium();
         try {
-            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
-            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page is replaced after a submit
-            browser.get(services.get(REVIEW).url() + "/review");
-            wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
-            browser.findElement(org.openqa.selenium.By.id("username")).sendKeys("bob");
-            browser.findElement(org.openqa.selenium.By.id("password")).sendKeys("bob-reviewer");
-            browser.findElement(org.openqa.selenium.By.id("login")).click();
-            wait.until(d -> d.findElements(org.openqa.selenium.By.id("items")).size() == 1);
+            var wait = signIn(browser, "/review");
             browser.findElement(org.openqa.selenium.By.linkText(id)).click();
             wait.until(d -> d.findElements(org.openqa.selenium.By.id("payload")).size() == 1);
             assertTrue(browser.findElement(org.openqa.selenium.By.id("reason")).getText().contains("age"));

@@ -179,8 +179,9 @@ public class ReviewLog {
         }
         String originalTopic = headers.get(MeshHeaders.DLQ_TOPIC);
         String reason = headers.getOrDefault(MeshHeaders.DLQ_REASON, headers.getOrDefault(MeshHeaders.DLQ_CAUSE, "(no reason given)"));
-        if (headers.containsKey(MeshHeaders.ROW_REJECTIONS)) {
-            reason = reason + " [" + headers.get(MeshHeaders.ROW_REJECTIONS) + "]";
+        String rejections = headers.get(MeshHeaders.ROW_REJECTIONS);
+        if (rejections != null && !reason.contains(rejections)) {
+            reason = reason + " [" + rejections + "]";
         }
         String runId = headers.get(MeshHeaders.RUN_ID);
         String agent = headers.get(MeshHeaders.DLQ_SERVICE);
