@@ -3,6 +3,7 @@ package dev.agentmesh.embedded;
 import dev.agentmesh.kafka.StageTransactions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -122,7 +123,7 @@ class StageTransactionsTest {
             }
             assertEquals(List.of("owner", "back"), committed("stage-tx-out-fence"));
         }
-        assertNull(offset("fence-stage", 1), "only the input partition's offset is committed");
+        assertNull(stableOffset("fence-stage", new TopicPartition(IN, 1)), "only the input partition's offset is committed");
     }
 
     @Test
@@ -157,7 +158,7 @@ class StageTransactionsTest {
             assertThrows(StageTransactions.Superseded.class, late::commit);
             late.close();
             assertEquals(List.of(), committed("stage-tx-out-moved"), "the superseded handling left nothing");
-            assertNull(offset("moved-stage", input), "nor moved the group past the record");
+            assertNull(stableOffset("moved-stage", input), "nor moved the group past the record");
 
             KafkaConsumer<String, String> owner = first.assignment().contains(input) ? first : second;
             try (StageTransactions.Transaction tx = stage.begin(MOVED_IN, 0, 5, owner.groupMetadata())) {
@@ -212,7 +213,7 @@ class StageTransactionsTest {
                 Duration.ofMillis(100))) {
             stage.pass(IN, 2, 10, outsideAnyGeneration("timed-pass-stage"));
             long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (offset("timed-pass-stage", 2) == null && System.nanoTime() < deadline) {
+            while (stableOffset("timed-pass-stage", new TopicPartition(IN, 2)) == null && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertEquals(11, offset("timed-pass-stage", 2).offset());
@@ -231,7 +232,7 @@ class StageTransactionsTest {
             second.subscribe(List.of(MOVED_IN));
             awaitGeneration(List.of(first, second), first.groupMetadata().generationId() + 1);
             stage.commitPassed();
-            assertNull(offset("stale-pass-stage", input), "the partition's new owner reads the record again");
+            assertNull(stableOffset("stale-pass-stage", input), "the partition's new owner reads the record again");
         }
     }
 
@@ -267,8 +268,24 @@ class StageTransactionsTest {
         return offset(group, new TopicPartition(IN, partition));
     }
 
+    /**
+     * The group's offset once no transaction that commits one is pending (a commit returns before its markers land,
+     * and the broker leaves a pending offset out of a stable answer): waits up to 10 s for one to be there.
+     */
     static OffsetAndMetadata offset(String group, TopicPartition partition) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().get(partition);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        OffsetAndMetadata offset = stableOffset(group, partition);
+        while (offset == null && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            offset = stableOffset(group, partition);
+        }
+        return offset;
+    }
+
+    /** The group's offset now, if one is committed and stable; for asserting that none was. */
+    static OffsetAndMetadata stableOffset(String group, TopicPartition partition) throws Exception {
+        return admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true))
+                .partitionsToOffsetAndMetadata().get().get(partition);
     }
 
     /** The end of {@code partition} including records of transactions still open (the high watermark). */

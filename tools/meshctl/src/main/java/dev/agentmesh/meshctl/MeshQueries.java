@@ -71,7 +71,9 @@ final class MeshQueries {
     record ReasonGroup(String reason, long items, long open, List<String> examples) {
     }
 
-    record Diagnosis(String runId, String status, List<String> findings, List<ReasonGroup> deadLetters) {
+    /** What went wrong, the run's review items by reason, and the commands that would act on it (none is run here). */
+    record Diagnosis(String runId, String status, List<String> findings, List<ReasonGroup> deadLetters,
+                     List<String> remedies) {
     }
 
     static final int EXAMPLES = 3;
@@ -135,12 +137,17 @@ final class MeshQueries {
     Answer whyFailed(String runId) {
         return withRun(runId, state -> {
             List<String> findings = new ArrayList<>();
+            List<String> remedies = new ArrayList<>();
             state.stages().values().stream().filter(s -> s.status() == StageState.Status.FAILED)
-                    .forEach(s -> findings.add("stage " + s.stage() + " failed (attempt " + s.attempt() + "): "
-                            + Objects.requireNonNullElse(s.reason(), "no reason recorded")));
+                    .forEach(s -> {
+                        findings.add("stage " + s.stage() + " failed (attempt " + s.attempt() + "): "
+                                + Objects.requireNonNullElse(s.reason(), "no reason recorded"));
+                        remedies.add("once the cause is fixed: meshctl runs resume " + runId + " --from " + s.stage());
+                    });
             if (state.stall() != null) {
                 findings.add("stalled in " + state.stall().stage() + " since " + state.stall().at() + ": "
                         + state.stall().reason());
+                remedies.add("once the stage's service is back: meshctl runs resume " + runId + " --from " + state.stall().stage());
             }
             if (state.sweep() != null) {
                 Map<String, Long> failedCells = new TreeMap<>();
@@ -149,12 +156,22 @@ final class MeshQueries {
                         .forEach(c -> failedCells.merge(c.status() + ": " + Objects.requireNonNullElse(c.reason(), "no reason"),
                                 1L, Long::sum));
                 failedCells.forEach((reason, n) -> findings.add(n + " sweep cell(s) " + reason));
+                if (!failedCells.isEmpty() && state.status() == RunStatus.FAILED) {
+                    remedies.add("after changing the grid or the data: meshctl runs resume " + runId + " --from sweep");
+                }
             }
             GateState.Decision decision = state.gate() == null ? null : state.gate().decision();
             if (decision != null && !"SHIP".equalsIgnoreCase(decision.disposition())) {
                 findings.add("gate: " + decision.disposition() + " by " + decision.decidedBy() + ": " + decision.reason());
+                if (state.status() == RunStatus.AWAITING_PRINCIPAL) {
+                    remedies.add("the principal decides: meshctl runs decide " + runId + " approve|reject --reason ...");
+                }
             }
             List<ReasonGroup> deadLetters = groups(items(runId));
+            long open = deadLetters.stream().mapToLong(ReasonGroup::open).sum();
+            if (open > 0) {
+                remedies.add("re-drive or discard " + open + " open review item(s) by reason: the review page, or meshctl dlq list");
+            }
             if (findings.isEmpty()) {
                 findings.add(state.status() == RunStatus.FAILED ? "the run failed, but no stage, cell or gate recorded why"
                         : "nothing failed: the run is " + state.status());
@@ -165,7 +182,11 @@ final class MeshQueries {
                 text.append("  review items by reason:\n");
                 deadLetters.forEach(g -> text.append(String.format("    %d (%d open)  %s%n", g.items(), g.open(), g.reason())));
             }
-            return Answer.of(text.toString(), new Diagnosis(runId, state.status().name(), findings, deadLetters));
+            if (!remedies.isEmpty()) {
+                text.append("  what would act on it:\n");
+                remedies.forEach(r -> text.append("    ").append(r).append('\n'));
+            }
+            return Answer.of(text.toString(), new Diagnosis(runId, state.status().name(), findings, deadLetters, remedies));
         });
     }
 

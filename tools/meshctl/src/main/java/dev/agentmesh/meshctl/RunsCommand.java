@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.grants.Decision;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Locale;
@@ -37,7 +38,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "runs", mixinStandardHelpOptions = true, description = "Inspect runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Costs.class, RunsCommand.Resume.class,
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.ShowRun.class, RunsCommand.Diagnose.class,
+                RunsCommand.Costs.class, RunsCommand.Resume.class,
                 RunsCommand.Decide.class, RunsCommand.ReliabilityView.class})
 public class RunsCommand {
 
@@ -128,6 +130,38 @@ public class RunsCommand {
             } else {
                 System.out.print(DemoCommand.summary(state.get()));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "diagnose", mixinStandardHelpOptions = true,
+            description = "What went wrong in a run, from its state and its review items: failed stages and cells with "
+                    + "their reasons, a stall, the gate's decision, dead letters by reason, and the commands that would "
+                    + "act on it (none is run).")
+    static class Diagnose implements Callable<Integer> {
+        @Mixin
+        Connection connection;
+
+        @Mixin
+        DlqCommand.Review review;
+
+        @Parameters(index = "0", description = "Run id.")
+        String runId;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
+        String output;
+
+        @Override
+        public Integer call() throws Exception {
+            // the operator reads run-state with its own login: no grant narrows what it sees
+            MeshQueries queries = new MeshQueries(new McpCommand.Sources(new RunStateClient(connection.runStateUrl()), review),
+                    resource -> Decision.ALLOWED);
+            MeshQueries.Answer answer = queries.whyFailed(runId);
+            if (answer.refused()) {
+                return DoorChecks.refuse("nothing to diagnose", List.of(answer.text()));
+            }
+            System.out.print(output.equals("json")
+                    ? RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer.data()) + "\n" : answer.text());
             return 0;
         }
     }

@@ -649,6 +649,12 @@ class MeshFlowIT {
         awaitTerminal("it-mcp-bad-row");
         reviewItemOf("it-mcp-bad-row");
 
+        // the operator's own view of the same diagnosis, with the command that would act on it
+        String diagnosis = meshctl("runs", "diagnose", "it-mcp-failed", "--run-state-url", services.get("run-state").url(),
+                "--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer");
+        assertTrue(diagnosis.contains("stage row-validation failed") && diagnosis.contains("absent.csv")
+                && diagnosis.contains("meshctl runs resume it-mcp-failed --from row-validation"), diagnosis);
+
         // the principal lets an assistant read these two runs, and nothing else
         KeyPair principal = GrantKeys.load(KEYS, PrincipalTools.PRINCIPAL);
         GrantIssued reader = Grants.root(principal, PrincipalTools.PRINCIPAL, "assistant", GrantKeys.generate().getPublic(),

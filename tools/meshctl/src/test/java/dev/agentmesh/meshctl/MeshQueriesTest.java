@@ -125,6 +125,8 @@ class MeshQueriesTest {
         assertEquals(List.of("stage row-validation failed (attempt 1): source x.csv is not readable"), diagnosis.findings());
         assertEquals(List.of(new MeshQueries.ReasonGroup("age: 'abc' is not a number", 2, 1, List.of("d1", "d2")),
                 new MeshQueries.ReasonGroup("magic byte missing", 1, 1, List.of("d3"))), diagnosis.deadLetters());
+        assertEquals(List.of("once the cause is fixed: meshctl runs resume broken --from row-validation",
+                "re-drive or discard 2 open review item(s) by reason: the review page, or meshctl dlq list"), diagnosis.remedies());
     }
 
     @Test
