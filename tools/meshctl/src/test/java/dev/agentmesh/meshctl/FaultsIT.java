@@ -39,6 +39,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import org.apache.kafka.common.header.Header;
+import dev.agentmesh.core.MeshHeaders;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -247,6 +249,18 @@ class FaultsIT {
                     && r.value().length <= MeshCodec.MAX_RECORD_BYTES).map(r -> events.decode(r.value())).toList();
             Map<String, List<RunEvent>> byId = run.stream().collect(Collectors.groupingBy(e -> e.getEnvelope().getEventId()));
             redelivered += run.size() - byId.size();
+
+            // one trace context per record: the messaging instrumentation's or the mesh's, never both
+            invariants++;
+            runEvents.stream().filter(r -> runId.equals(key(r))).forEach(r -> {
+                int contexts = 0;
+                for (Header h : r.headers().headers(MeshHeaders.TRACE_PARENT)) {
+                    contexts++;
+                }
+                if (contexts > 1) {
+                    violations.add(runId + ": " + contexts + " traceparent headers on the record at offset " + r.offset());
+                }
+            });
 
             invariants++;
             if (state.status() == RunStatus.FAILED && state.stages().values().stream().noneMatch(s -> s.reason() != null)) {
