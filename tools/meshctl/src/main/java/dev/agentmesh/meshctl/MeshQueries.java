@@ -1,6 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.grants.Decision;
 import dev.agentmesh.grants.Resources;
@@ -221,14 +222,19 @@ final class MeshQueries {
 
     static List<ReasonGroup> groups(List<JsonNode> items) {
         Map<String, List<JsonNode>> byReason = new TreeMap<>();
-        items.forEach(i -> byReason.computeIfAbsent(Objects.requireNonNullElse(text(i.path("reason")), "(no reason)"),
-                k -> new ArrayList<>()).add(i));
+        items.forEach(i -> byReason.computeIfAbsent(reasonOf(i), k -> new ArrayList<>()).add(i));
         return byReason.entrySet().stream()
                 .map(e -> new ReasonGroup(e.getKey(), e.getValue().size(),
                         e.getValue().stream().filter(i -> isOpen(text(i.path("status")))).count(),
                         e.getValue().stream().map(i -> text(i.path("id"))).limit(EXAMPLES).toList()))
                 .sorted(Comparator.comparingLong(ReasonGroup::items).reversed().thenComparing(ReasonGroup::reason))
                 .toList();
+    }
+
+    /** A rejected row by its contract violations (its reason names the row too), as the review page groups it. */
+    static String reasonOf(JsonNode item) {
+        String rejections = text(item.path("headers").path(MeshHeaders.ROW_REJECTIONS));
+        return rejections != null ? rejections : Objects.requireNonNullElse(text(item.path("reason")), "(no reason)");
     }
 
     private static boolean isOpen(String status) {

@@ -3,6 +3,7 @@ package dev.agentmesh.meshctl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.ActionRequest;
@@ -127,6 +128,20 @@ class MeshQueriesTest {
                 new MeshQueries.ReasonGroup("magic byte missing", 1, 1, List.of("d3"))), diagnosis.deadLetters());
         assertEquals(List.of("once the cause is fixed: meshctl runs resume broken --from row-validation",
                 "re-drive or discard 2 open review item(s) by reason: the review page, or meshctl dlq list"), diagnosis.remedies());
+    }
+
+    @Test
+    void rejectedRowsGroupByTheirViolationsNotByTheRowTheirReasonNames() {
+        run("rows", "nightly", null);
+        for (int row : List.of(3, 5)) {
+            items.add(JSON.valueToTree(Map.of("id", "r" + row, "runId", "rows", "status", "OPEN",
+                    "reason", "row " + row + " violates the data contract: age: 'abc' is not an integer",
+                    "headers", Map.of(MeshHeaders.ROW_REJECTIONS, "age: 'abc' is not an integer"))));
+        }
+        String grantId = grant(List.of(Resources.run("rows")), Instant.now().plusSeconds(60));
+        MeshQueries.Diagnosis diagnosis = (MeshQueries.Diagnosis) asking(grantId, Instant.now()).whyFailed("rows").data();
+        assertEquals(List.of(new MeshQueries.ReasonGroup("age: 'abc' is not an integer", 2, 2, List.of("r3", "r5"))),
+                diagnosis.deadLetters());
     }
 
     @Test
