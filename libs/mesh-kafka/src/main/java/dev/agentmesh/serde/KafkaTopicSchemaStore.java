@@ -33,7 +33,6 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaTopicSchemaStore.class);
 
     private static final Map<String, KafkaTopicSchemaStore> BY_BOOTSTRAP = new ConcurrentHashMap<>();
-    private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(30);
 
     private final String bootstrapServers;
     private final String topic = Topics.SCHEMAS.name();
@@ -124,7 +123,7 @@ public final class KafkaTopicSchemaStore implements SchemaStore, AutoCloseable {
             }
             view = tail;
         }
-        view.awaitCaughtUp(CATCH_UP_TIMEOUT);
+        view.awaitCaughtUp();
     }
 
     private void ensureTopic() {

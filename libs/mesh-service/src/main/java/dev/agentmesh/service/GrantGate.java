@@ -36,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 public class GrantGate {
 
     private static final Logger LOG = Logger.getLogger(GrantGate.class);
-    private static final Duration CATCH_UP_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration UNKNOWN_GRANT_GRACE = Duration.ofSeconds(1);
 
     private final MeshCodecs codecs;
@@ -95,7 +94,7 @@ public class GrantGate {
      */
     public void batch(Runnable decisions) {
         if (ledger != null) {
-            tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+            tail.awaitCaughtUp();
         }
         boolean outer = inBatch.get();
         inBatch.set(true);
@@ -265,7 +264,7 @@ public class GrantGate {
         if (inBatch.get() && (grantId == null || known(grantId))) {
             return;
         }
-        tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+        tail.awaitCaughtUp();
         long until = System.nanoTime() + UNKNOWN_GRANT_GRACE.toNanos();
         while (grantId != null && !known(grantId) && System.nanoTime() < until) {
             try {
@@ -274,7 +273,7 @@ public class GrantGate {
                 Thread.currentThread().interrupt();
                 return;
             }
-            tail.awaitCaughtUp(CATCH_UP_TIMEOUT);
+            tail.awaitCaughtUp();
         }
     }
 

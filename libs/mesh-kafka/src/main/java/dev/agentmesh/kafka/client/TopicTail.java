@@ -12,6 +12,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -50,6 +51,13 @@ public final class TopicTail implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TOPIC_CHECK = Duration.ofSeconds(2);
+    private static final Duration RETRY = Duration.ofMillis(250);
+
+    /**
+     * How long a barrier waits by default: as long as a Kafka client's own calls do ({@code default.api.timeout.ms}),
+     * so a broker restart or a leader election delays a decision instead of failing the record that waits on it.
+     */
+    public static final Duration BARRIER_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
     private final List<String> topics;
@@ -106,7 +114,15 @@ public final class TopicTail implements AutoCloseable {
         }
     }
 
-    /** Waits until the view has read every record committed to its topics before this call. */
+    /** {@link #awaitCaughtUp(Duration)} for at most {@link #BARRIER_TIMEOUT}. */
+    public void awaitCaughtUp() {
+        awaitCaughtUp(BARRIER_TIMEOUT);
+    }
+
+    /**
+     * Waits until the view has read every record committed to its topics before this call. A broker that cannot
+     * answer yet (restarting, no leader for a partition) is asked again until {@code timeout}.
+     */
     public void awaitCaughtUp(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<TopicPartition> partitions;
@@ -134,16 +150,26 @@ public final class TopicTail implements AutoCloseable {
         if (partitions.isEmpty()) {
             return Map.of();
         }
-        try {
-            return admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())),
-                            new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
-                    .all().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
-                    .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while asking for the ends of " + topics, e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("the " + name + " view could not learn the ends of " + topics + ": " + e, e);
+        while (true) {
+            try {
+                return admin.listOffsets(partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest())),
+                                new ListOffsetsOptions(IsolationLevel.READ_COMMITTED)
+                                        .timeoutMs((int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()))))
+                        .all().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+                        .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while asking for the ends of " + topics, e);
+            } catch (ExecutionException | TimeoutException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                boolean passing = cause instanceof RetriableException || cause instanceof TimeoutException;
+                if (!passing || System.nanoTime() + RETRY.toNanos() >= deadline) {
+                    throw new IllegalStateException("the " + name + " view could not learn the ends of " + topics
+                            + " within its barrier's time: " + cause, cause);
+                }
+                LOG.debug("the {} view asks again for the ends of {}: {}", name, topics, cause.toString());
+                pause(RETRY);
+            }
         }
     }
 
@@ -285,8 +311,12 @@ public final class TopicTail implements AutoCloseable {
     }
 
     private static void pause() {
+        pause(Duration.ofMillis(500));
+    }
+
+    private static void pause(Duration duration) {
         try {
-            Thread.sleep(500);
+            Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
