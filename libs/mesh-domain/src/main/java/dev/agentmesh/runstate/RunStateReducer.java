@@ -59,7 +59,7 @@ public final class RunStateReducer {
             ids[i] = i == insertAt ? envelope.getEventId() : state.eventIds().get(j++);
         }
         List<String> eventIds = List.of(ids);
-        TreeMap<String, StageState> stages = new TreeMap<>(state.stages());
+        SortedMap<String, StageState> stages = state.stages();
         Instant at = envelope.getOccurredAt();
         // the last time the run made progress: a stall flag is not progress
         Instant lastEventAt = event.getPayload() instanceof RunStalled ? state.lastEventAt() : max(state.lastEventAt(), at);
@@ -91,11 +91,11 @@ public final class RunStateReducer {
                 triggeredAt = at;
             }
         } else if (payload instanceof StageStarted s) {
-            merge(stages, observation(s.getStage(), StageState.Status.STARTED, envelope, Map.of(), Map.of(), null));
+            stages = merge(stages, observation(s.getStage(), StageState.Status.STARTED, envelope, Map.of(), Map.of(), null));
         } else if (payload instanceof StageCompleted c) {
-            merge(stages, observation(c.getStage(), StageState.Status.COMPLETED, envelope, c.getCounts(), c.getAudit(), null));
+            stages = merge(stages, observation(c.getStage(), StageState.Status.COMPLETED, envelope, c.getCounts(), c.getAudit(), null));
         } else if (payload instanceof StageFailed f) {
-            merge(stages, observation(f.getStage(), StageState.Status.FAILED, envelope, Map.of(), Map.of(), f.getReason()));
+            stages = merge(stages, observation(f.getStage(), StageState.Status.FAILED, envelope, Map.of(), Map.of(), f.getReason()));
             if (f.getStage().equals(Stages.GATE)) {
                 gate = GateReducer.actedOn(gate, envelope);
             }
@@ -137,7 +137,7 @@ public final class RunStateReducer {
             status = RunStatus.STALLED;
         }
         return new RunState(state.runId(), status, pipeline, requestedBy, source, contract, planned, parameters,
-                triggeredAt, lastEventAt, Collections.unmodifiableSortedMap(stages), dataset, sweep, gate,
+                triggeredAt, lastEventAt, stages, dataset, sweep, gate,
                 state.computeMs() + envelope.getCost().getComputeMs(),
                 state.tokens() + envelope.getCost().getTokens(),
                 costByGrant(state.costByGrant(), envelope),
@@ -170,19 +170,28 @@ public final class RunStateReducer {
     }
 
     static RunStatus derive(boolean triggered, List<String> planned, Map<String, StageState> stages) {
-        if (stages.values().stream().anyMatch(s -> s.status() == StageState.Status.FAILED)) {
-            return RunStatus.FAILED;
+        for (StageState s : stages.values()) {
+            if (s.status() == StageState.Status.FAILED) {
+                return RunStatus.FAILED;
+            }
         }
-        if (triggered && !planned.isEmpty() && planned.stream().allMatch(name -> {
-            StageState s = stages.get(name);
-            return s != null && s.status() == StageState.Status.COMPLETED;
-        })) {
+        if (triggered && !planned.isEmpty() && allCompleted(planned, stages)) {
             return RunStatus.COMPLETED;
         }
         if (!triggered) {
             return RunStatus.PENDING;
         }
         return stages.isEmpty() ? RunStatus.TRIGGERED : RunStatus.RUNNING;
+    }
+
+    private static boolean allCompleted(List<String> planned, Map<String, StageState> stages) {
+        for (String name : planned) {
+            StageState s = stages.get(name);
+            if (s == null || s.status() != StageState.Status.COMPLETED) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static StageState observation(String stage, StageState.Status status, Envelope envelope,
@@ -197,7 +206,13 @@ public final class RunStateReducer {
     }
 
     /** The latest attempt wins; within it a terminal outcome beats "started", and failure beats success. */
-    private static void merge(SortedMap<String, StageState> stages, StageState seen) {
+    private static SortedMap<String, StageState> merge(SortedMap<String, StageState> known, StageState seen) {
+        TreeMap<String, StageState> stages = new TreeMap<>(known);
+        merge(stages, seen);
+        return Collections.unmodifiableSortedMap(stages);
+    }
+
+    private static void merge(TreeMap<String, StageState> stages, StageState seen) {
         StageState known = stages.get(seen.stage());
         if (known == null || seen.attempt() > known.attempt()) {
             stages.put(seen.stage(), seen);

@@ -18,7 +18,6 @@ import dev.agentmesh.sweep.SweepPlanned;
 
 import java.time.Instant;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -170,17 +169,25 @@ final class SweepReducer {
                 null, null, null, reason, retryable, instance, completions, id);
     }
 
-    private static final Comparator<CellState> DECIDES_FIRST = Comparator
-            .comparing((CellState c) -> c.status() == CellStatus.SUCCEEDED ? 0 : 1)
-            .thenComparing(c -> c.status() == CellStatus.SUCCEEDED ? c.attempt() : -c.attempt())
-            .thenComparing(c -> -rank(c.status()))
-            .thenComparing(CellState::decidingEventId);
+    /** Negative if {@code a} decides its cell before {@code b} (see the class comment). */
+    private static int decidesFirst(CellState a, CellState b) {
+        boolean aSucceeded = a.status() == CellStatus.SUCCEEDED;
+        boolean bSucceeded = b.status() == CellStatus.SUCCEEDED;
+        if (aSucceeded != bSucceeded) {
+            return aSucceeded ? -1 : 1;
+        }
+        if (a.attempt() != b.attempt()) {
+            return aSucceeded ? Integer.compare(a.attempt(), b.attempt()) : Integer.compare(b.attempt(), a.attempt());
+        }
+        int byRank = Integer.compare(rank(b.status()), rank(a.status()));
+        return byRank != 0 ? byRank : a.decidingEventId().compareTo(b.decidingEventId());
+    }
 
     static CellState merge(CellState known, CellState seen) {
         if (known == null) {
             return seen;
         }
-        CellState winner = DECIDES_FIRST.compare(seen, known) < 0 ? seen : known;
+        CellState winner = decidesFirst(seen, known) < 0 ? seen : known;
         CellState other = winner == seen ? known : seen;
         Instant dispatchedAt = winner.dispatchedAt();
         Instant startedAt = winner.startedAt();
