@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -78,18 +79,12 @@ public class DemoCommand implements Callable<Integer> {
             Path keys = root.resolve(".mesh").resolve("keys");
             Map<String, Map<String, String>> config = PrincipalTools.meshConfig(keys, bootstrap);
             say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
-            List<MeshServices.Running> started = new ArrayList<>(
-                    services.startAll(MeshServices.SERVICES, bootstrap, config, Duration.ofMinutes(3)));
-            started.add(services.start("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
+            List<MeshServices.Running> launched = new ArrayList<>(
+                    services.launchAll(MeshServices.SERVICES, "", bootstrap, config));
+            launched.add(services.launch("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys)));
             if (meshOnly) { // a standing mesh fires schedules; the demo triggers its one run itself
-                started.add(services.start(MeshServices.SCHEDULER, bootstrap, PrincipalTools.serviceConfig(keys), Duration.ofMinutes(2)));
+                launched.add(services.launch(MeshServices.SCHEDULER, "scheduler", bootstrap, PrincipalTools.serviceConfig(keys)));
             }
-            for (MeshServices.Running r : started) {
-                say(t0, r.name() + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")");
-            }
-            // a service that exits is started again, with backoff, and the demo says so
-            services.supervise(message -> say(t0, message));
-            String runStateUrl = services.get("run-state").url();
 
             GrantIssued grant = PrincipalTools.issueNightlyGrant(bootstrap, keys);
             say(t0, "principal granted pipeline-operator " + grant.getScope().getActions() + " on "
@@ -100,15 +95,15 @@ public class DemoCommand implements Callable<Integer> {
             GrantIssued gateGrant = PrincipalTools.issueGateGrant(bootstrap, keys, grant, "run:*");
             say(t0, "pipeline-operator granted coordinator " + gateGrant.getScope().getActions() + " (grant "
                     + gateGrant.getGrantId() + ")");
-            Connection.writeContext(bootstrap, runStateUrl, grant.getGrantId(), sweepGrant.getGrantId(), gateGrant.getGrantId(),
-                    Map.of("review-url", services.get("review").url(), "review-user", PrincipalTools.REVIEW_PRINCIPAL_USER,
-                            "review-password", PrincipalTools.REVIEW_PRINCIPAL_PASSWORD));
 
             if (meshOnly) {
+                awaitAll(t0, services, launched, root);
+                writeContext(services, bootstrap, grant, sweepGrant, gateGrant);
                 say(t0, "mesh up: ./meshctl trigger --source FILE.csv; ./meshctl services list|restart NAME; Ctrl-C stops it");
                 Thread.currentThread().join();
                 return 0;
             }
+            // the log holds the trigger until the services starting now read it: the run overlaps their start
             TriggerCommand trigger = new TriggerCommand();
             List<String> args = new ArrayList<>(List.of("--bootstrap", bootstrap, "--source", input.toString(),
                     "--requested-by", "demo", "--contract", contract, "--grant", grant.getGrantId(),
@@ -123,7 +118,18 @@ public class DemoCommand implements Callable<Integer> {
             String runId = trigger.trigger();
             say(t0, "triggered run " + runId + " on " + input.getFileName());
 
+            MeshServices.Running runStateProcess = launched.stream().filter(r -> r.name().equals("run-state"))
+                    .findFirst().orElseThrow();
+            List<MeshServices.Running> others = launched.stream().filter(r -> r != runStateProcess).toList();
+            MeshServices.Running runState = services.awaitReady(runStateProcess, Duration.ofMinutes(3));
+            say(t0, ready(runState, root));
+            String runStateUrl = runState.url();
+            CompletableFuture<Void> rest = CompletableFuture.runAsync(() -> {
+                awaitAll(t0, services, others, root);
+                writeContext(services, bootstrap, grant, sweepGrant, gateGrant);
+            });
             RunState finalState = watch(t0, new RunStateClient(runStateUrl), runId);
+            rest.join(); // a service that never became ready fails the demo here
             System.out.println();
             System.out.println(summary(finalState));
             System.out.println("cost by delegation subtree:");
@@ -149,6 +155,28 @@ public class DemoCommand implements Callable<Integer> {
         } finally {
             Connection.clearContext();
         }
+    }
+
+    /** Waits for each launched service in turn, says when it is ready, then supervises them all. */
+    private static void awaitAll(long t0, MeshServices services, List<MeshServices.Running> launched, Path root) {
+        for (MeshServices.Running r : launched) {
+            say(t0, ready(services.awaitReady(r, Duration.ofMinutes(3)), root));
+        }
+        // a service that exits is started again, with backoff, and the demo says so
+        services.supervise(message -> say(t0, message));
+    }
+
+    private static String ready(MeshServices.Running r, Path root) {
+        return r.name() + " ready on " + r.url() + " (log: " + root.relativize(r.log()) + ")";
+    }
+
+    /** What other meshctl commands in another shell need to reach this mesh. */
+    private static void writeContext(MeshServices services, String bootstrap, GrantIssued grant, GrantIssued sweepGrant,
+                                     GrantIssued gateGrant) {
+        Connection.writeContext(bootstrap, services.get("run-state").url(), grant.getGrantId(), sweepGrant.getGrantId(),
+                gateGrant.getGrantId(), Map.of("review-url", services.get("review").url(),
+                        "review-user", PrincipalTools.REVIEW_PRINCIPAL_USER,
+                        "review-password", PrincipalTools.REVIEW_PRINCIPAL_PASSWORD));
     }
 
     private RunState watch(long t0, RunStateClient client, String runId) {

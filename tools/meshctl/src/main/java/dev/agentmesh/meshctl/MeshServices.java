@@ -98,7 +98,7 @@ public final class MeshServices implements AutoCloseable {
 
     /** Starts one more instance of {@code service} under {@code name} (its log, its agent instance). */
     public Running start(String service, String name, String bootstrap, Map<String, String> extraConfig, Duration readyWithin) {
-        return awaitReadyOnAFreePort(launch(service, name, bootstrap, extraConfig), readyWithin);
+        return awaitReady(launch(service, name, bootstrap, extraConfig), readyWithin);
     }
 
     /** Starts the processes of several services at once, then waits for each to be ready. */
@@ -110,23 +110,34 @@ public final class MeshServices implements AutoCloseable {
     /** Starts one more instance of each of several services, named {@code <service><suffix>}, and waits for them. */
     public List<Running> startAll(List<String> services, String suffix, String bootstrap,
                                   Map<String, Map<String, String>> configByService, Duration readyWithin) {
+        List<Running> ready = new ArrayList<>();
+        launchAll(services, suffix, bootstrap, configByService).forEach(r -> ready.add(awaitReady(r, readyWithin)));
+        return ready;
+    }
+
+    /** Starts the processes of several services without waiting for them (see {@link #awaitReady(Running, Duration)}). */
+    public List<Running> launchAll(List<String> services, String suffix, String bootstrap,
+                                   Map<String, Map<String, String>> configByService) {
         List<Running> started = new ArrayList<>();
         for (String service : services) {
             started.add(launch(service, service + suffix, bootstrap, configByService.getOrDefault(service, Map.of())));
         }
-        List<Running> ready = new ArrayList<>();
-        started.forEach(r -> ready.add(awaitReadyOnAFreePort(r, readyWithin)));
-        return ready;
+        return started;
+    }
+
+    /** Starts the process of one instance of {@code service} under {@code name} without waiting for it. */
+    public Running launch(String service, String name, String bootstrap, Map<String, String> extraConfig) {
+        return launch(new Launch(service, name, bootstrap, Map.copyOf(extraConfig), freePort()));
     }
 
     /**
-     * Waits for {@code r}; if it exited because another process took its port between {@link #freePort()} and its
-     * start, starts it again on another port (a few times).
+     * Waits until {@code r} answers its readiness probe and returns it; if it exited because another process took its
+     * port between {@link #freePort()} and its start, starts it again on another port (a few times) and returns that.
      */
-    private Running awaitReadyOnAFreePort(Running r, Duration within) {
+    public Running awaitReady(Running r, Duration within) {
         for (int attempt = 1; ; attempt++) {
             try {
-                awaitReady(r, within);
+                awaitProbe(r, within);
                 return r;
             } catch (IllegalStateException e) {
                 if (attempt >= 3 || r.process().isAlive() || !portTaken(r)) {
@@ -148,10 +159,6 @@ public final class MeshServices implements AutoCloseable {
 
     /** What Quarkus logs when its HTTP port is taken. */
     static final String PORT_TAKEN = "seems to be in use by another process";
-
-    private Running launch(String service, String name, String bootstrap, Map<String, String> extraConfig) {
-        return launch(new Launch(service, name, bootstrap, Map.copyOf(extraConfig), freePort()));
-    }
 
     /** How a service process was started, so the supervisor can start it again the same way (same port). */
     record Launch(String service, String name, String bootstrap, Map<String, String> config, int port) {
@@ -190,8 +197,11 @@ public final class MeshServices implements AutoCloseable {
         command.add(jar.toString());
         try {
             Files.createDirectories(log.getParent());
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            // glibc gives each thread that allocates natively an arena of its own (up to 8 per core); a few are plenty here
+            builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+            Process process = builder.start();
             Running r = new Running(name, process, port, log);
             running.put(name, r);
             launches.put(name, how);
@@ -222,7 +232,7 @@ public final class MeshServices implements AutoCloseable {
         return running.get(service);
     }
 
-    private void awaitReady(Running r, Duration within) {
+    private void awaitProbe(Running r, Duration within) {
         long deadline = System.nanoTime() + within.toNanos();
         while (System.nanoTime() < deadline) {
             if (!r.process().isAlive()) {
@@ -319,7 +329,7 @@ public final class MeshServices implements AutoCloseable {
                             } else {
                                 Running again = launch(how);
                                 restarts.merge(r.name(), 1, Integer::sum);
-                                awaitReady(again, Duration.ofMinutes(2));
+                                awaitProbe(again, Duration.ofMinutes(2));
                             }
                             backoff.ready(r.name());
                             Duration downFor = Duration.ofNanos(System.nanoTime() - down);
