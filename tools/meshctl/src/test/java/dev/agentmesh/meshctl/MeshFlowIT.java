@@ -780,6 +780,53 @@ class MeshFlowIT {
         }
     }
 
+    @Test
+    void aRowsSensitiveColumnsAreMaskedForEveryoneAndRevealedOnlyToThePrincipalWithTheRevealRecorded() throws Exception {
+        List<String> lines = Files.readAllLines(CREDIT_G);
+        String[] cells = lines.get(4).split(",", -1);
+        String age = cells[12];
+        String personalStatus = cells[8];
+        cells[1] = "abc"; // duration: not a number; the row is dead-lettered with its values
+        lines.set(4, String.join(",", cells));
+        Path csv = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve("sensitive.csv");
+        Files.createDirectories(csv.getParent());
+        Files.write(csv, lines);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-mask",
+                "--grant", grant, "--stage", "row-validation");
+        awaitTerminal("it-review-mask");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (deadLettersOf("it-review-mask").isEmpty() && System.nanoTime() < deadline) {
+            MeshServices.sleep(250);
+        }
+        JsonNode item = deadLettersOf("it-review-mask").get(0);
+        String id = item.path("id").asText();
+
+        for (String[] who : List.of(new String[] {"bob", "bob-reviewer"}, new String[] {"alice", "alice-principal"})) {
+            JsonNode shown = JSON.readTree(review("GET", "/api/items/" + id, who[0], who[1], null).body());
+            JsonNode values = JSON.readTree(shown.path("payloadJson").asText()).path("values");
+            assertEquals("***", values.path("age").path("string").asText(), who[0] + ": " + values);
+            assertEquals("***", values.path("personal_status").path("string").asText(), who[0] + ": " + values);
+            assertEquals("abc", values.path("duration").path("string").asText(), "a column that is not sensitive is shown");
+        }
+        assertEquals(403, review("POST", "/api/items/" + id + "/reveal", "bob", "bob-reviewer",
+                "{\"reason\": \"curious\"}").statusCode(), "a reviewer cannot reveal");
+
+        var revealed = review("POST", "/api/items/" + id + "/reveal", "alice", "alice-principal",
+                "{\"reason\": \"checking the applicant's age band\"}");
+        assertEquals(200, revealed.statusCode(), revealed.body());
+        JsonNode clear = JSON.readTree(JSON.readTree(revealed.body()).path("payloadJson").asText()).path("values");
+        assertEquals(age, clear.path("age").path("string").asText());
+        assertEquals(personalStatus, clear.path("personal_status").path("string").asText());
+
+        JsonNode after = JSON.readTree(review("GET", "/api/items/" + id, "alice", "alice-principal", null).body());
+        assertEquals("OPEN", after.path("status").asText(), "a reveal changes no status");
+        JsonNode reveal = after.path("history").get(after.path("history").size() - 1);
+        assertEquals("REVEAL", reveal.path("action").asText(), after.toString());
+        assertEquals("alice", reveal.path("actor").asText());
+        assertEquals("***", JSON.readTree(after.path("payloadJson").asText()).path("values").path("age").path("string").asText(),
+                "the next look is masked again");
+    }
+
     static List<JsonNode> deadLettersOf(String runId) throws Exception {
         List<JsonNode> found = new ArrayList<>();
         for (JsonNode item : JSON.readTree(review("GET", "/api/items", "alice", "alice-principal", null).body())) {

@@ -51,6 +51,11 @@ public final class ReviewBook {
         public boolean open() {
             return status == Status.OPEN || status == Status.ESCALATED;
         }
+
+        public Item withPayloadJson(String json) {
+            return new Item(id, kind, status, reason, runId, agent, key, originalTopic, originalPartition, originalOffset,
+                    partition, offset, headers, payloadType, json, rawBase64, at, history);
+        }
     }
 
     private final Map<String, Item> items = new ConcurrentHashMap<>();

@@ -4,6 +4,7 @@ import dev.agentmesh.kafka.client.KafkaClientSettings;
 import jakarta.ws.rs.NotFoundException;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.common.Envelope;
+import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.gate.PrincipalDecided;
@@ -32,7 +33,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -90,6 +94,49 @@ public class ReviewDesk {
         return log.book().item(itemId).orElseThrow(() -> new NotFoundException("no review item " + itemId));
     }
 
+    /** The item as people see it: a row's sensitive columns masked ({@link SensitiveFields}). */
+    ReviewBook.Item shown(String itemId) {
+        return shown(item(itemId));
+    }
+
+    ReviewBook.Item shown(ReviewBook.Item item) {
+        return item.decoded() ? item.withPayloadJson(SensitiveFields.mask(item.payloadJson(), sensitive(item))) : item;
+    }
+
+    /**
+     * The item with its sensitive columns in the clear, for the principal; the reveal is recorded on the review
+     * topic first (action REVEAL, with who and why), so nobody sees them unrecorded.
+     */
+    ReviewBook.Item reveal(String itemId, String actor, String reason) {
+        ReviewBook.Item item = item(itemId);
+        if (reason == null || reason.isBlank()) {
+            throw new Refused("say why the sensitive columns must be seen");
+        }
+        record(itemId, authorized(itemId), ReviewActionKind.REVEAL, actor, reason, null, false);
+        return item(itemId);
+    }
+
+    /** The columns the row's contract marks sensitive; every column when the contract cannot be read. */
+    Set<String> sensitive(ReviewBook.Item item) {
+        if (!Topics.ROWS_VALIDATED.equals(Payloads.typeOf(item.originalTopic()).orElse(null))) {
+            return Set.of();
+        }
+        return log.book().contractOf(item.runId())
+                .flatMap(contract -> sensitiveByContract.computeIfAbsent(contract, ReviewDesk::contractSensitive))
+                .orElse(SensitiveFields.ALL);
+    }
+
+    private final Map<String, Optional<Set<String>>> sensitiveByContract = new ConcurrentHashMap<>();
+
+    private static Optional<Set<String>> contractSensitive(String contract) {
+        try {
+            List<String> sensitive = DataContract.load(contract).sensitive();
+            return Optional.of(sensitive == null ? Set.of() : Set.copyOf(sensitive));
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
     /**
      * Sends the dead letter back to be handled again: a row to {@code mesh.rows.redriven} (with its run's contract),
      * anything else to the topic it died on. {@code editedJson}, when given, replaces the payload after it parsed
@@ -109,6 +156,8 @@ public class ReviewDesk {
         boolean edited = editedJson != null && !editedJson.isBlank();
         byte[] value;
         if (edited) {
+            // a column left masked keeps its value: a reviewer fixes what they can see
+            editedJson = SensitiveFields.unmask(editedJson, item.payloadJson(), sensitive(item));
             SpecificRecord record = Payloads.fromJson(editedJson, type);
             String original = eventId(item.payloadJson() == null ? null : Payloads.fromJson(item.payloadJson(), type));
             if (original != null && !original.equals(eventId(record))) {

@@ -124,8 +124,26 @@ public class ReviewPage {
     @GET
     @Path("/items/{id}")
     public TemplateInstance detail(@PathParam("id") String id, @QueryParam("message") String message) {
-        return item.data("item", desk.item(id)).data("user", identity.getPrincipal().getName())
-                .data("principal", identity.hasRole(ReviewResource.PRINCIPAL)).data("message", message);
+        return page(desk.shown(id), message, false);
+    }
+
+    /** The principal sees the row's sensitive columns, once the reveal is recorded; nobody else may. */
+    @POST
+    @Path("/items/{id}/reveal")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    @RolesAllowed(ReviewResource.PRINCIPAL)
+    public TemplateInstance reveal(@PathParam("id") String id, @FormParam("reason") String reason) {
+        try {
+            return page(desk.reveal(id, identity.getPrincipal().getName(), reason), "revealed; the reveal is recorded", true);
+        } catch (ReviewDesk.Refused e) {
+            return page(desk.shown(id), "refused: " + e.getMessage(), false);
+        }
+    }
+
+    private TemplateInstance page(ReviewBook.Item shown, String message, boolean revealed) {
+        return item.data("item", shown).data("user", identity.getPrincipal().getName())
+                .data("principal", identity.hasRole(ReviewResource.PRINCIPAL)).data("message", message)
+                .data("masked", !revealed && !desk.sensitive(shown).isEmpty()).data("revealed", revealed);
     }
 
     @POST

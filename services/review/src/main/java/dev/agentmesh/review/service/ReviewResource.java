@@ -47,16 +47,26 @@ public class ReviewResource {
         this.identity = identity;
     }
 
+    /** Every item, a row's sensitive columns masked. */
     @GET
     @Path("/items")
     public List<ReviewBook.Item> items() {
-        return log.book().items();
+        return log.book().items().stream().map(desk::shown).toList();
     }
 
     @GET
     @Path("/items/{id}")
     public ReviewBook.Item item(@PathParam("id") String id) {
-        return desk.item(id);
+        return desk.shown(id);
+    }
+
+    /** The item in the clear, for the principal only; the reveal is recorded as a review action first. */
+    @POST
+    @Path("/items/{id}/reveal")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @RolesAllowed(PRINCIPAL)
+    public ReviewBook.Item reveal(@PathParam("id") String id, ActionRequest request) {
+        return desk.reveal(id, identity.getPrincipal().getName(), request == null ? null : request.reason());
     }
 
     @POST
