@@ -731,17 +731,7 @@ class MeshFlowIT {
             cells[12] = "abc";
             lines.set(row + 1, String.join(",", cells));
         }
-        Path csv = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve("group.csv");
-        Files.createDirectories(csv.getParent());
-        Files.write(csv, lines);
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-group",
-                "--grant", grant, "--stage", "row-validation");
-        awaitTerminal("it-review-group");
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (deadLettersOf("it-review-group").size() < 3 && System.nanoTime() < deadline) {
-            MeshServices.sleep(250);
-        }
-        assertEquals(3, deadLettersOf("it-review-group").size());
+        assertEquals(3, validateWithDeadLetters("it-review-group", lines, 3).size());
 
         var browser = chromium();
         try {
@@ -788,17 +778,7 @@ class MeshFlowIT {
         String personalStatus = cells[8];
         cells[1] = "abc"; // duration: not a number; the row is dead-lettered with its values
         lines.set(4, String.join(",", cells));
-        Path csv = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve("sensitive.csv");
-        Files.createDirectories(csv.getParent());
-        Files.write(csv, lines);
-        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", "it-review-mask",
-                "--grant", grant, "--stage", "row-validation");
-        awaitTerminal("it-review-mask");
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (deadLettersOf("it-review-mask").isEmpty() && System.nanoTime() < deadline) {
-            MeshServices.sleep(250);
-        }
-        JsonNode item = deadLettersOf("it-review-mask").get(0);
+        JsonNode item = validateWithDeadLetters("it-review-mask", lines, 1).get(0);
         String id = item.path("id").asText();
 
         for (String[] who : List.of(new String[] {"bob", "bob-reviewer"}, new String[] {"alice", "alice-principal"})) {
@@ -825,6 +805,21 @@ class MeshFlowIT {
         assertEquals("alice", reveal.path("actor").asText());
         assertEquals("***", JSON.readTree(after.path("payloadJson").asText()).path("values").path("age").path("string").asText(),
                 "the next look is masked again");
+    }
+
+    /** Runs row validation on {@code lines} as run {@code runId} and waits for {@code expected} dead letters of it. */
+    static List<JsonNode> validateWithDeadLetters(String runId, List<String> lines, int expected) throws Exception {
+        Path csv = ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid()).resolve("review").resolve(runId + ".csv");
+        Files.createDirectories(csv.getParent());
+        Files.write(csv, lines);
+        meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", csv.toString(), "--run-id", runId,
+                "--grant", grant, "--stage", "row-validation");
+        awaitTerminal(runId);
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (deadLettersOf(runId).size() < expected && System.nanoTime() < deadline) {
+            MeshServices.sleep(250);
+        }
+        return deadLettersOf(runId);
     }
 
     static List<JsonNode> deadLettersOf(String runId) throws Exception {
