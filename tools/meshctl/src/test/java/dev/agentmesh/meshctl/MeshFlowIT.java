@@ -1,6 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
@@ -536,7 +537,8 @@ class MeshFlowIT {
                 JSON.writeValueAsString(java.util.Map.of("reason", "bad edit", "payload", "{\"not\": \"a DataRow\"}"))).statusCode(),
                 "an edit is parsed against the schema before anything is sent");
 
-        String fixed = item.path("payloadJson").asText().replace("\"abc\"", "\"35\"");
+        // age is sensitive in credit-g's contract: the reviewer sees it masked and types the corrected value over the mask
+        String fixed = withAge(item.path("payloadJson").asText(), "35");
         var first = review("POST", "/api/items/" + id + "/redrive", "bob", "bob-reviewer",
                 JSON.writeValueAsString(java.util.Map.of("reason", "age typo, checked with the applicant", "payload", fixed)));
         assertEquals(200, first.statusCode(), first.body());
@@ -555,9 +557,10 @@ class MeshFlowIT {
                 "a person reads the item, not one line of JSON: " + shown.out());
         Result payload = meshctlResult(concat(new String[] {"dlq", "show", id, "--payload"}, login));
         assertEquals(0, payload.exit(), payload.toString());
-        assertTrue(payload.out().contains("\"abc\""), "the payload as it failed, ready to edit: " + payload.out());
+        assertTrue(payload.out().contains("\"***\"") && !payload.out().contains("\"abc\""),
+                "the payload as it failed, its sensitive columns masked, ready to edit: " + payload.out());
         Path edited = Files.writeString(ROOT.resolve("tools/meshctl/target/it-" + ProcessHandle.current().pid())
-                .resolve("review").resolve("fixed.json"), payload.out().replace("\"abc\"", "\"35\""));
+                .resolve("review").resolve("fixed.json"), withAge(payload.out(), "35"));
         Result third = meshctlResult("dlq", "redrive", id, "--reason", "once more", "--payload", edited.toString(),
                 "--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer");
         assertEquals(3, third.exit(), "meshctl says a re-drive that changes nothing changed nothing: " + third);
@@ -822,6 +825,13 @@ class MeshFlowIT {
         return deadLettersOf(runId);
     }
 
+    /** A dead-lettered credit-g row's Avro JSON with its age set to {@code age} (over the mask a reviewer sees). */
+    static String withAge(String avroJson, String age) throws IOException {
+        JsonNode root = JSON.readTree(avroJson);
+        ((ObjectNode) root.path("values")).set("age", JSON.createObjectNode().put("string", age));
+        return JSON.writeValueAsString(root);
+    }
+
     static List<JsonNode> deadLettersOf(String runId) throws Exception {
         List<JsonNode> found = new ArrayList<>();
         for (JsonNode item : JSON.readTree(review("GET", "/api/items", "alice", "alice-principal", null).body())) {
@@ -879,7 +889,7 @@ class MeshFlowIT {
             wait.until(d -> d.findElements(org.openqa.selenium.By.id("payload")).size() == 1);
             assertTrue(browser.findElement(org.openqa.selenium.By.id("reason")).getText().contains("age"));
             var payload = browser.findElement(org.openqa.selenium.By.id("payload"));
-            String fixed = payload.getAttribute("value").replace("\"abc\"", "\"41\"");
+            String fixed = withAge(payload.getAttribute("value"), "41");
             ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("arguments[0].value = arguments[1];", payload, fixed);
             browser.findElement(org.openqa.selenium.By.id("redrive-reason")).sendKeys("age was mistyped");
             browser.findElement(org.openqa.selenium.By.id("redrive")).click();
