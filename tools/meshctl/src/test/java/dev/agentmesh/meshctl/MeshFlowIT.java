@@ -808,6 +808,32 @@ class MeshFlowIT {
         assertEquals("alice", reveal.path("actor").asText());
         assertEquals("***", JSON.readTree(after.path("payloadJson").asText()).path("values").path("age").path("string").asText(),
                 "the next look is masked again");
+
+        if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
+            var browser = chromium();
+            try {
+                var wait = signIn(browser, "/review", "alice", "alice-principal");
+                browser.get(services.get(REVIEW).url() + "/review/items/" + id);
+                wait.until(d -> d.findElements(org.openqa.selenium.By.id("masked")).size() == 1);
+                String masked = browser.findElement(org.openqa.selenium.By.id("payload")).getAttribute("value");
+                assertEquals("***", JSON.readTree(masked).path("values").path("age").path("string").asText(), masked);
+                browser.findElement(org.openqa.selenium.By.id("reveal-reason")).sendKeys("the applicant asked");
+                browser.findElement(org.openqa.selenium.By.id("reveal")).click();
+                wait.until(d -> d.findElements(org.openqa.selenium.By.id("revealed")).size() == 1);
+                String clearText = browser.findElement(org.openqa.selenium.By.id("payload")).getAttribute("value");
+                assertEquals(age, JSON.readTree(clearText).path("values").path("age").path("string").asText(), clearText);
+                assertTrue(browser.findElement(org.openqa.selenium.By.id("history")).getText().contains("REVEAL"));
+                Files.write(ROOT.resolve("tools/meshctl/target/review-reveal.png"),
+                        ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            } catch (RuntimeException | AssertionError e) {
+                Files.writeString(ROOT.resolve("tools/meshctl/target/review-reveal-failure.html"), browser.getPageSource());
+                throw e;
+            } finally {
+                browser.quit();
+            }
+            JsonNode history = JSON.readTree(review("GET", "/api/items/" + id, "bob", "bob-reviewer", null).body()).path("history");
+            assertEquals(2, history.size(), "each reveal, in the browser or the API, is one recorded action: " + history);
+        }
     }
 
     /** Runs row validation on {@code lines} as run {@code runId} and waits for {@code expected} dead letters of it. */
@@ -862,12 +888,17 @@ class MeshFlowIT {
 
     /** Opens {@code path} of the review service, signs in as the reviewer bob, and waits for the queue. */
     static org.openqa.selenium.support.ui.WebDriverWait signIn(org.openqa.selenium.chrome.ChromeDriver browser, String path) {
+        return signIn(browser, path, "bob", "bob-reviewer");
+    }
+
+    static org.openqa.selenium.support.ui.WebDriverWait signIn(org.openqa.selenium.chrome.ChromeDriver browser, String path,
+                                                               String user, String password) {
         var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
         wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page is replaced after a submit
         browser.get(services.get(REVIEW).url() + path);
         wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
-        browser.findElement(org.openqa.selenium.By.id("username")).sendKeys("bob");
-        browser.findElement(org.openqa.selenium.By.id("password")).sendKeys("bob-reviewer");
+        browser.findElement(org.openqa.selenium.By.id("username")).sendKeys(user);
+        browser.findElement(org.openqa.selenium.By.id("password")).sendKeys(password);
         browser.findElement(org.openqa.selenium.By.id("login")).click();
         wait.until(d -> d.findElements(org.openqa.selenium.By.id("items")).size() == 1);
         return wait;
