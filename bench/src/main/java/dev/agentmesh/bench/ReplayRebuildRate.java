@@ -25,6 +25,7 @@ import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
 import dev.agentmesh.runstate.RunState;
+import dev.agentmesh.runstate.RunStateJson;
 import dev.agentmesh.runstate.RunStateReducer;
 import dev.agentmesh.runstate.service.TopologyProducer;
 import dev.agentmesh.serde.MeshCodec;
@@ -71,6 +72,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Arguments: events (at least), rebuild threads, the JSON result file.
  */
 public final class ReplayRebuildRate {
+
+    private static final SweepGrid GRID = SweepGrid.load("default");
 
     public static void main(String[] args) throws Exception {
         long total = Long.parseLong(args[0]);
@@ -127,10 +130,22 @@ public final class ReplayRebuildRate {
             }
             double foldSeconds = seconds(t0);
             check(folded, runs, perRun);
+            // what run-state writes at a commit: each run's whole state in the store's form, five times over
+            long storedBytes = 0;
+            t0 = System.nanoTime();
+            for (int pass = 0; pass < 5; pass++) {
+                for (RunState state : folded.values()) {
+                    storedBytes += RunStateJson.toStoreBytes(state).length;
+                }
+            }
+            double storeSeconds = seconds(t0) / 5;
             result.put("decodeOnlyEventsPerSecond", decoded.size() / decodeSeconds);
             result.put("foldOnlyEventsPerSecond", decoded.size() / foldSeconds);
-            System.out.printf("from memory: decode %.0f events/s, fold %.0f events/s%n", decoded.size() / decodeSeconds,
-                    decoded.size() / foldSeconds);
+            result.put("storeWriteMicrosPerRun", storeSeconds * 1e6 / folded.size());
+            result.put("storeBytesPerRun", storedBytes / 5 / folded.size());
+            System.out.printf("from memory: decode %.0f events/s, fold %.0f events/s; a run's final state in the store's form: %d bytes, %.1f µs%n",
+                    decoded.size() / decodeSeconds, decoded.size() / foldSeconds, storedBytes / 5 / folded.size(),
+                    storeSeconds * 1e6 / folded.size());
             raw = null;
             decoded = null;
 
@@ -184,15 +199,50 @@ public final class ReplayRebuildRate {
         System.out.println("result: " + resultFile + " " + result);
     }
 
+    /** The events of run number {@code r}, in the order they are produced. */
+    static List<RunEvent> nightlyRun(int r) {
+        Instant day = Instant.parse("2026-11-23T00:00:00Z");
+        var grid = GRID;
+        var cells = grid.cells(null);
+        String runId = "bench-run-" + r;
+        Instant at = day.plusSeconds(r);
+        List<RunEvent> events = new ArrayList<>();
+        Envelope trigger = new Envelopes("meshctl", "bench", Clock.fixed(at, ZoneOffset.UTC)).origin(runId, "grant");
+        events.add(RunEvents.triggered(trigger, "nightly", "bench", SourceKind.CSV, "credit-g.csv", "credit-g",
+                Stages.INGEST_AND_TRAIN, Map.of("sweep.grant", "sweep-grant")));
+        Envelopes agent = new Envelopes("agent", "bench", Clock.fixed(at.plusMillis(1), ZoneOffset.UTC));
+        for (String stage : Stages.INGEST) {
+            events.add(RunEvents.started(agent.causedBy(trigger, stage + "-started", 1), stage));
+            events.add(RunEvents.completed(agent.causedBy(trigger, stage + "-done", 40), stage,
+                    Map.of("rows.in", 1000L, "rows.out", 1000L), Map.of("check", "passed")));
+        }
+        events.add(new RunEvent(agent.causedBy(trigger, "published", 0), new DatasetPublished(
+                "file:/d/" + runId, "sha256:ab", Map.of("train", "file:/t", "validation", "file:/v", "test", "file:/x"),
+                Map.of("train", 685L), List.of("f1", "f2"), "class", "good")));
+        events.add(RunEvents.started(agent.causedBy(trigger, "sweep-started", 0), Stages.SWEEP));
+        events.add(new RunEvent(agent.causedBy(trigger, "planned", 0), new SweepPlanned(
+                "default", cells, grid.policy().toMap(), Ranking.RULE, 600_000L, "trainer-grant")));
+        for (var cell : cells) {
+            String id = cell.getCellId();
+            events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new CellDispatched(id, id)));
+            events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new CellStarted(id)));
+            events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new CellCompleted(
+                    id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd", List.of())));
+        }
+        events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new SweepFinished(
+                SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,
+                Ranking.RULE, List.of(), 24, 0, 0, Map.of(), null, "all 24 cells succeeded")));
+        events.add(RunEvents.completed(agent.causedBy(trigger, "sweep-done", 0), Stages.SWEEP,
+                Map.of("cells.succeeded", 24L), Map.of()));
+        return events;
+    }
+
     /**
      * Runs shaped like the demo's nightly run: the trigger, four stage-1 stages started and completed, the dataset,
      * the sweep's plan of 24 cells, each cell dispatched, started and completed, the fan-in and the sweep stage:
      * 86 events a run. {@code perRun} is therefore fixed by the shape; runs = events / 86.
      */
     static int produce(String bootstrap, MeshCodec<RunEvent> codec, int runs) throws Exception {
-        Instant day = Instant.parse("2026-11-23T00:00:00Z");
-        var grid = SweepGrid.load("default");
-        var cells = grid.cells(null);
         int perRun = 0;
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
@@ -202,36 +252,8 @@ public final class ReplayRebuildRate {
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
             for (int r = 0; r < runs; r++) {
-                String runId = "bench-run-" + r;
-                Instant at = day.plusSeconds(r);
-                List<RunEvent> events = new ArrayList<>();
-                Envelope trigger = new Envelopes("meshctl", "bench", Clock.fixed(at, ZoneOffset.UTC)).origin(runId, "grant");
-                events.add(RunEvents.triggered(trigger, "nightly", "bench", SourceKind.CSV, "credit-g.csv", "credit-g",
-                        Stages.INGEST_AND_TRAIN, Map.of("sweep.grant", "sweep-grant")));
-                Envelopes agent = new Envelopes("agent", "bench", Clock.fixed(at.plusMillis(1), ZoneOffset.UTC));
-                for (String stage : Stages.INGEST) {
-                    events.add(RunEvents.started(agent.causedBy(trigger, stage + "-started", 1), stage));
-                    events.add(RunEvents.completed(agent.causedBy(trigger, stage + "-done", 40), stage,
-                            Map.of("rows.in", 1000L, "rows.out", 1000L), Map.of("check", "passed")));
-                }
-                events.add(new RunEvent(agent.causedBy(trigger, "published", 0), new DatasetPublished(
-                        "file:/d/" + runId, "sha256:ab", Map.of("train", "file:/t", "validation", "file:/v", "test", "file:/x"),
-                        Map.of("train", 685L), List.of("f1", "f2"), "class", "good")));
-                events.add(RunEvents.started(agent.causedBy(trigger, "sweep-started", 0), Stages.SWEEP));
-                events.add(new RunEvent(agent.causedBy(trigger, "planned", 0), new SweepPlanned(
-                        "default", cells, grid.policy().toMap(), Ranking.RULE, 600_000L, "trainer-grant")));
-                for (var cell : cells) {
-                    String id = cell.getCellId();
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-dispatched", 0), new CellDispatched(id, id)));
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-started", 0), new CellStarted(id)));
-                    events.add(new RunEvent(agent.causedBy(trigger, id + "-completed", 90), new CellCompleted(
-                            id, cell, 0.5 + cell.getLearningRate(), 0.75, 4.2, 80L, "file:/m/" + id, "sha256:cd", List.of())));
-                }
-                events.add(new RunEvent(agent.causedBy(trigger, "finished", 0), new SweepFinished(
-                        SweepOutcome.SUCCEEDED, cells.get(0).getCellId(), "file:/m", "sha256:cd", 0.505,
-                        Ranking.RULE, List.of(), 24, 0, 0, Map.of(), null, "all 24 cells succeeded")));
-                events.add(RunEvents.completed(agent.causedBy(trigger, "sweep-done", 0), Stages.SWEEP,
-                        Map.of("cells.succeeded", 24L), Map.of()));
+                List<RunEvent> events = nightlyRun(r);
+                String runId = events.get(0).getEnvelope().getRunId();
                 for (RunEvent e : events) {
                     producer.send(new ProducerRecord<>(Topics.RUN_EVENTS.name(), runId, codec.encode(e)));
                 }

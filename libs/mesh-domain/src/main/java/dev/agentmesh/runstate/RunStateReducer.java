@@ -14,6 +14,7 @@ import dev.agentmesh.run.StageFailed;
 import dev.agentmesh.run.StageStarted;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -53,12 +54,13 @@ public final class RunStateReducer {
         if (position >= 0) {
             return state;
         }
-        String[] ids = new String[state.eventIds().size() + 1];
+        String[] known = state.eventIds().toArray(new String[0]);
+        String[] ids = new String[known.length + 1];
         int insertAt = -position - 1;
-        for (int i = 0, j = 0; i < ids.length; i++) {
-            ids[i] = i == insertAt ? envelope.getEventId() : state.eventIds().get(j++);
-        }
-        List<String> eventIds = List.of(ids);
+        System.arraycopy(known, 0, ids, 0, insertAt);
+        ids[insertAt] = envelope.getEventId();
+        System.arraycopy(known, insertAt, ids, insertAt + 1, known.length - insertAt);
+        List<String> eventIds = Collections.unmodifiableList(Arrays.asList(ids));
         SortedMap<String, StageState> stages = state.stages();
         Instant at = envelope.getOccurredAt();
         // the last time the run made progress: a stall flag is not progress
@@ -147,11 +149,11 @@ public final class RunStateReducer {
     }
 
     private static SortedMap<String, RunState.GrantCost> costByGrant(SortedMap<String, RunState.GrantCost> known, Envelope e) {
-        TreeMap<String, RunState.GrantCost> costs = new TreeMap<>(known);
-        costs.merge(e.getGrantId() == null ? RunState.NO_GRANT : e.getGrantId(),
-                new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(), e.getCost().getMoneyMicros(), 1),
-                RunState.GrantCost::plus);
-        return Collections.unmodifiableSortedMap(costs);
+        String grant = e.getGrantId() == null ? RunState.NO_GRANT : e.getGrantId();
+        RunState.GrantCost cost = new RunState.GrantCost(e.getCost().getComputeMs(), e.getCost().getTokens(),
+                e.getCost().getMoneyMicros(), 1);
+        RunState.GrantCost before = known.get(grant);
+        return SortedArrayMap.of(known).with(grant, before == null ? cost : before.plus(cost));
     }
 
     /** A returned run waits for its principal; a run whose principal's rejection was acted on is rejected. */
@@ -206,28 +208,21 @@ public final class RunStateReducer {
     }
 
     /** The latest attempt wins; within it a terminal outcome beats "started", and failure beats success. */
-    private static SortedMap<String, StageState> merge(SortedMap<String, StageState> known, StageState seen) {
-        TreeMap<String, StageState> stages = new TreeMap<>(known);
-        merge(stages, seen);
-        return Collections.unmodifiableSortedMap(stages);
-    }
-
-    private static void merge(TreeMap<String, StageState> stages, StageState seen) {
+    private static SortedMap<String, StageState> merge(SortedMap<String, StageState> stages, StageState seen) {
         StageState known = stages.get(seen.stage());
         if (known == null || seen.attempt() > known.attempt()) {
-            stages.put(seen.stage(), seen);
-            return;
+            return SortedArrayMap.of(stages).with(seen.stage(), seen);
         }
         if (seen.attempt() < known.attempt()) {
-            return;
+            return stages;
         }
         Instant startedAt = min(known.startedAt(), seen.startedAt());
         StageState outcome = rank(seen) > rank(known)
                 || (rank(seen) == rank(known) && seen.decidingEventId().compareTo(known.decidingEventId()) < 0)
                 ? seen : known;
-        stages.put(seen.stage(), new StageState(outcome.stage(), outcome.status(), outcome.attempt(), startedAt,
-                outcome.finishedAt(), outcome.counts(), outcome.audit(), outcome.reason(), outcome.agentInstance(),
-                outcome.decidingEventId()));
+        return SortedArrayMap.of(stages).with(seen.stage(), new StageState(outcome.stage(), outcome.status(),
+                outcome.attempt(), startedAt, outcome.finishedAt(), outcome.counts(), outcome.audit(), outcome.reason(),
+                outcome.agentInstance(), outcome.decidingEventId()));
     }
 
     private static int rank(StageState s) {

@@ -43,7 +43,7 @@ final class SweepReducer {
             sweep = new SweepState(null, null, sorted(Map.of()), null, null, null, sorted(Map.of()), 0, null, 0, null,
                     sorted(Map.of()), sorted(Map.of()));
         }
-        TreeMap<String, CellState> cells = new TreeMap<>(sweep.cells());
+        SortedMap<String, CellState> cells = sweep.cells();
         String grid = sweep.grid();
         String rule = sweep.rankingRule();
         var policy = sweep.policy();
@@ -65,17 +65,18 @@ final class SweepReducer {
             if (!newAttempt && attempt < sweepAttempt) {
                 return sweep; // an earlier sweep attempt's plan, logged late
             }
+            TreeMap<String, CellState> planning = new TreeMap<>(cells);
             if (newAttempt && plannedBy != null) {
                 boolean sameDataset = Objects.equals(plannedFrom, envelope.getCausationId());
                 TreeMap<String, Integer> prior = new TreeMap<>(priorAttempts);
                 TreeMap<String, CellState> carried = new TreeMap<>();
-                for (CellState c : cells.values()) {
+                for (CellState c : planning.values()) {
                     prior.put(c.cellId(), Math.max(prior.getOrDefault(c.cellId(), 0), c.attempt()));
                     if (sameDataset && c.status() == CellStatus.SUCCEEDED) {
                         carried.put(c.cellId(), c);
                     }
                 }
-                cells = carried;
+                planning = carried;
                 priorAttempts = Collections.unmodifiableSortedMap(prior);
                 outcome = null;
             }
@@ -93,19 +94,20 @@ final class SweepReducer {
             plans.put(id, id);
             taskPlans = Collections.unmodifiableSortedMap(plans);
             for (CellConfig c : p.getCells()) {
-                CellState known = cells.get(c.getCellId());
+                CellState known = planning.get(c.getCellId());
                 int before = priorAttempts.getOrDefault(c.getCellId(), 0);
                 CellState pending = new CellState(c.getCellId(), config(c), CellStatus.PENDING, before, null, null, null, null, null, null, null, null, null, null, false, null, 0, id);
                 // a result carried over from an earlier sweep attempt stands only for the configuration it was trained with
                 boolean reconfigured = known != null && known.config() != null && !known.config().equals(config(c))
                         && attempt > 1 && known.status() == CellStatus.SUCCEEDED && id.equals(plannedBy);
-                cells.put(c.getCellId(), known == null || reconfigured ? pending : withConfig(known, c));
+                planning.put(c.getCellId(), known == null || reconfigured ? pending : withConfig(known, c));
             }
             if (newAttempt && sweepAttempt > 1) {
                 Set<String> planned = new HashSet<>();
                 p.getCells().forEach(c -> planned.add(c.getCellId()));
-                cells.keySet().retainAll(planned);
+                planning.keySet().retainAll(planned);
             }
+            cells = planning;
         } else if (payload instanceof SweepFinished f) {
             if (stale(envelope.getCausationId(), plannedBy, taskPlans)) {
                 return sweep;
@@ -119,17 +121,15 @@ final class SweepReducer {
         } else {
             spent += envelope.getCost().getComputeMs();
             if (payload instanceof CellDispatched d && envelope.getCausationId() != null) {
-                TreeMap<String, String> plans = new TreeMap<>(taskPlans);
-                plans.put(d.getTaskEventId(), envelope.getCausationId());
-                taskPlans = Collections.unmodifiableSortedMap(plans);
+                taskPlans = SortedArrayMap.of(taskPlans).with(d.getTaskEventId(), envelope.getCausationId());
             }
             if (!stale(envelope.getCausationId(), plannedBy, taskPlans)) {
                 CellState seen = observation(payload, envelope, attempt, at, id);
-                cells.put(seen.cellId(), merge(cells.get(seen.cellId()), seen));
+                cells = SortedArrayMap.of(cells).with(seen.cellId(), merge(cells.get(seen.cellId()), seen));
             }
         }
         return new SweepState(grid, rule, policy, budget, trainerGrant, plannedBy,
-                Collections.unmodifiableSortedMap(cells), spent, outcome, sweepAttempt, plannedFrom, taskPlans, priorAttempts);
+                SortedArrayMap.of(cells), spent, outcome, sweepAttempt, plannedFrom, taskPlans, priorAttempts);
     }
 
     /**

@@ -9,7 +9,11 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.dataformat.cbor.databind.CBORMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -108,6 +112,29 @@ class RunStateReducerTest {
         byte[] stored = RunStateJson.toStoreBytes(state);
         assertEquals(state, RunStateJson.fromStoreBytes(stored));
         assertTrue(stored.length < RunStateJson.toBytes(state).length, stored.length + " bytes of CBOR");
+    }
+
+    @Test
+    void theStoreKeepsInstantsAsMillisecondsAndReadsTheIsoTextItUsedToWrite() throws Exception {
+        RunState state = fold(history());
+        byte[] stored = RunStateJson.toStoreBytes(state);
+        assertFalse(new String(stored, StandardCharsets.ISO_8859_1).contains("2026-11-23T02:00"), "instants as numbers");
+        // a store written before instants were numbers
+        byte[] before = new CBORMapper().registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).writeValueAsBytes(state);
+        assertTrue(new String(before, StandardCharsets.ISO_8859_1).contains("2026-11-23T02:00:00Z"));
+        assertEquals(state, RunStateJson.fromStoreBytes(before));
+    }
+
+    @Test
+    void anInstantFinerThanAMillisecondSurvivesTheStore() {
+        // the log's instants are whole milliseconds (Avro truncates them), so this one is made by hand
+        RunState s = fold(history());
+        Instant fine = Instant.parse("2026-11-23T02:00:06.000123456Z");
+        RunState state = new RunState(s.runId(), s.status(), s.pipeline(), s.requestedBy(), s.source(), s.contract(),
+                s.plannedStages(), s.parameters(), s.triggeredAt(), fine, s.stages(), s.dataset(), s.sweep(), s.gate(),
+                s.computeMs(), s.tokens(), s.costByGrant(), s.redrivenRows(), s.stall(), s.eventIds());
+        assertEquals(state, RunStateJson.fromStoreBytes(RunStateJson.toStoreBytes(state)));
     }
 
     @Test
