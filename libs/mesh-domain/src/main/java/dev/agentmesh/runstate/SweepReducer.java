@@ -1,5 +1,6 @@
 package dev.agentmesh.runstate;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Objects;
 import java.util.Set;
@@ -13,6 +14,7 @@ import dev.agentmesh.sweep.CellConfig;
 import dev.agentmesh.sweep.CellDispatched;
 import dev.agentmesh.sweep.CellFailed;
 import dev.agentmesh.sweep.CellStarted;
+import dev.agentmesh.sweep.CellStepResult;
 import dev.agentmesh.sweep.SweepFinished;
 import dev.agentmesh.sweep.SweepPlanned;
 
@@ -96,7 +98,7 @@ final class SweepReducer {
             for (CellConfig c : p.getCells()) {
                 CellState known = planning.get(c.getCellId());
                 int before = priorAttempts.getOrDefault(c.getCellId(), 0);
-                CellState pending = new CellState(c.getCellId(), config(c), CellStatus.PENDING, before, null, null, null, null, null, null, null, null, null, null, false, null, 0, id);
+                CellState pending = CellState.builder(c.getCellId(), CellStatus.PENDING, before, id).config(config(c)).build();
                 // a result carried over from an earlier sweep attempt stands only for the configuration it was trained with
                 boolean reconfigured = known != null && known.config() != null && !known.config().equals(config(c))
                         && attempt > 1 && known.status() == CellStatus.SUCCEEDED && id.equals(plannedBy);
@@ -144,29 +146,38 @@ final class SweepReducer {
     private static CellState observation(Object payload, Envelope envelope, int attempt, Instant at, String id) {
         String instance = envelope.getAgentInstance();
         if (payload instanceof CellDispatched d) {
-            return cell(d.getCellId(), CellStatus.DISPATCHED, attempt, at, null, null, null, false, instance, 0, id);
+            return CellState.builder(d.getCellId(), CellStatus.DISPATCHED, attempt, id).dispatchedAt(at)
+                    .agentInstance(instance).build();
         }
         if (payload instanceof CellStarted s) {
-            return cell(s.getCellId(), CellStatus.RUNNING, attempt, null, at, null, null, false, instance, 0, id);
+            return CellState.builder(s.getCellId(), CellStatus.RUNNING, attempt, id).startedAt(at)
+                    .agentInstance(instance).build();
         }
         if (payload instanceof CellCompleted c) {
-            return new CellState(c.getCellId(), config(c.getConfig()), CellStatus.SUCCEEDED, attempt, null, null, at, c.getValidationLoss(), c.getValidationAccuracy(),
-                    c.getInferenceLatencyMicros(), c.getTrainMs(), c.getCheckpoint(), c.getCheckpointChecksum(), null,
-                    false, instance, 1, id);
+            return CellState.builder(c.getCellId(), CellStatus.SUCCEEDED, attempt, id).config(config(c.getConfig()))
+                    .finishedAt(at)
+                    .measured(c.getValidationLoss(), c.getValidationAccuracy(), c.getInferenceLatencyMicros(), c.getTrainMs())
+                    .checkpoint(c.getCheckpoint(), c.getCheckpointChecksum())
+                    .agentInstance(instance).completions(1).steps(steps(c.getSteps())).build();
         }
         if (payload instanceof CellFailed f) {
-            return cell(f.getCellId(), f.getTimedOut() ? CellStatus.TIMED_OUT : CellStatus.FAILED, attempt, null, null, at,
-                    f.getReason(), f.getRetryable(), instance, 0, id);
+            return CellState.builder(f.getCellId(), f.getTimedOut() ? CellStatus.TIMED_OUT : CellStatus.FAILED, attempt, id)
+                    .finishedAt(at).failure(f.getReason(), f.getRetryable(), f.getStep()).agentInstance(instance).build();
         }
         CellCancelled c = (CellCancelled) payload;
-        return cell(c.getCellId(), CellStatus.CANCELLED, attempt, null, null, at, c.getReason(), false, instance, 0, id);
+        return CellState.builder(c.getCellId(), CellStatus.CANCELLED, attempt, id).finishedAt(at)
+                .failure(c.getReason(), false, null).agentInstance(instance).build();
     }
 
-    private static CellState cell(String cellId, CellStatus status, int attempt, Instant dispatchedAt, Instant startedAt,
-                                  Instant finishedAt, String reason, boolean retryable, String instance,
-                                  int completions, String id) {
-        return new CellState(cellId, null, status, attempt, dispatchedAt, startedAt, finishedAt, null, null, null,
-                null, null, null, reason, retryable, instance, completions, id);
+    private static List<SweepState.StepResult> steps(List<CellStepResult> steps) {
+        if (steps.isEmpty()) {
+            return List.of();
+        }
+        List<SweepState.StepResult> out = new ArrayList<>(steps.size());
+        for (CellStepResult s : steps) {
+            out.add(new SweepState.StepResult(s.getStep(), sorted(s.getMetrics()), s.getDurationMs()));
+        }
+        return out;
     }
 
     /** Negative if {@code a} decides its cell before {@code b} (see the class comment). */
@@ -195,16 +206,13 @@ final class SweepReducer {
             dispatchedAt = min(dispatchedAt, other.dispatchedAt());
             startedAt = min(startedAt, other.startedAt());
         }
-        return new CellState(winner.cellId(), winner.config() != null ? winner.config() : other.config(), winner.status(), winner.attempt(), dispatchedAt, startedAt, winner.finishedAt(), winner.validationLoss(),
-                winner.validationAccuracy(), winner.inferenceLatencyMicros(), winner.trainMs(), winner.checkpoint(),
-                winner.checkpointChecksum(), winner.reason(), winner.retryable(), winner.agentInstance(),
-                known.completions() + seen.completions(), winner.decidingEventId());
+        return winner.toBuilder().config(winner.config() != null ? winner.config() : other.config())
+                .dispatchedAt(dispatchedAt).startedAt(startedAt)
+                .completions(known.completions() + seen.completions()).build();
     }
 
     private static CellState withConfig(CellState c, CellConfig config) {
-        return new CellState(c.cellId(), config(config), c.status(), c.attempt(), c.dispatchedAt(), c.startedAt(), c.finishedAt(), c.validationLoss(),
-                c.validationAccuracy(), c.inferenceLatencyMicros(), c.trainMs(), c.checkpoint(), c.checkpointChecksum(),
-                c.reason(), c.retryable(), c.agentInstance(), c.completions(), c.decidingEventId());
+        return c.toBuilder().config(config(config)).build();
     }
 
     static SweepState.Config config(CellConfig c) {

@@ -52,7 +52,11 @@ public record SweepState(
         }
     }
 
-    /** One cell: its configuration, and the attempt that decides its status (see the reducer's rule). */
+    /**
+     * One cell: its configuration, and the attempt that decides its status (see the reducer's rule). {@code steps}
+     * are that attempt's pipeline steps with what each measured (a success's), {@code failedStep} the step a failure
+     * names.
+     */
     public record CellState(
             String cellId,
             Config config,
@@ -71,7 +75,136 @@ public record SweepState(
             boolean retryable,
             String agentInstance,
             int completions,
-            String decidingEventId) {
+            String decidingEventId,
+            List<StepResult> steps,
+            String failedStep) {
+
+        public CellState {
+            steps = steps == null ? List.of() : List.copyOf(steps);
+        }
+
+        public static Builder builder(String cellId, CellStatus status, int attempt, String decidingEventId) {
+            return new Builder(cellId, status, attempt, decidingEventId);
+        }
+
+        public Builder toBuilder() {
+            Builder b = new Builder(cellId, status, attempt, decidingEventId);
+            b.config = config;
+            b.dispatchedAt = dispatchedAt;
+            b.startedAt = startedAt;
+            b.finishedAt = finishedAt;
+            b.validationLoss = validationLoss;
+            b.validationAccuracy = validationAccuracy;
+            b.inferenceLatencyMicros = inferenceLatencyMicros;
+            b.trainMs = trainMs;
+            b.checkpoint = checkpoint;
+            b.checkpointChecksum = checkpointChecksum;
+            b.reason = reason;
+            b.retryable = retryable;
+            b.agentInstance = agentInstance;
+            b.completions = completions;
+            b.steps = steps;
+            b.failedStep = failedStep;
+            return b;
+        }
+
+        /** Builds a {@link CellState}: the id, status, attempt and deciding event always, the rest as known. */
+        public static final class Builder {
+            private final String cellId;
+            private final CellStatus status;
+            private final int attempt;
+            private final String decidingEventId;
+            private Config config;
+            private Instant dispatchedAt;
+            private Instant startedAt;
+            private Instant finishedAt;
+            private Double validationLoss;
+            private Double validationAccuracy;
+            private Double inferenceLatencyMicros;
+            private Long trainMs;
+            private String checkpoint;
+            private String checkpointChecksum;
+            private String reason;
+            private boolean retryable;
+            private String agentInstance;
+            private int completions;
+            private List<StepResult> steps;
+            private String failedStep;
+
+            private Builder(String cellId, CellStatus status, int attempt, String decidingEventId) {
+                this.cellId = cellId;
+                this.status = status;
+                this.attempt = attempt;
+                this.decidingEventId = decidingEventId;
+            }
+
+            public Builder config(Config value) {
+                config = value;
+                return this;
+            }
+
+            public Builder dispatchedAt(Instant value) {
+                dispatchedAt = value;
+                return this;
+            }
+
+            public Builder startedAt(Instant value) {
+                startedAt = value;
+                return this;
+            }
+
+            public Builder finishedAt(Instant value) {
+                finishedAt = value;
+                return this;
+            }
+
+            /** What the cell's model measured on validation, and how long it trained. */
+            public Builder measured(Double loss, Double accuracy, Double latencyMicros, Long trainMillis) {
+                validationLoss = loss;
+                validationAccuracy = accuracy;
+                inferenceLatencyMicros = latencyMicros;
+                trainMs = trainMillis;
+                return this;
+            }
+
+            public Builder checkpoint(String location, String checksum) {
+                checkpoint = location;
+                checkpointChecksum = checksum;
+                return this;
+            }
+
+            public Builder failure(String why, boolean canRetry, String step) {
+                reason = why;
+                retryable = canRetry;
+                failedStep = step;
+                return this;
+            }
+
+            public Builder agentInstance(String value) {
+                agentInstance = value;
+                return this;
+            }
+
+            public Builder completions(int value) {
+                completions = value;
+                return this;
+            }
+
+            public Builder steps(List<StepResult> value) {
+                steps = value;
+                return this;
+            }
+
+            public CellState build() {
+                return new CellState(cellId, config, status, attempt, dispatchedAt, startedAt, finishedAt, validationLoss,
+                        validationAccuracy, inferenceLatencyMicros, trainMs, checkpoint, checkpointChecksum, reason,
+                        retryable, agentInstance, completions, decidingEventId, steps, failedStep);
+            }
+        }
+    }
+
+    /** One step of a cell's pipeline and what it measured. */
+    public record StepResult(String step, SortedMap<String, Double> metrics, long durationMs) {
     }
 
     /** The hyper-parameters a cell is trained with, and its pipeline's steps, as planned. */

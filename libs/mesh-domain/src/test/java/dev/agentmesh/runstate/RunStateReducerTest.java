@@ -5,6 +5,11 @@ import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.SourceKind;
+import dev.agentmesh.sweep.CellCompleted;
+import dev.agentmesh.sweep.CellConfig;
+import dev.agentmesh.sweep.CellFailed;
+import dev.agentmesh.sweep.CellStepResult;
+import dev.agentmesh.sweep.SweepPlanned;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
@@ -135,6 +140,42 @@ class RunStateReducerTest {
                 s.plannedStages(), s.parameters(), s.triggeredAt(), fine, s.stages(), s.dataset(), s.sweep(), s.gate(),
                 s.computeMs(), s.tokens(), s.costByGrant(), s.redrivenRows(), s.stall(), s.eventIds());
         assertEquals(state, RunStateJson.fromStoreBytes(RunStateJson.toStoreBytes(state)));
+    }
+
+    @Test
+    void aCellKeepsItsPipelineStepsAndAFailureTheStepItFailedIn() {
+        List<RunEvent> events = new ArrayList<>(history());
+        Envelope trigger = events.get(0).getEnvelope();
+        Envelopes trainer = new Envelopes("trainer", "trainer-1", Clock.fixed(Instant.parse("2026-11-23T02:00:07Z"), ZoneOffset.UTC));
+        List<String> pipeline = List.of("train", "calibrate", "evaluate");
+        CellConfig good = new CellConfig("good", "logistic", "logistic", 0, 0.03, 64, 5, 42L, pipeline);
+        CellConfig bad = new CellConfig("bad", "logistic", "logistic", 0, 0.3, 64, 5, 42L, pipeline);
+        events.add(new RunEvent(trainer.causedBy(trigger, "plan", 0), new SweepPlanned("g", List.of(good, bad),
+                Map.of(), "rule", 60_000L, "trainer-grant")));
+        List<CellStepResult> steps = List.of(new CellStepResult("train", Map.of("validation.loss", 0.5), 80L),
+                new CellStepResult("calibrate", Map.of("temperature", 1.25), 4L),
+                new CellStepResult("evaluate", Map.of("test.loss", 0.52, "test.accuracy", 0.74), 3L));
+        events.add(new RunEvent(trainer.causedBy(trigger, "good-done", 87), new CellCompleted("good", good, 0.5, 0.75, 4.0,
+                80L, "file:/m/good", "sha256:aa", steps)));
+        events.add(new RunEvent(trainer.causedBy(trigger, "bad-failed", 9), new CellFailed("bad",
+                "step calibrate: the validation split holds only [good]", false, false, "calibrate")));
+        RunState state = fold(events);
+
+        SweepState.CellState done = state.sweep().cells().get("good");
+        assertEquals(pipeline, done.steps().stream().map(SweepState.StepResult::step).toList());
+        assertEquals(1.25, done.steps().get(1).metrics().get("temperature"));
+        assertEquals(3L, done.steps().get(2).durationMs());
+        assertNull(done.failedStep());
+        SweepState.CellState failed = state.sweep().cells().get("bad");
+        assertEquals("calibrate", failed.failedStep());
+        assertEquals(List.of(), failed.steps());
+        assertEquals(pipeline, failed.config().steps(), "the plan's steps stay with the cell");
+        // the same in the store and in the API's JSON, and in any order
+        assertEquals(state, RunStateJson.fromStoreBytes(RunStateJson.toStoreBytes(state)));
+        assertEquals(state, RunStateJson.fromBytes(RunStateJson.toBytes(state)));
+        List<RunEvent> reversed = new ArrayList<>(events);
+        Collections.reverse(reversed);
+        assertArrayEquals(RunStateJson.toBytes(state), RunStateJson.toBytes(fold(reversed)));
     }
 
     @Test

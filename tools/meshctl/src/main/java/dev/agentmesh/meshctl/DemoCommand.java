@@ -261,12 +261,23 @@ public class DemoCommand implements Callable<Integer> {
                     c.trainMs(), c.agentInstance())));
             if (o.winnerCellId() != null) {
                 out.append(String.format("  winner checkpoint   %s (%s)%n", o.winnerCheckpoint(), o.winnerChecksum()));
+                SweepState.CellState winner = sw.cells().get(o.winnerCellId());
+                if (winner != null && !winner.steps().isEmpty()) {
+                    out.append(String.format("  winner steps        %s%n", steps(winner.steps())));
+                }
             }
             o.failures().forEach((cell, reason) -> out.append(String.format("  failed cell         %s: %s%n", cell, reason)));
         }
         out.append(gateTrail(s));
         out.append(String.format("  cost                %d compute ms over %d events%n", s.computeMs(), s.eventCount()));
         return out.toString();
+    }
+
+    /** A cell's pipeline steps, each with its duration and what it measured: "train 80 ms (validation.loss 0.5), ...". */
+    static String steps(List<SweepState.StepResult> steps) {
+        return steps.stream().map(st -> st.step() + " " + st.durationMs() + " ms" + (st.metrics().isEmpty() ? ""
+                : st.metrics().entrySet().stream().map(m -> String.format("%s %.4g", m.getKey(), m.getValue()))
+                        .collect(Collectors.joining(", ", " (", ")")))).collect(Collectors.joining(", "));
     }
 
     /** The disposition trail: each assessment with its numbers, the conflicts, the decision and who made it. */

@@ -365,6 +365,14 @@ class SweepIT {
         assertEquals(SweepGrid.STEPS, completed.get(0).getSteps().stream().map(CellStepResult::getStep).toList(),
                 "each step's result is recorded under the cell attempt, in order");
         assertTrue(completed.get(0).getSteps().get(2).getMetrics().containsKey("test.loss"));
+        SweepState.CellState trained = done.sweep().cells().values().iterator().next();
+        assertEquals(SweepGrid.STEPS, trained.steps().stream().map(SweepState.StepResult::step).toList(),
+                "run state keeps each step of the deciding attempt");
+        assertEquals(completed.get(0).getSteps().get(2).getMetrics().get("test.loss"),
+                trained.steps().get(2).metrics().get("test.loss"));
+        String shown = MeshFlowIT.meshctl("runs", "show", "it-pipeline", "--run-state-url", services.get("run-state").url());
+        assertTrue(shown.contains("winner steps        train "), shown);
+        assertTrue(shown.contains(", calibrate ") && shown.contains(", evaluate ") && shown.contains("test.loss"), shown);
 
         CsvRows.Table creditG = CsvRows.read(CREDIT_G);
         CsvRows.Table good = new CsvRows.Table(creditG.header(),
@@ -374,6 +382,7 @@ class SweepIT {
         SweepState.CellState cell = failed.sweep().cells().values().iterator().next();
         assertEquals(CellStatus.FAILED, cell.status(), () -> String.valueOf(failed.sweep()));
         assertTrue(cell.reason().startsWith("step calibrate: the validation split holds only [good]"), cell.reason());
+        assertEquals(SweepGrid.CALIBRATE, cell.failedStep());
         assertFalse(cell.retryable(), "the same step on the same data fails the same way");
         CellFailed reported = RunLog.records(kafka.bootstrapServers(), "it-pipeline-one-class", Duration.ofSeconds(30)).stream()
                 .map(r -> events.decode(r.value()).getPayload()).filter(p -> p instanceof CellFailed).map(p -> (CellFailed) p)
