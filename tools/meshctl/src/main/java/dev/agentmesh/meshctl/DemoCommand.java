@@ -148,6 +148,7 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("  ./meshctl services list        (restart one: ./meshctl services restart NAME)");
                 System.out.println("review page: " + services.get("review").url() + "/review (alice / alice-principal: reviewer and principal;"
                         + " bob / bob-reviewer: reviewer)");
+                System.out.println("this run in the console: " + services.get("review").url() + "/review/runs/" + runId);
                 System.out.println("Ctrl-C stops everything.");
                 Thread.currentThread().join();
             }

@@ -34,6 +34,11 @@ public final class MeshServices implements AutoCloseable {
             "publisher", "sweep-orchestrator", "trainer", "coordinator", "model-quality", "risk-fairness", "cost",
             "deployment-engineer", "review");
 
+    static final String RUN_STATE = "run-state";
+
+    /** Where a service finds run-state's API: set for every service started after run-state. */
+    static final String RUN_STATE_URL = "mesh.run-state.url";
+
     /** What stage 1 (ingest and featurize) needs, with run-state to watch it. */
     public static final List<String> INGEST_SERVICES = SERVICES.subList(0, 5);
 
@@ -192,6 +197,10 @@ public final class MeshServices implements AutoCloseable {
         command.add("-Dmesh.agent.instance=" + name + "-" + ProcessHandle.current().pid());
         command.add("-Dmesh.artifacts.dir=" + workDir.resolve("artifacts"));
         command.add("-Dmesh.sources.allowed-dirs=" + String.join(",", sourceDirs.stream().map(Path::toString).toList()));
+        Running runState = running.get(RUN_STATE);
+        if (runState != null && !extraConfig.containsKey(RUN_STATE_URL)) {
+            command.add("-D" + RUN_STATE_URL + "=" + runState.url()); // the console's run pages read it
+        }
         extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(jar.toString());

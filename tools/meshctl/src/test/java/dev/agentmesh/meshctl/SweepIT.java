@@ -54,6 +54,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
@@ -232,6 +233,66 @@ class SweepIT {
         assertNotNull(gate.deployment());
         assertNull(gate.deployment().previousCheckpoint(), "nothing was in production before");
         assertEquals(sweep.outcome().winnerCheckpoint(), production("credit-g").orElseThrow().checkpoint());
+    }
+
+    /** The console (issue 22): the nightly run's page shows its stages, 24 sweep cells with the winner marked, four verdicts. */
+    @Test
+    @Order(2)
+    void theConsoleShowsTheNightlyRunWithItsSweepChartAndTheGatesFourVerdictsInHeadlessChromium() throws Exception {
+        MeshFlowIT.assumeChromium();
+        RunState state = runState.get("it-nightly").orElseThrow(() -> new AssertionError("needs the nightly run first"));
+        String review = services.get("review").url();
+        var browser = MeshFlowIT.chromium();
+        try {
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+            browser.get(review + "/review");
+            wait.until(d -> d.findElements(By.id("username")).size() == 1);
+            browser.findElement(By.id("username")).sendKeys("bob");
+            browser.findElement(By.id("password")).sendKeys("bob-reviewer");
+            browser.findElement(By.id("login")).click();
+            wait.until(d -> d.findElements(By.id("items")).size() == 1);
+
+            browser.get(review + "/review/runs?status=COMPLETED");
+            wait.until(d -> d.findElements(By.id("runs")).size() == 1);
+            var row = browser.findElement(By.cssSelector("tr.run[data-run='it-nightly']"));
+            assertEquals("COMPLETED", row.getAttribute("data-status"));
+            assertTrue(browser.findElements(By.cssSelector("tr.run")).stream()
+                    .allMatch(r -> "COMPLETED".equals(r.getAttribute("data-status"))), "the status filter holds");
+            row.findElement(By.linkText("it-nightly")).click();
+            wait.until(d -> d.findElements(By.id("sweep-chart")).size() == 1);
+
+            assertEquals("COMPLETED", browser.findElement(By.id("run-status")).getText());
+            assertEquals(Stages.NIGHTLY, browser.findElements(By.cssSelector("li.stage")).stream()
+                    .map(e -> e.getAttribute("data-stage")).toList(), "every planned stage, in order");
+            assertTrue(browser.findElements(By.cssSelector("li.stage")).stream()
+                    .allMatch(e -> e.getAttribute("class").contains("COMPLETED")));
+            var points = browser.findElements(By.cssSelector("#sweep-chart circle.cell"));
+            assertEquals(24, points.size(), "one point per cell");
+            var winners = browser.findElements(By.cssSelector("#sweep-chart circle.cell.winner"));
+            assertEquals(1, winners.size());
+            assertEquals(state.sweep().outcome().winnerCellId(), winners.get(0).getAttribute("data-cell"));
+            // loss grows upwards (SVG's y downwards), and the winner has the lowest loss: no point is drawn below it
+            double winnerY = Double.parseDouble(winners.get(0).getAttribute("cy"));
+            assertTrue(points.stream().allMatch(p -> Double.parseDouble(p.getAttribute("cy")) <= winnerY + 1e-6));
+
+            var verdicts = browser.findElements(By.cssSelector("#verdicts tr.verdict"));
+            assertEquals(Set.copyOf(Specialists.ALL), verdicts.stream().map(v -> v.getAttribute("data-specialist"))
+                    .collect(Collectors.toSet()), "four verdicts");
+            assertTrue(verdicts.stream().allMatch(v -> !v.findElements(By.cssSelector("ul.evidence li")).isEmpty()
+                    || v.getText().contains("MISSING")), "each with its evidence");
+            assertTrue(browser.findElement(By.id("decision")).getText().contains("SHIP"),
+                    browser.findElement(By.id("decision")).getText());
+            assertTrue(browser.findElements(By.id("awaiting")).isEmpty(), "no decision is asked of anyone");
+            long height = (Long) browser.executeScript("return document.documentElement.scrollHeight");
+            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) Math.min(height + 140, 4000)));
+            Files.write(ROOT.resolve("tools/meshctl/target/console-run.png"),
+                    ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+        } catch (RuntimeException | AssertionError e) {
+            Files.writeString(ROOT.resolve("tools/meshctl/target/console-failure.html"), browser.getPageSource());
+            throw e;
+        } finally {
+            browser.quit();
+        }
     }
 
     /**

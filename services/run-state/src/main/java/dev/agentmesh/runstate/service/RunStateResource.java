@@ -40,9 +40,10 @@ import java.util.Optional;
 public class RunStateResource {
 
     public record RunSummary(String runId, String status, String pipeline, Instant triggeredAt, Instant lastEventAt,
-                             long eventCount) {
+                             long eventCount, long computeMs) {
         static RunSummary of(RunState s) {
-            return new RunSummary(s.runId(), s.status().name(), s.pipeline(), s.triggeredAt(), s.lastEventAt(), s.eventCount());
+            return new RunSummary(s.runId(), s.status().name(), s.pipeline(), s.triggeredAt(), s.lastEventAt(),
+                    s.eventCount(), s.computeMs());
         }
     }
 

@@ -32,6 +32,9 @@ public final class DeployManifests {
     public static final String IMAGE_PREFIX = "agentmesh/";
     public static final String ARTIFACTS_CLAIM = "mesh-artifacts";
     public static final int HTTP_PORT = 8080;
+    static final String RUN_STATE = "run-state";
+    /** The run API's password (key {@code password}), for run-state and its readers; without it the embedded default holds. */
+    public static final String RUN_STATE_API_SECRET = "run-state-api";
     static final int REPLICAS = 2;
     static final String PART_OF = "agent-mesh";
 
@@ -299,6 +302,13 @@ public final class DeployManifests {
         if (s.advertisesItself()) {
             env.add(Map.of("name", "MESH_ADVERTISED_HOST", "valueFrom", Map.of("fieldRef", Map.of("fieldPath", "status.podIP"))));
         }
+        if (name.equals(RUN_STATE) || s.readsRunState()) {
+            env.add(Map.of("name", "MESH_RUN_STATE_PASSWORD", "valueFrom", Map.of("secretKeyRef",
+                    Map.of("name", RUN_STATE_API_SECRET, "key", "password", "optional", true))));
+        }
+        if (s.readsRunState()) {
+            env.add(Map.of("name", "MESH_RUN_STATE_URL", "value", "http://" + RUN_STATE + ":" + HTTP_PORT));
+        }
         container.put("env", env);
         container.put("resources", ResourceProfile.forService(name).resources());
         container.put("readinessProbe", probe("/q/health/ready", 5));
@@ -326,7 +336,7 @@ public final class DeployManifests {
         deployment.put("spec", deploymentSpec(name, REPLICAS, name, List.of(container), volumes));
         out.add(deployment);
         out.add(service(name));
-        out.add(networkPolicy(name, s.advertisesItself()));
+        out.add(networkPolicy(name, s.advertisesItself(), s.readsRunState()));
         Map<String, Object> pdb = resource("policy/v1", "PodDisruptionBudget", name, Map.of());
         pdb.put("spec", Map.of("minAvailable", 1, "selector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name))));
         out.add(pdb);
@@ -394,7 +404,7 @@ public final class DeployManifests {
     }
 
     /** In: HTTP from pods of the mesh (and Prometheus). Out: Kafka, the registry, DNS, and its peers' HTTP if it asks them. */
-    static Map<String, Object> networkPolicy(String name, boolean asksPeers) {
+    static Map<String, Object> networkPolicy(String name, boolean asksPeers, boolean asksRunState) {
         Map<String, Object> np = resource("networking.k8s.io/v1", "NetworkPolicy", name, Map.of());
         Map<String, Object> spec = new LinkedHashMap<>();
         spec.put("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name)));
@@ -412,6 +422,10 @@ public final class DeployManifests {
                 Map.of("ports", List.of(Map.of("port", 53, "protocol", "UDP"), Map.of("port", 53, "protocol", "TCP")))));
         if (asksPeers) {
             egress.add(Map.of("to", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name)))),
+                    "ports", List.of(Map.of("port", HTTP_PORT, "protocol", "TCP"))));
+        }
+        if (asksRunState) {
+            egress.add(Map.of("to", List.of(Map.of("podSelector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", RUN_STATE)))),
                     "ports", List.of(Map.of("port", HTTP_PORT, "protocol", "TCP"))));
         }
         spec.put("egress", egress);

@@ -112,6 +112,9 @@ final class DockerCompose {
             env.put("MESH_REGISTRY_URL", "http://" + DeployManifests.REGISTRY + ":8080/apis/registry/v3");
             env.put("MESH_GRANTS_PRINCIPAL_PUBLIC_KEY", "${MESH_PRINCIPAL_PUBLIC_KEY:?set it to the content of .mesh/keys/principal.pub}");
             env.put("MESH_AGENT_INSTANCE", s.service() + "-compose");
+            if (s.readsRunState()) {
+                env.put("MESH_RUN_STATE_URL", "http://" + DeployManifests.RUN_STATE + ":" + DeployManifests.HTTP_PORT);
+            }
             if (s.usesArtifacts()) {
                 env.put("MESH_ARTIFACTS_DIR", "/artifacts");
                 svc.put("volumes", List.of("artifacts:/artifacts"));

@@ -23,12 +23,15 @@ import java.util.stream.Collectors;
  * consumers ({@code mesh.kafka.direct-reads}) or writes with plain producers ({@code mesh.kafka.direct-writes}). Every service also reads {@code mesh.grants} and uses
  * {@code mesh.schemas} (the grant ledger and the embedded schema store). ACLs are derived from this, nothing else.
  * A service that advertises itself to its peers ({@code kafka-streams.application.server}: interactive queries) is
- * given its pod's address. A service that writes in its own Kafka transactions ({@code mesh.kafka.transactional-id-prefix})
+ * given its pod's address; one that reads run-state's API ({@code mesh.run-state.url}) is given its address and login. A service that writes in its own Kafka transactions ({@code mesh.kafka.transactional-id-prefix})
  * may use transactional ids under that prefix.
  */
 public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<String> writes, SortedSet<String> groups,
                             String streamsApplicationId, String transactionalIdPrefix, boolean usesArtifacts,
-                            boolean advertisesItself) {
+                            boolean advertisesItself, boolean readsRunState) {
+
+    /** A service that reads run-state's API names it here ({@code mesh.run-state.url}). */
+    public static final String RUN_STATE_URL = "mesh.run-state.url";
 
     private static final Pattern PROPERTY_REF = Pattern.compile("\\$\\{([^}:]+)}");
 
@@ -83,7 +86,8 @@ public record ServiceAccess(String service, SortedSet<String> reads, SortedSet<S
             transactional = ref.matches() ? p.getProperty(ref.group(1)) : transactional;
         }
         return new ServiceAccess(serviceDir.getFileName().toString(), reads, writes, groups, streams, transactional,
-                p.containsKey("mesh.artifacts.dir"), p.containsKey("kafka-streams.application.server"));
+                p.containsKey("mesh.artifacts.dir"), p.containsKey("kafka-streams.application.server"),
+                p.containsKey(RUN_STATE_URL));
     }
 
     static SortedSet<String> resolve(String value) {

@@ -1,0 +1,73 @@
+package dev.agentmesh.review.service;
+
+import io.quarkus.qute.Location;
+import io.quarkus.qute.Template;
+import io.quarkus.qute.TemplateInstance;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The console's run pages, beside the review queue and behind the same sign-in: the runs run-state knows, filterable
+ * by status and pipeline, and one run with its stages, its sweep as a chart, its gate's verdicts and decision.
+ */
+@Path("/review/runs")
+@Produces(MediaType.TEXT_HTML)
+@RolesAllowed({ReviewResource.REVIEWER, ReviewResource.PRINCIPAL})
+public class ConsolePage {
+
+    private final RunStateApi runState;
+    private final SecurityIdentity identity;
+    private final Template runs;
+    private final Template run;
+
+    public ConsolePage(RunStateApi runState, SecurityIdentity identity, @Location("runs.html") Template runs,
+                       @Location("run.html") Template run) {
+        this.runState = runState;
+        this.identity = identity;
+        this.runs = runs;
+        this.run = run;
+    }
+
+    @GET
+    public TemplateInstance list(@QueryParam("status") String status, @QueryParam("pipeline") String pipeline) {
+        String wantStatus = blankToNull(status);
+        String wantPipeline = blankToNull(pipeline);
+        List<RunStateApi.Summary> all = List.of();
+        String problem = null;
+        try {
+            all = runState.runs();
+        } catch (RunStateApi.Unavailable e) {
+            problem = e.getMessage();
+        }
+        List<RunStateApi.Summary> shown = all.stream()
+                .filter(r -> wantStatus == null || wantStatus.equals(r.status()))
+                .filter(r -> wantPipeline == null || wantPipeline.equals(r.pipeline())).toList();
+        return runs.data("runs", shown).data("total", all.size()).data("problem", problem)
+                .data("status", wantStatus).data("pipeline", wantPipeline)
+                .data("statuses", all.stream().map(RunStateApi.Summary::status).distinct().sorted().toList())
+                .data("pipelines", all.stream().map(RunStateApi.Summary::pipeline).filter(Objects::nonNull).distinct().sorted().toList())
+                .data("user", identity.getPrincipal().getName());
+    }
+
+    @GET
+    @Path("/{runId}")
+    public TemplateInstance show(@PathParam("runId") String runId) {
+        RunView view = RunView.of(runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId)));
+        return run.data("run", view).data("chart", view.sweep()).data("user", identity.getPrincipal().getName())
+                .data("principal", identity.hasRole(ReviewResource.PRINCIPAL));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+}
