@@ -22,12 +22,14 @@ public final class RowValidator {
     private final Map<String, DataContract.Column> columns;
     private final DataContract.Column[] checked;
     private final Set<String>[] allowed;
+    private final Set<String> sensitive;
 
     @SuppressWarnings("unchecked")
     public RowValidator(DataContract contract) {
         this.contract = contract;
         this.columns = contract.columnsByName();
         this.checked = contract.columns().toArray(DataContract.Column[]::new);
+        this.sensitive = contract.sensitive() == null ? Set.of() : Set.copyOf(contract.sensitive());
         this.allowed = new Set[checked.length];
         for (int i = 0; i < checked.length; i++) {
             List<String> values = checked[i].allowed();
@@ -79,7 +81,7 @@ public final class RowValidator {
             }
             RowViolation violation = switch (column.type()) {
                 case CATEGORY, STRING -> allowed[i] == null || allowed[i].contains(value) ? null
-                        : new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not one of " + column.allowed());
+                        : new RowViolation(column.name(), shown(column, value) + " is not one of " + column.allowed());
                 case INTEGER -> integer(column, value);
                 case NUMBER -> number(column, value);
             };
@@ -90,32 +92,44 @@ public final class RowValidator {
         return violations == null ? List.of() : violations;
     }
 
-    private static RowViolation integer(DataContract.Column column, String value) {
+    /**
+     * How a violation names the value: a bounded, quoted excerpt, or nothing of it for a column the contract marks
+     * sensitive (reasons travel to dead-letter headers, run state, logs and people who may not see it).
+     */
+    private String shown(DataContract.Column column, String value) {
+        return sensitive.contains(column.name()) ? SENSITIVE_VALUE : "'" + Excerpt.of(value, Excerpt.ROW) + "'";
+    }
+
+    /** What a violation says in place of a sensitive column's value. */
+    public static final String SENSITIVE_VALUE = "a sensitive value";
+
+    private RowViolation integer(DataContract.Column column, String value) {
         try {
-            return outOfRange(column, Long.parseLong(value));
+            return outOfRange(column, value, Long.parseLong(value));
         } catch (NumberFormatException e) {
-            return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not an integer");
+            return new RowViolation(column.name(), shown(column, value) + " is not an integer");
         }
     }
 
-    private static RowViolation number(DataContract.Column column, String value) {
+    private RowViolation number(DataContract.Column column, String value) {
         try {
             double number = Double.parseDouble(value);
             if (Double.isNaN(number) || Double.isInfinite(number)) {
-                return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not a finite number");
+                return new RowViolation(column.name(), shown(column, value) + " is not a finite number");
             }
-            return outOfRange(column, number);
+            return outOfRange(column, value, number);
         } catch (NumberFormatException e) {
-            return new RowViolation(column.name(), "'" + Excerpt.of(value, Excerpt.ROW) + "' is not a number");
+            return new RowViolation(column.name(), shown(column, value) + " is not a number");
         }
     }
 
-    private static RowViolation outOfRange(DataContract.Column column, double value) {
+    private RowViolation outOfRange(DataContract.Column column, String raw, double value) {
+        String named = sensitive.contains(column.name()) ? SENSITIVE_VALUE : String.valueOf(value);
         if (column.min() != null && value < column.min()) {
-            return new RowViolation(column.name(), value + " is below the minimum " + column.min());
+            return new RowViolation(column.name(), named + " is below the minimum " + column.min());
         }
         if (column.max() != null && value > column.max()) {
-            return new RowViolation(column.name(), value + " is above the maximum " + column.max());
+            return new RowViolation(column.name(), named + " is above the maximum " + column.max());
         }
         return null;
     }
@@ -132,10 +146,12 @@ public final class RowValidator {
      */
     public static final class UniqueKeys {
         private final String keyColumn;
+        private final boolean keyIsSensitive;
         private final Map<String, Long> firstSeen = new HashMap<>();
 
         public UniqueKeys(DataContract contract) {
             this.keyColumn = contract.key();
+            this.keyIsSensitive = contract.sensitive() != null && contract.sensitive().contains(keyColumn);
         }
 
         /** The violation for a duplicate key, or null; rows without a key value are left to the column's own check. */
@@ -149,7 +165,8 @@ public final class RowValidator {
             }
             Long first = firstSeen.putIfAbsent(raw.trim(), rowIndex);
             return first == null ? null
-                    : new RowViolation(keyColumn, "duplicate key '" + Excerpt.of(raw.trim(), Excerpt.ROW) + "' (first seen at row " + first + ")");
+                    : new RowViolation(keyColumn, "duplicate key " + (keyIsSensitive ? "(" + SENSITIVE_VALUE + ")"
+                    : "'" + Excerpt.of(raw.trim(), Excerpt.ROW) + "'") + " (first seen at row " + first + ")");
         }
     }
 }

@@ -40,8 +40,30 @@ class RowValidatorTest {
         assertEquals(List.of("duration", "purpose", "age", "class"), violations.stream().map(RowViolation::field).toList());
         assertTrue(violations.get(0).reason().contains("not an integer"));
         assertTrue(violations.get(1).reason().contains("'yacht' is not one of"));
-        assertTrue(violations.get(2).reason().contains("below the minimum 18"));
+        assertEquals("a sensitive value is below the minimum 18.0", violations.get(2).reason(),
+                "age is sensitive in credit-g's contract: its value is not quoted");
         assertEquals("required but missing", violations.get(3).reason());
+    }
+
+    @Test
+    void aSensitiveColumnsValueIsNeverQuotedInAViolation() {
+        Map<String, String> row = new LinkedHashMap<>(CsvRows.read(CREDIT_G).rows().get(0));
+        row.put("age", "sixty-seven");
+        row.put("personal_status", "secret status");
+        row.put("duration", "six");
+        List<RowViolation> violations = validator.validate(row);
+        assertEquals("'six' is not an integer", violations.stream().filter(v -> v.field().equals("duration")).findFirst()
+                .orElseThrow().reason(), "a column that is not sensitive is quoted");
+        for (RowViolation v : violations) {
+            assertFalse(v.reason().contains("sixty") || v.reason().contains("secret"), v.toString());
+        }
+        assertEquals(List.of("a sensitive value is not one of"), violations.stream().filter(v -> v.field().equals("personal_status"))
+                .map(v -> v.reason().substring(0, v.reason().indexOf(" ["))).toList());
+        assertEquals("a sensitive value is not an integer", violations.stream().filter(v -> v.field().equals("age"))
+                .findFirst().orElseThrow().reason());
+        row.put("age", "101");
+        assertTrue(validator.validate(row).stream().filter(v -> v.field().equals("age"))
+                .allMatch(v -> v.reason().equals("a sensitive value is above the maximum 100.0")));
     }
 
     @Test

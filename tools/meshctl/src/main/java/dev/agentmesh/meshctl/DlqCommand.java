@@ -136,9 +136,14 @@ public class DlqCommand {
                 + "file to `dlq redrive --payload`.")
         boolean payloadOnly;
 
+        @Option(names = "--reveal", paramLabel = "REASON", description = "Show the row's sensitive columns in the clear "
+                + "(masked otherwise), as the principal: the reveal is recorded with who and REASON before anything is shown.")
+        String reveal;
+
         @Override
         public Integer call() throws IOException {
-            HttpResponse<String> response = review.send("GET", "/api/items/" + item, null);
+            HttpResponse<String> response = reveal == null ? review.send("GET", "/api/items/" + item, null)
+                    : review.send("POST", "/api/items/" + item + "/reveal", Map.of("reason", reveal));
             if (response.statusCode() / 100 != 2) {
                 return review.print(response);
             }

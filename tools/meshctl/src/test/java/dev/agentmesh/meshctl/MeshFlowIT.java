@@ -781,8 +781,17 @@ class MeshFlowIT {
         String personalStatus = cells[8];
         cells[1] = "abc"; // duration: not a number; the row is dead-lettered with its values
         lines.set(4, String.join(",", cells));
-        JsonNode item = validateWithDeadLetters("it-review-mask", lines, 1).get(0);
+        String[] badAge = lines.get(6).split(",", -1);
+        badAge[12] = "6x7"; // a sensitive column's own bad value: the reason names the rule, not the value
+        lines.set(6, String.join(",", badAge));
+        List<JsonNode> items = validateWithDeadLetters("it-review-mask", lines, 2);
+        assertEquals(2, items.size(), items.toString());
+        JsonNode item = items.stream().filter(i -> i.path("reason").asText().contains("duration")).findFirst().orElseThrow();
         String id = item.path("id").asText();
+        JsonNode ageItem = items.stream().filter(i -> i.path("reason").asText().contains("age:")).findFirst().orElseThrow();
+        String ageShown = review("GET", "/api/items/" + ageItem.path("id").asText(), "alice", "alice-principal", null).body();
+        assertTrue(JSON.readTree(ageShown).path("reason").asText().contains("age: a sensitive value is not an integer"), ageShown);
+        assertFalse(ageShown.contains("6x7"), "neither the reason, the headers nor the payload show the value: " + ageShown);
 
         for (String[] who : List.of(new String[] {"bob", "bob-reviewer"}, new String[] {"alice", "alice-principal"})) {
             JsonNode shown = JSON.readTree(review("GET", "/api/items/" + id, who[0], who[1], null).body());
@@ -809,6 +818,15 @@ class MeshFlowIT {
         assertEquals("***", JSON.readTree(after.path("payloadJson").asText()).path("values").path("age").path("string").asText(),
                 "the next look is masked again");
 
+        // from a terminal: the principal reveals with a reason; a reviewer is refused
+        Result cli = meshctlResult("dlq", "show", id, "--payload", "--reveal", "checking the age band from a terminal",
+                "--review-url", services.get(REVIEW).url(), "--user", "alice", "--password", "alice-principal");
+        assertEquals(0, cli.exit(), cli.toString());
+        assertEquals(age, JSON.readTree(cli.out()).path("values").path("age").path("string").asText(), cli.out());
+        Result refused = meshctlResult("dlq", "show", id, "--reveal", "curious",
+                "--review-url", services.get(REVIEW).url(), "--user", "bob", "--password", "bob-reviewer");
+        assertNotEquals(0, refused.exit(), "a reviewer cannot reveal from a terminal either: " + refused);
+
         if (Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER)) {
             var browser = chromium();
             try {
@@ -832,7 +850,7 @@ class MeshFlowIT {
                 browser.quit();
             }
             JsonNode history = JSON.readTree(review("GET", "/api/items/" + id, "bob", "bob-reviewer", null).body()).path("history");
-            assertEquals(2, history.size(), "each reveal, in the browser or the API, is one recorded action: " + history);
+            assertEquals(3, history.size(), "each reveal, in the browser, the API or meshctl, is one recorded action: " + history);
         }
     }
 

@@ -296,6 +296,50 @@ class SweepIT {
     }
 
     /**
+     * The console's run page follows a run that is not over: opened while the gate waits for the principal, it reloads
+     * itself when the principal decides, and stops following once the run has ended.
+     */
+    @Test
+    @Order(2)
+    void theConsolesRunPageFollowsARunThatIsNotOverUntilItEnds() throws Exception {
+        MeshFlowIT.assumeChromium();
+        production("credit-g").orElseThrow(() -> new AssertionError("needs the nightly run first"));
+        startGate("it-live", "credit-g", CsvRows.read(CREDIT_G), logistic("underfit-live", 0.0005, 1), Map.of());
+        assertEquals(RunStatus.AWAITING_PRINCIPAL, awaitGate("it-live").status(), "a worse candidate waits for its principal");
+        String review = services.get("review").url();
+        var browser = MeshFlowIT.chromium();
+        try {
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(60));
+            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page replaces itself
+            browser.get(review + "/review");
+            wait.until(d -> d.findElements(By.id("username")).size() == 1);
+            browser.findElement(By.id("username")).sendKeys("alice");
+            browser.findElement(By.id("password")).sendKeys("alice-principal");
+            browser.findElement(By.id("login")).click();
+            wait.until(d -> d.findElements(By.id("items")).size() == 1);
+            browser.get(review + "/review/runs/it-live");
+            wait.until(d -> d.findElements(By.id("run-status")).size() == 1);
+            assertEquals("AWAITING_PRINCIPAL", browser.findElement(By.id("run-status")).getText());
+            assertEquals(1, browser.findElements(By.id("live")).size(), "a run that is not over is followed");
+            assertTrue(browser.findElement(By.id("awaiting")).getText().contains("waits for its principal"));
+            String url = browser.getCurrentUrl();
+
+            decide("it-live", "reject", "it-principal");
+            // nobody navigates: the page reloads itself and shows the run ended
+            wait.until(d -> d.findElements(By.id("run-status")).size() == 1
+                    && "REJECTED".equals(d.findElement(By.id("run-status")).getText()));
+            assertEquals(url, browser.getCurrentUrl());
+            assertTrue(browser.findElements(By.id("live")).isEmpty(), "an ended run is no longer followed");
+            assertTrue(browser.findElements(By.id("awaiting")).isEmpty());
+        } catch (RuntimeException | AssertionError e) {
+            Files.writeString(ROOT.resolve("tools/meshctl/target/console-live-failure.html"), browser.getPageSource());
+            throw e;
+        } finally {
+            browser.quit();
+        }
+    }
+
+    /**
      * Bring your own dataset: a file that is not in the repository, a contract drafted from it by
      * {@code meshctl contracts infer} and adjusted as a person would, checked, then the whole nightly run.
      */

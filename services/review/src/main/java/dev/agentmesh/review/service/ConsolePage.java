@@ -1,5 +1,6 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.runstate.RunState;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
 import io.quarkus.qute.TemplateInstance;
@@ -65,6 +66,15 @@ public class ConsolePage {
         RunView view = RunView.of(runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId)));
         return run.data("run", view).data("chart", view.sweep()).data("user", identity.getPrincipal().getName())
                 .data("principal", identity.hasRole(ReviewResource.PRINCIPAL));
+    }
+
+    /** The run's version (status and event count), which its page polls to reload itself while the run goes on. */
+    @GET
+    @Path("/{runId}/version")
+    @Produces(MediaType.TEXT_PLAIN)
+    public String version(@PathParam("runId") String runId) {
+        RunState state = runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId));
+        return RunView.version(state.status().name(), state.eventCount());
     }
 
     private static String blankToNull(String s) {

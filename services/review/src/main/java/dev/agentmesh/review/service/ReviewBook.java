@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Review items folded from the log: every dead-letter record, every run the gate returned to its principal, and every
@@ -50,6 +51,14 @@ public final class ReviewBook {
 
         public boolean open() {
             return status == Status.OPEN || status == Status.ESCALATED;
+        }
+
+        /** The item with {@code mask} applied to its reason and to every header value. */
+        public Item withReasonsMasked(UnaryOperator<String> mask) {
+            Map<String, String> masked = new LinkedHashMap<>();
+            headers.forEach((k, v) -> masked.put(k, mask.apply(v)));
+            return new Item(id, kind, status, mask.apply(reason), runId, agent, key, originalTopic, originalPartition,
+                    originalOffset, partition, offset, masked, payloadType, payloadJson, rawBase64, at, history);
         }
 
         public Item withPayloadJson(String json) {

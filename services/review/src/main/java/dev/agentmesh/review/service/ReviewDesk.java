@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
@@ -99,8 +100,19 @@ public class ReviewDesk {
         return shown(item(itemId));
     }
 
+    /** The item as the queue lists it: what its reasons say of sensitive values masked (its payload is not shown there). */
+    ReviewBook.Item listed(ReviewBook.Item item) {
+        Set<String> sensitive = sensitive(item);
+        return sensitive.isEmpty() ? item : item.withReasonsMasked(reason -> SensitiveFields.maskReason(reason, sensitive));
+    }
+
     ReviewBook.Item shown(ReviewBook.Item item) {
-        return item.decoded() ? item.withPayloadJson(SensitiveFields.mask(item.payloadJson(), sensitive(item))) : item;
+        Set<String> sensitive = sensitive(item);
+        if (sensitive.isEmpty()) {
+            return item;
+        }
+        ReviewBook.Item masked = item.withReasonsMasked(reason -> SensitiveFields.maskReason(reason, sensitive));
+        return item.decoded() ? masked.withPayloadJson(SensitiveFields.mask(item.payloadJson(), sensitive)) : masked;
     }
 
     /**
@@ -111,6 +123,11 @@ public class ReviewDesk {
         ReviewBook.Item item = item(itemId);
         if (reason == null || reason.isBlank()) {
             throw new Refused("say why the sensitive columns must be seen");
+        }
+        Set<String> sensitive = sensitive(item);
+        if (!SensitiveFields.hidesAnything(item.payloadJson(), sensitive)
+                && Objects.equals(item.reason(), SensitiveFields.maskReason(item.reason(), sensitive))) {
+            throw new Refused("nothing on this item is masked: there is nothing to reveal");
         }
         record(itemId, authorized(itemId), ReviewActionKind.REVEAL, actor, reason, null, false);
         return item(itemId);

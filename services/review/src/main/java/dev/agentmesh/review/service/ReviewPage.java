@@ -50,7 +50,7 @@ public class ReviewPage {
     public TemplateInstance list(@QueryParam("status") String status, @QueryParam("agent") String agent,
                                  @QueryParam("topic") String topic, @QueryParam("run") String run,
                                  @QueryParam("message") String message) {
-        List<ReviewBook.Item> all = log.book().items();
+        List<ReviewBook.Item> all = log.book().items().stream().map(desk::listed).toList();
         ReviewQueue.Filter filter = new ReviewQueue.Filter(status, agent, topic, run);
         List<ReviewQueue.Group> groups = ReviewQueue.groups(all, filter);
         return items.data("groups", groups).data("shown", groups.stream().mapToInt(ReviewQueue.Group::size).sum())

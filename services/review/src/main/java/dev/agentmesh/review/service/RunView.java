@@ -16,7 +16,16 @@ import java.util.Map;
 public record RunView(String runId, String status, String pipeline, String requestedBy, String source,
                       String triggeredAt, String duration, long computeMs, long events, List<Stage> stages,
                       SweepChart sweep, String rankingRule, String sweepOutcome, Gate gate, boolean awaitingPrincipal,
-                      List<String> commands) {
+                      List<String> commands, boolean ended) {
+
+    /** What changes whenever the run does: the page polls it while the run has not ended. */
+    public String version() {
+        return version(status, events);
+    }
+
+    static String version(String status, long events) {
+        return status + ":" + events;
+    }
 
     /** One planned stage: its status and how long it took, or "not started". */
     public record Stage(String name, String status, int attempt, String duration, String reason, String agent) {
@@ -45,7 +54,7 @@ public record RunView(String runId, String status, String pipeline, String reque
                 s.triggeredAt() == null ? "" : s.triggeredAt().toString(), between(s.triggeredAt(), s.lastEventAt()),
                 s.computeMs(), s.eventCount(), stages, chart,
                 s.sweep() == null ? "" : nz(s.sweep().rankingRule()), outcome, gate(s.gate()),
-                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s));
+                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s), s.status().terminal());
     }
 
     private static Gate gate(GateState g) {

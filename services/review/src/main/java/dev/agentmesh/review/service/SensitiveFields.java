@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A row's sensitive columns, as its data contract names them, hidden from people by default: in a dead-lettered row's
@@ -50,6 +52,49 @@ final class SensitiveFields {
             }
         }
         return write(root);
+    }
+
+    /**
+     * {@code reason} (a failure reason, or a header carrying one) with what each violation of a sensitive column says of
+     * its value masked: "age: 'x1' is not an integer" becomes "age: '***' is not an integer". The row-validator no
+     * longer quotes such values; records written before it stopped, or by other producers, still may.
+     */
+    static String maskReason(String reason, Set<String> sensitive) {
+        if (reason == null || sensitive.isEmpty()) {
+            return reason;
+        }
+        Matcher m = VIOLATION.matcher(reason);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String column = m.group(2);
+            String said = m.group(3);
+            if (sensitive.contains(column) || sensitive.equals(ALL)) {
+                said = QUOTED.matcher(said).replaceAll("'" + MASK + "'");
+                said = LEADING_NUMBER.matcher(said).replaceFirst(MASK + " ");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + column + ": " + said));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    /** One field's violation in a reason: "column: what is wrong", after the start, a "; " or a ": ". */
+    private static final Pattern VIOLATION = Pattern.compile("(^|; |: )([\\w.-]+): ([^;]*)");
+    private static final Pattern QUOTED = Pattern.compile("'[^']*'");
+    private static final Pattern LEADING_NUMBER = Pattern.compile("^-?[0-9][0-9.eE+-]* ");
+
+    /** Whether {@code avroJson} is a row with a value in any of the {@code sensitive} columns: whether masking hides anything. */
+    static boolean hidesAnything(String avroJson, Set<String> sensitive) {
+        if (avroJson == null || sensitive.isEmpty()) {
+            return false;
+        }
+        try {
+            return JSON.readTree(avroJson) instanceof ObjectNode root && root.get("values") instanceof ObjectNode values
+                    && columns(values, sensitive).stream().map(values::get)
+                    .anyMatch(v -> (v.isObject() && v.has("string")) || v.isTextual());
+        } catch (JsonProcessingException e) {
+            return false;
+        }
     }
 
     /** {@code edited} with every value still masked put back from {@code original}. */

@@ -31,6 +31,28 @@ class SensitiveFieldsTest {
     }
 
     @Test
+    void whatAReasonSaysOfASensitiveValueIsMaskedAndTheRestKept() {
+        Set<String> sensitive = Set.of("age", "personal_status");
+        assertEquals("row 3 violates the data contract: age: '***' is not an integer; duration: 'abc' is not an integer",
+                SensitiveFields.maskReason("row 3 violates the data contract: age: '6x7' is not an integer; duration: 'abc' is not an integer", sensitive));
+        assertEquals("age: *** is below the minimum 18.0", SensitiveFields.maskReason("age: 7.0 is below the minimum 18.0", sensitive));
+        assertEquals("personal_status: '***' is not one of [male single, female div/dep/mar]",
+                SensitiveFields.maskReason("personal_status: 'secret' is not one of [male single, female div/dep/mar]", sensitive));
+        assertEquals("age: a sensitive value is not an integer", SensitiveFields.maskReason("age: a sensitive value is not an integer", sensitive),
+                "what the row-validator writes now says nothing to mask");
+        assertEquals("duration: '***' is not an integer", SensitiveFields.maskReason("duration: 'abc' is not an integer", SensitiveFields.ALL));
+        assertEquals("the grants view could not learn the ends", SensitiveFields.maskReason("the grants view could not learn the ends", sensitive));
+    }
+
+    @Test
+    void masksHideSomethingOnlyWhereASensitiveColumnHasAValue() {
+        assertTrue(SensitiveFields.hidesAnything(ROW, Set.of("age")));
+        assertFalse(SensitiveFields.hidesAnything(ROW, Set.of("job")), "a null value hides nothing");
+        assertFalse(SensitiveFields.hidesAnything(ROW, Set.of()));
+        assertFalse(SensitiveFields.hidesAnything("{\"runId\": \"r\"}", SensitiveFields.ALL), "not a row");
+    }
+
+    @Test
     void withoutAReadableContractEveryColumnIsMasked() throws Exception {
         JsonNode values = JSON.readTree(SensitiveFields.mask(ROW, SensitiveFields.ALL)).get("values");
         assertEquals(SensitiveFields.MASK, values.get("duration").get("string").asText());
