@@ -911,9 +911,15 @@ class MeshFlowIT {
 
     static org.openqa.selenium.support.ui.WebDriverWait signIn(org.openqa.selenium.chrome.ChromeDriver browser, String path,
                                                                String user, String password) {
-        var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
+        return signInAt(browser, services.get(REVIEW).url() + path, user, password);
+    }
+
+    /** Opens {@code url} of a review service, signs in as {@code user}, and waits for the queue. */
+    static org.openqa.selenium.support.ui.WebDriverWait signInAt(org.openqa.selenium.chrome.ChromeDriver browser, String url,
+                                                                 String user, String password) {
+        var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(60));
         wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page is replaced after a submit
-        browser.get(services.get(REVIEW).url() + path);
+        browser.get(url);
         wait.until(d -> d.findElements(org.openqa.selenium.By.id("username")).size() == 1);
         browser.findElement(org.openqa.selenium.By.id("username")).sendKeys(user);
         browser.findElement(org.openqa.selenium.By.id("password")).sendKeys(password);

@@ -244,13 +244,7 @@ class SweepIT {
         String review = services.get("review").url();
         var browser = MeshFlowIT.chromium();
         try {
-            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(30));
-            browser.get(review + "/review");
-            wait.until(d -> d.findElements(By.id("username")).size() == 1);
-            browser.findElement(By.id("username")).sendKeys("bob");
-            browser.findElement(By.id("password")).sendKeys("bob-reviewer");
-            browser.findElement(By.id("login")).click();
-            wait.until(d -> d.findElements(By.id("items")).size() == 1);
+            var wait = MeshFlowIT.signInAt(browser, review + "/review", "bob", "bob-reviewer");
 
             browser.get(review + "/review/runs?status=COMPLETED");
             wait.until(d -> d.findElements(By.id("runs")).size() == 1);
@@ -309,14 +303,7 @@ class SweepIT {
         String review = services.get("review").url();
         var browser = MeshFlowIT.chromium();
         try {
-            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, Duration.ofSeconds(60));
-            wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class); // the page replaces itself
-            browser.get(review + "/review");
-            wait.until(d -> d.findElements(By.id("username")).size() == 1);
-            browser.findElement(By.id("username")).sendKeys("alice");
-            browser.findElement(By.id("password")).sendKeys("alice-principal");
-            browser.findElement(By.id("login")).click();
-            wait.until(d -> d.findElements(By.id("items")).size() == 1);
+            var wait = MeshFlowIT.signInAt(browser, review + "/review", "alice", "alice-principal");
             browser.get(review + "/review/runs/it-live");
             wait.until(d -> d.findElements(By.id("run-status")).size() == 1);
             assertEquals("AWAITING_PRINCIPAL", browser.findElement(By.id("run-status")).getText());
