@@ -277,6 +277,10 @@ class SweepIT {
             assertTrue(browser.findElement(By.id("decision")).getText().contains("SHIP"),
                     browser.findElement(By.id("decision")).getText());
             assertTrue(browser.findElements(By.id("awaiting")).isEmpty(), "no decision is asked of anyone");
+            var costs = browser.findElements(By.cssSelector("#costs tr.cost"));
+            assertTrue(costs.stream().anyMatch(c -> "sweep-orchestrator".equals(c.getAttribute("data-grantee"))
+                    && Integer.parseInt(c.getAttribute("data-indent")) > 0), "the sweep's grant, under the operator's: "
+                    + costs.stream().map(c -> c.getAttribute("data-grantee") + "@" + c.getAttribute("data-indent")).toList());
             long height = (Long) browser.executeScript("return document.documentElement.scrollHeight");
             browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) Math.min(height + 140, 4000)));
             Files.write(ROOT.resolve("tools/meshctl/target/console-run.png"),

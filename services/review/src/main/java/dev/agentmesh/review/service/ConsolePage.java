@@ -1,5 +1,6 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import io.quarkus.qute.Location;
 import io.quarkus.qute.Template;
@@ -63,7 +64,14 @@ public class ConsolePage {
     @GET
     @Path("/{runId}")
     public TemplateInstance show(@PathParam("runId") String runId) {
-        RunView view = RunView.of(runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId)));
+        RunState state = runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId));
+        List<CostRollup.Node> costs;
+        try {
+            costs = runState.costs(runId);
+        } catch (RunStateApi.Unavailable e) {
+            costs = List.of(); // the page shows the run without its cost tree
+        }
+        RunView view = RunView.of(state, costs);
         return run.data("run", view).data("chart", view.sweep()).data("user", identity.getPrincipal().getName())
                 .data("principal", identity.hasRole(ReviewResource.PRINCIPAL));
     }

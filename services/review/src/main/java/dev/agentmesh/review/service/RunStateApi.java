@@ -1,6 +1,7 @@
 package dev.agentmesh.review.service;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -67,6 +68,19 @@ public class RunStateApi {
     public Optional<RunState> run(String runId) {
         HttpResponse<byte[]> response = get("/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8).replace("+", "%20"));
         return response.statusCode() == 404 ? Optional.empty() : Optional.of(RunStateJson.fromBytes(response.body()));
+    }
+
+    /** The run's cost per grant, rolled up its delegation tree (run-state's {@code /runs/{id}/costs}). */
+    public List<CostRollup.Node> costs(String runId) {
+        HttpResponse<byte[]> response = get("/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8).replace("+", "%20") + "/costs");
+        if (response.statusCode() == 404) {
+            return List.of();
+        }
+        try {
+            return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
+        } catch (IOException e) {
+            throw new Unavailable("run-state's costs could not be read: " + e.getMessage(), e);
+        }
     }
 
     private HttpResponse<byte[]> get(String path) {

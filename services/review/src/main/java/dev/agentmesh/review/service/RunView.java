@@ -1,5 +1,6 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
@@ -8,15 +9,30 @@ import dev.agentmesh.runstate.StageState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /** What the console's run page shows, from a run's state alone: stages, sweep, gate, cost. No Kafka, no HTTP. */
 public record RunView(String runId, String status, String pipeline, String requestedBy, String source,
                       String triggeredAt, String duration, long computeMs, long events, List<Stage> stages,
                       SweepChart sweep, String rankingRule, String sweepOutcome, Gate gate, boolean awaitingPrincipal,
-                      List<String> commands, boolean ended) {
+                      List<String> commands, boolean ended, List<CostLine> costs) {
+
+    /** One grant of the run's delegation tree, indented under its parent: what was spent under it, and its budget. */
+    public record CostLine(String grant, String grantee, int indent, long directMs, long subtreeMs, String budgetMs,
+                           long events) {
+        public String shortId() {
+            return grant.length() > 8 ? grant.substring(0, 8) : grant;
+        }
+
+        public String pad() {
+            return (0.5 + indent * 1.5) + "em";
+        }
+    }
 
     /** What changes whenever the run does: the page polls it while the run has not ended. */
     public String version() {
@@ -40,6 +56,11 @@ public record RunView(String runId, String status, String pipeline, String reque
     }
 
     public static RunView of(RunState s) {
+        return of(s, List.of());
+    }
+
+    /** The run, with its cost tree ({@code costs}: run-state's roll-up, any order; empty when unknown). */
+    public static RunView of(RunState s, List<CostRollup.Node> costs) {
         List<Stage> stages = new ArrayList<>();
         for (String name : s.plannedStages()) {
             StageState st = s.stages().get(name);
@@ -54,7 +75,7 @@ public record RunView(String runId, String status, String pipeline, String reque
                 s.triggeredAt() == null ? "" : s.triggeredAt().toString(), between(s.triggeredAt(), s.lastEventAt()),
                 s.computeMs(), s.eventCount(), stages, chart,
                 s.sweep() == null ? "" : nz(s.sweep().rankingRule()), outcome, gate(s.gate()),
-                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s), s.status().terminal());
+                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s), s.status().terminal(), costLines(costs));
     }
 
     private static Gate gate(GateState g) {
@@ -76,6 +97,31 @@ public record RunView(String runId, String status, String pipeline, String reque
         return new Gate(g.candidate() == null ? "" : g.candidate().cellId() + " (" + g.candidate().checkpoint() + ")",
                 verdicts, d == null ? List.of() : d.conflicts(), d == null ? "" : d.disposition(),
                 d == null ? "" : nz(d.reason()), d == null ? "" : nz(d.decidedBy()), deployment);
+    }
+
+    /** The roll-up as a tree, depth first: a node whose parent is not in the run's tree is a root. */
+    static List<CostLine> costLines(List<CostRollup.Node> nodes) {
+        Set<String> ids = new HashSet<>();
+        nodes.forEach(n -> ids.add(n.grantId()));
+        Map<String, List<CostRollup.Node>> children = new TreeMap<>();
+        for (CostRollup.Node n : nodes) {
+            String parent = n.parentGrantId() != null && ids.contains(n.parentGrantId()) ? n.parentGrantId() : "";
+            children.computeIfAbsent(parent, k -> new ArrayList<>()).add(n);
+        }
+        List<CostLine> lines = new ArrayList<>();
+        addLines(lines, children, "", 0);
+        return lines;
+    }
+
+    private static void addLines(List<CostLine> lines, Map<String, List<CostRollup.Node>> children, String parent, int indent) {
+        for (CostRollup.Node n : children.getOrDefault(parent, List.of())) {
+            Long budget = n.budget() == null ? null : n.budget().computeMs();
+            lines.add(new CostLine(n.grantId(), n.grantee() == null ? "unknown grant" : n.grantee(), indent,
+                    n.direct().computeMs(), n.subtree().computeMs(), budget == null ? "" : budget.toString(), n.events()));
+            if (!n.grantId().equals(parent)) {
+                addLines(lines, children, n.grantId(), indent + 1);
+            }
+        }
     }
 
     /** The commands a person would run next on this run (shown, never run by the page). */
