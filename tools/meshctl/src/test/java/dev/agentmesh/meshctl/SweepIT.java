@@ -274,6 +274,10 @@ class SweepIT {
                     .collect(Collectors.toSet()), "four verdicts");
             assertTrue(verdicts.stream().allMatch(v -> !v.findElements(By.cssSelector("ul.evidence li")).isEmpty()
                     || v.getText().contains("MISSING")), "each with its evidence");
+            var subgroups = browser.findElements(By.cssSelector("#verdicts tr.subgroup-charts[data-specialist='risk-fairness'] svg.subgroups"));
+            assertEquals(Set.of("age", "foreign_worker", "personal_status"), subgroups.stream()
+                    .map(g -> g.getAttribute("data-attribute")).collect(Collectors.toSet()), "subgroup rates side by side");
+            assertTrue(subgroups.stream().allMatch(g -> g.findElements(By.cssSelector("rect.bar")).size() >= 2));
             assertTrue(browser.findElement(By.id("decision")).getText().contains("SHIP"),
                     browser.findElement(By.id("decision")).getText());
             assertTrue(browser.findElements(By.id("awaiting")).isEmpty(), "no decision is asked of anyone");

@@ -52,7 +52,8 @@ public record RunView(String runId, String status, String pipeline, String reque
     }
 
     /** One specialist's verdict, or MISSING when it was asked and did not answer. */
-    public record Verdict(String specialist, String verdict, String summary, List<Map.Entry<String, String>> evidence) {
+    public record Verdict(String specialist, String verdict, String summary, List<Map.Entry<String, String>> evidence,
+                          List<SubgroupChart> subgroups) {
     }
 
     public static RunView of(RunState s) {
@@ -87,10 +88,10 @@ public record RunView(String runId, String status, String pipeline, String reque
             List<Map.Entry<String, String>> evidence = new ArrayList<>();
             a.metrics().forEach((k, v) -> evidence.add(Map.entry(k, String.format(Locale.ROOT, "%.4g", v))));
             evidence.addAll(a.evidence().entrySet());
-            verdicts.add(new Verdict(a.specialist(), a.verdict(), nz(a.summary()), evidence));
+            verdicts.add(new Verdict(a.specialist(), a.verdict(), nz(a.summary()), evidence, SubgroupChart.of(a.metrics())));
         });
         g.requested().keySet().stream().filter(sp -> !g.assessments().containsKey(sp))
-                .forEach(sp -> verdicts.add(new Verdict(sp, "MISSING", "asked, no assessment", List.of())));
+                .forEach(sp -> verdicts.add(new Verdict(sp, "MISSING", "asked, no assessment", List.of(), List.of())));
         GateState.Decision d = g.decision();
         String deployment = g.deployment() == null ? "" : g.deployment().alias() + " → " + g.deployment().checkpoint()
                 + " (" + g.deployment().disposition() + " by " + g.deployment().decidedBy() + ")";
