@@ -611,6 +611,21 @@ class MeshFlowIT {
                 "stamped by the broker: the grant is judged at the time the action was appended");
         assertEquals("DISCARDED", JSON.readTree(review("GET", "/api/items/" + id, "alice", "alice-principal", null).body())
                 .path("status").asText());
+
+        // a forged action's dead letter is not a row: nothing on it is masked, so a reveal is refused and not recorded
+        JsonNode forgedItem = null;
+        for (JsonNode i : JSON.readTree(review("GET", "/api/items", "alice", "alice-principal", null).body())) {
+            if (Topics.REVIEW_ACTIONS.name().equals(i.path("originalTopic").asText())) {
+                forgedItem = i;
+            }
+        }
+        assertNotNull(forgedItem, "review lists the forged action's dead letter");
+        var reveal = review("POST", "/api/items/" + forgedItem.path("id").asText() + "/reveal", "alice", "alice-principal",
+                "{\"reason\": \"curious\"}");
+        assertTrue(reveal.statusCode() / 100 == 4 && reveal.body().contains("nothing on this item is masked"),
+                reveal.statusCode() + " " + reveal.body());
+        assertEquals(forgedItem.path("history").size(), JSON.readTree(review("GET", "/api/items/" + forgedItem.path("id").asText(),
+                "alice", "alice-principal", null).body()).path("history").size(), "no reveal recorded");
     }
 
     static RunState await(String runId, java.util.function.Predicate<RunState> condition) {
