@@ -33,7 +33,8 @@ class ArchitectureTest {
     static final String[] DOMAIN = {
             "dev.agentmesh.artifacts", "dev.agentmesh.contract", "dev.agentmesh.core", "dev.agentmesh.dataset",
             "dev.agentmesh.fanout", "dev.agentmesh.features", "dev.agentmesh.grants", "dev.agentmesh.judgment", "dev.agentmesh.replay",
-            "dev.agentmesh.runstate", "dev.agentmesh.team", "dev.agentmesh.training", "dev.agentmesh.assessment"};
+            "dev.agentmesh.runstate", "dev.agentmesh.team", "dev.agentmesh.training", "dev.agentmesh.assessment",
+            "dev.agentmesh.diagnosis"};
 
     /** One package per agent service (services/*). */
     static final String[] SERVICES = {
@@ -41,7 +42,7 @@ class ArchitectureTest {
             "dev.agentmesh.publisher", "dev.agentmesh.sweeporchestrator", "dev.agentmesh.trainer",
             "dev.agentmesh.coordinator", "dev.agentmesh.modelquality", "dev.agentmesh.riskfairness",
             "dev.agentmesh.cost", "dev.agentmesh.deploymentengineer", "dev.agentmesh.runstate.service",
-            "dev.agentmesh.review.service"};
+            "dev.agentmesh.review.service", "dev.agentmesh.triage.service"};
 
     static JavaClasses mesh;
 

@@ -14,7 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A data contract, read from YAML: the columns, their types and constraints, the label and the sensitive attributes. */
+/**
+ * A data contract, read from YAML: the columns, their types and constraints, the label and the sensitive attributes,
+ * and how much of a source may break it ({@code max_rejected_fraction}: over it, row validation fails the run instead
+ * of going on with the rest; absent, any number of rows may be rejected).
+ */
 public record DataContract(
         String name,
         int version,
@@ -25,7 +29,8 @@ public record DataContract(
         List<String> sensitive,
         Map<String, Object> split,
         List<Column> columns,
-        Fairness fairness) {
+        Fairness fairness,
+        @JsonProperty("max_rejected_fraction") Double maxRejectedFraction) {
 
     /**
      * How this data's sensitive attributes are judged, where it differs from the risk-fairness service's defaults:
@@ -97,6 +102,9 @@ public record DataContract(
             }
             columns.stream().filter(c -> c.type() == Type.CATEGORY && (c.allowed() == null || c.allowed().isEmpty()))
                     .forEach(c -> problems.add("category column '" + c.name() + "' lists no allowed values"));
+        }
+        if (maxRejectedFraction != null && !(maxRejectedFraction >= 0 && maxRejectedFraction <= 1)) {
+            problems.add("max_rejected_fraction must be between 0 and 1, not " + maxRejectedFraction);
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid data contract " + name + ": " + String.join("; ", problems));

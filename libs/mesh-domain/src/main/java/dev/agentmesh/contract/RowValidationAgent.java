@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -135,9 +136,10 @@ public final class RowValidationAgent {
                 validation.fail(e);
             }
         }
+        RunEvent finished = validation.finished(); // may fail the stage: over the contract's rejection limit
         return validation.failed()
-                ? new Outcome(validation.started(), List.of(), List.of(), validation.finished())
-                : new Outcome(validation.started(), valid, rejected, validation.finished());
+                ? new Outcome(validation.started(), List.of(), List.of(), finished)
+                : new Outcome(validation.started(), valid, rejected, finished);
     }
 
     /** One row's verdict: its index in the source and its violations (none when it is valid). */
@@ -283,6 +285,9 @@ public final class RowValidationAgent {
         public RunEvent finished() {
             long elapsedMs = (System.nanoTime() - startNanos) / 1_000_000;
             Envelope envelope = envelopes.causedBy(cause, "finished", elapsedMs);
+            if (failure == null) {
+                failure = overRejectionLimit();
+            }
             if (failure != null) {
                 return RunEvents.failed(envelope, STAGE, failure, false);
             }
@@ -300,6 +305,28 @@ public final class RowValidationAgent {
                     "completeness", "rows.in = rows.out + rows.rejected");
             return RunEvents.completed(envelope, STAGE, counts, audit, Handoffs.of(request.getPlannedStages(),
                     request.getContract(), cause.getOccurredAt(), rowsValid));
+        }
+
+        /**
+         * The contract's {@code max_rejected_fraction} exceeded: the reason names the columns and their counts (never a
+         * value: a sensitive column's would leak), so the run's failure says what to look at.
+         */
+        private String overRejectionLimit() {
+            Double limit = validator.contract().maxRejectedFraction();
+            long in = rowsChecked + rowsUndecodable;
+            long rejected = rowsRejected();
+            if (limit == null || in == 0 || (double) rejected / in <= limit) {
+                return null;
+            }
+            String byColumn = rejectedByField.entrySet().stream()
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed().thenComparing(Map.Entry.comparingByKey()))
+                    .map(e -> e.getKey().substring("rejected.".length()) + " " + e.getValue())
+                    .collect(Collectors.joining(", "));
+            if (rowsUndecodable > 0) {
+                byColumn = byColumn + (byColumn.isEmpty() ? "" : ", ") + "undecodable " + rowsUndecodable;
+            }
+            return String.format(Locale.ROOT, "%d of %d rows (%.1f%%) broke data contract %s, over its limit of %.1f%%;"
+                    + " rejected by column: %s", rejected, in, 100.0 * rejected / in, request.getContract(), 100 * limit, byColumn);
         }
 
         public long rowsValid() {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The runs a process manager (sweep-orchestrator, coordinator) is responsible for, each folded from its events with
@@ -36,11 +37,21 @@ public final class ActiveRuns {
     private final Table active;
     private final Table settled;
     private final String stage;
+    private final Predicate<RunEvent> reopens;
 
     public ActiveRuns(Table active, Table settled, String stage) {
+        this(active, settled, stage, event -> reopens(event, stage));
+    }
+
+    /**
+     * A manager of {@code stage} (null: of every run, whatever its plan) whose settled runs come back when
+     * {@code reopens} accepts one of their events.
+     */
+    public ActiveRuns(Table active, Table settled, String stage, Predicate<RunEvent> reopens) {
         this.active = active;
         this.settled = settled;
         this.stage = stage;
+        this.reopens = reopens;
     }
 
     /** The run's state with {@code event} applied, or empty when the run is settled or does not plan this stage. */
@@ -50,13 +61,13 @@ public final class ActiveRuns {
         boolean wasSettled = prior == null && (prior = settled.get(runId)) != null;
         RunState state = RunStateReducer.apply(prior, event);
         if (wasSettled) {
-            if (!reopens(event, stage)) {
+            if (!reopens.test(event)) {
                 settled.put(state);
                 return Optional.empty();
             }
             settled.remove(runId);
         }
-        if (state.triggered() && !state.plannedStages().contains(stage)) {
+        if (stage != null && state.triggered() && !state.plannedStages().contains(stage)) {
             settle(state);
             return Optional.empty();
         }
@@ -68,7 +79,7 @@ public final class ActiveRuns {
      * A resumed run comes back: another stage completing again as a later attempt ({@code meshctl runs resume}) may
      * start this agent's stage again.
      */
-    static boolean reopens(RunEvent event, String ownStage) {
+    public static boolean reopens(RunEvent event, String ownStage) {
         return event.getPayload() instanceof StageCompleted c && event.getEnvelope().getAttempt() > 1
                 && !c.getStage().equals(ownStage);
     }

@@ -29,6 +29,7 @@ public record RunState(
         SortedMap<String, GrantCost> costByGrant,
         SortedMap<String, RedrivenRow> redrivenRows,
         Stall stall,
+        TriageState triage,
         List<String> eventIds) {
 
     /** Key of {@link #costByGrant} for events that name no grant. */

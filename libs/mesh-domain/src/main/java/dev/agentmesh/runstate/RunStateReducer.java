@@ -38,6 +38,7 @@ public final class RunStateReducer {
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
                 Collections.unmodifiableSortedMap(new TreeMap<>()),
                 null,
+                null,
                 List.of());
     }
 
@@ -63,8 +64,9 @@ public final class RunStateReducer {
         List<String> eventIds = Collections.unmodifiableList(Arrays.asList(ids));
         SortedMap<String, StageState> stages = state.stages();
         Instant at = envelope.getOccurredAt();
-        // the last time the run made progress: a stall flag is not progress
-        Instant lastEventAt = event.getPayload() instanceof RunStalled ? state.lastEventAt() : max(state.lastEventAt(), at);
+        // the last time the run made progress: a stall flag, or the triage of a failure or stall, is not progress
+        boolean progress = !(event.getPayload() instanceof RunStalled) && !TriageReducer.handles(event.getPayload());
+        Instant lastEventAt = progress ? max(state.lastEventAt(), at) : state.lastEventAt();
 
         String pipeline = state.pipeline();
         String requestedBy = state.requestedBy();
@@ -74,11 +76,12 @@ public final class RunStateReducer {
         SortedMap<String, String> parameters = state.parameters();
         SweepState sweep = state.sweep();
         GateState gate = state.gate();
+        TriageState triage = state.triage();
         Instant triggeredAt = state.triggeredAt();
         RunState.Dataset dataset = state.dataset();
         SortedMap<String, RunState.RedrivenRow> redriven = state.redrivenRows();
         // progress after a stall clears it
-        RunState.Stall stall = state.stall() != null && at.isAfter(state.stall().at()) ? null : state.stall();
+        RunState.Stall stall = progress && state.stall() != null && at.isAfter(state.stall().at()) ? null : state.stall();
 
         Object payload = event.getPayload();
         if (payload instanceof RunTriggered t) {
@@ -126,6 +129,8 @@ public final class RunStateReducer {
             }
         } else if (payload instanceof ModelCalled) {
             // what a model call cost is in its envelope, folded below; the call itself is the log's record
+        } else if (TriageReducer.handles(payload)) {
+            triage = TriageReducer.apply(triage, envelope, payload);
         } else if (GateReducer.handles(payload)) {
             gate = GateReducer.apply(gate, envelope, payload);
         } else {
@@ -145,6 +150,7 @@ public final class RunStateReducer {
                 costByGrant(state.costByGrant(), envelope),
                 redriven,
                 stall,
+                triage,
                 eventIds);
     }
 

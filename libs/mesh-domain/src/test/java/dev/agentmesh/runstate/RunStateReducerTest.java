@@ -138,7 +138,7 @@ class RunStateReducerTest {
         Instant fine = Instant.parse("2026-11-23T02:00:06.000123456Z");
         RunState state = new RunState(s.runId(), s.status(), s.pipeline(), s.requestedBy(), s.source(), s.contract(),
                 s.plannedStages(), s.parameters(), s.triggeredAt(), fine, s.stages(), s.dataset(), s.sweep(), s.gate(),
-                s.computeMs(), s.tokens(), s.costByGrant(), s.redrivenRows(), s.stall(), s.eventIds());
+                s.computeMs(), s.tokens(), s.costByGrant(), s.redrivenRows(), s.stall(), s.triage(), s.eventIds());
         assertEquals(state, RunStateJson.fromStoreBytes(RunStateJson.toStoreBytes(state)));
     }
 

@@ -96,7 +96,7 @@ public final class RunProcessManager implements Processor<String, byte[], String
         this.context = context;
         KeyValueStore<String, RunState> active = context.getStateStore(name + ACTIVE_RUNS);
         KeyValueStore<String, RunState> settled = context.getStateStore(name + SETTLED_RUNS);
-        this.runs = new ActiveRuns(new StoreTable(active), new StoreTable(settled), worker.stage());
+        this.runs = new ActiveRuns(new StoreTable(active), new StoreTable(settled), worker.stage(), worker::reopens);
         this.out = new ForwardingOutbox();
         context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> {
             try {

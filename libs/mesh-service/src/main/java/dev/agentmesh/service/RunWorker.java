@@ -1,6 +1,7 @@
 package dev.agentmesh.service;
 
 import dev.agentmesh.core.LoggedRecord;
+import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.runstate.ActiveRuns;
 import dev.agentmesh.topics.Topic;
 
@@ -13,8 +14,13 @@ import java.util.List;
  */
 public interface RunWorker {
 
-    /** The stage this manager owns: a run whose plan lacks it is settled on sight. */
+    /** The stage this manager owns: a run whose plan lacks it is settled on sight. Null: it manages every run. */
     String stage();
+
+    /** Whether an event of a settled run brings it back (by default: a resume that may start the stage again). */
+    default boolean reopens(RunEvent event) {
+        return ActiveRuns.reopens(event, stage());
+    }
 
     /** The topics it writes, besides the dead-letter topic. */
     List<Topic<?, ?>> outputs();

@@ -96,9 +96,13 @@ public class DemoCommand implements Callable<Integer> {
             say(t0, "pipeline-operator granted coordinator " + gateGrant.getScope().getActions() + " (grant "
                     + gateGrant.getGrantId() + ")");
 
+            GrantIssued triageGrant = PrincipalTools.issueTriageGrant(bootstrap, keys);
+            say(t0, "principal granted triage " + triageGrant.getScope().getActions() + " on "
+                    + triageGrant.getScope().getResources() + " (grant " + triageGrant.getGrantId() + ")");
+
             if (meshOnly) {
                 awaitAll(t0, services, launched, root);
-                writeContext(services, bootstrap, grant, sweepGrant, gateGrant);
+                writeContext(services, bootstrap, grant, sweepGrant, gateGrant, triageGrant);
                 say(t0, "mesh up: ./meshctl trigger --source FILE.csv; ./meshctl services list|restart NAME; Ctrl-C stops it");
                 Thread.currentThread().join();
                 return 0;
@@ -107,7 +111,8 @@ public class DemoCommand implements Callable<Integer> {
             TriggerCommand trigger = new TriggerCommand();
             List<String> args = new ArrayList<>(List.of("--bootstrap", bootstrap, "--source", input.toString(),
                     "--requested-by", "demo", "--contract", contract, "--grant", grant.getGrantId(),
-                    "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId()));
+                    "--sweep-grant", sweepGrant.getGrantId(), "--gate-grant", gateGrant.getGrantId(),
+                    "--triage-grant", triageGrant.getGrantId()));
             if (sweepGrid != null) {
                 args.addAll(List.of("--sweep-grid", sweepGrid));
             }
@@ -126,7 +131,7 @@ public class DemoCommand implements Callable<Integer> {
             String runStateUrl = runState.url();
             CompletableFuture<Void> rest = CompletableFuture.runAsync(() -> {
                 awaitAll(t0, services, others, root);
-                writeContext(services, bootstrap, grant, sweepGrant, gateGrant);
+                writeContext(services, bootstrap, grant, sweepGrant, gateGrant, triageGrant);
             });
             RunState finalState = watch(t0, new RunStateClient(runStateUrl), runId);
             rest.join(); // a service that never became ready fails the demo here
@@ -173,9 +178,9 @@ public class DemoCommand implements Callable<Integer> {
 
     /** What other meshctl commands in another shell need to reach this mesh. */
     private static void writeContext(MeshServices services, String bootstrap, GrantIssued grant, GrantIssued sweepGrant,
-                                     GrantIssued gateGrant) {
+                                     GrantIssued gateGrant, GrantIssued triageGrant) {
         Connection.writeContext(bootstrap, services.get("run-state").url(), grant.getGrantId(), sweepGrant.getGrantId(),
-                gateGrant.getGrantId(), Map.of("review-url", services.get("review").url(),
+                gateGrant.getGrantId(), Map.of("review-url", services.get("review").url(), "triage-grant", triageGrant.getGrantId(),
                         "review-user", PrincipalTools.REVIEW_PRINCIPAL_USER,
                         "review-password", PrincipalTools.REVIEW_PRINCIPAL_PASSWORD));
     }

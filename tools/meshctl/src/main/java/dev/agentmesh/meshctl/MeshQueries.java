@@ -10,6 +10,7 @@ import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.runstate.StageState;
 import dev.agentmesh.runstate.SweepState;
+import dev.agentmesh.runstate.TriageState;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -74,7 +75,7 @@ final class MeshQueries {
 
     /** What went wrong, the run's review items by reason, and the commands that would act on it (none is run here). */
     record Diagnosis(String runId, String status, List<String> findings, List<ReasonGroup> deadLetters,
-                     List<String> remedies) {
+                     List<String> remedies, TriageState triage) {
     }
 
     static final int EXAMPLES = 3;
@@ -183,11 +184,13 @@ final class MeshQueries {
                 text.append("  review items by reason:\n");
                 deadLetters.forEach(g -> text.append(String.format("    %d (%d open)  %s%n", g.items(), g.open(), g.reason())));
             }
+            text.append(TriageReport.text(state.triage()));
             if (!remedies.isEmpty()) {
                 text.append("  what would act on it:\n");
                 remedies.forEach(r -> text.append("    ").append(r).append('\n'));
             }
-            return Answer.of(text.toString(), new Diagnosis(runId, state.status().name(), findings, deadLetters, remedies));
+            return Answer.of(text.toString(), new Diagnosis(runId, state.status().name(), findings, deadLetters, remedies,
+                    state.triage()));
         });
     }
 

@@ -32,7 +32,7 @@ public final class MeshServices implements AutoCloseable {
     /** Services the demo runs today, in start order. */
     public static final List<String> SERVICES = List.of("run-state", "row-validator", "feature-extractor", "schema-checker",
             "publisher", "sweep-orchestrator", "trainer", "coordinator", "model-quality", "risk-fairness", "cost",
-            "deployment-engineer", "review");
+            "deployment-engineer", "triage", "review");
 
     static final String RUN_STATE = "run-state";
 

@@ -3,6 +3,7 @@ package dev.agentmesh.meshctl;
 import dev.agentmesh.grants.Resources;
 import java.util.HashMap;
 import dev.agentmesh.grant.GrantIssued;
+import dev.agentmesh.diagnosis.TriageDecider;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.kafka.GrantPublisher;
@@ -104,6 +105,23 @@ public final class PrincipalTools {
         }
         return grant;
     }
+
+    /**
+     * principal → triage supervisor: read runs (their state, failures and sources) for a day. The supervisor acts
+     * one level below it and its investigators one further, so a person's request at depth 0 fits in max depth 3.
+     */
+    public static GrantIssued issueTriageGrant(String bootstrap, Path keys) {
+        KeyPair principal = GrantKeys.loadOrCreate(keys, PRINCIPAL);
+        GrantIssued grant = Grants.root(principal, PRINCIPAL, TriageDecider.ROLE, GrantKeys.generate().getPublic(),
+                Grants.scope(List.of(Actions.READ), List.of(Resources.run("*")), null),
+                Instant.now().plus(Duration.ofDays(1)), TRIAGE_MAX_DEPTH);
+        try (GrantPublisher publisher = new GrantPublisher(bootstrap, SerdeSettings.kafkaTopicStore(bootstrap), "meshctl")) {
+            publisher.publish(grant);
+        }
+        return grant;
+    }
+
+    static final int TRIAGE_MAX_DEPTH = 3;
 
     /** The embedded review service's logins (its application.properties defaults), for the demo's context. */
     public static final String REVIEW_PRINCIPAL_USER = "alice";

@@ -1,5 +1,8 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.triage.TriageRequested;
+import dev.agentmesh.runstate.TriageState;
+import dev.agentmesh.common.Envelope;
 import dev.agentmesh.grants.Decision;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -151,8 +154,36 @@ public class RunsCommand {
         @Option(names = {"-o", "--output"}, defaultValue = "text", description = "text (default) or json, for scripts.")
         String output;
 
+        @Option(names = "--request", description = "Ask the triage supervisor for a diagnosis now (a run that fails or"
+                + " stalls under a triage grant gets one on its own), and wait for it.")
+        boolean request;
+
+        @Option(names = "--grant", description = "Grant the requested triage acts under: it must allow read on the run"
+                + " (default: the running demo's triage grant).")
+        String grantId;
+
+        @Option(names = "--depth", defaultValue = "0", description = "Delegation depth of the request (the supervisor acts"
+                + " one level below it, its investigators two).")
+        int depth;
+
+        @Option(names = "--apply", description = "Apply the diagnosis's proposed remediation when it is a resume command"
+                + " (after the cause is fixed): the person running this applies it.")
+        boolean apply;
+
+        @Option(names = "--wait", defaultValue = "PT60S", description = "How long --request waits for the diagnosis.")
+        Duration wait;
+
         @Override
         public Integer call() throws Exception {
+            if (request) {
+                Integer refused = requestTriage();
+                if (refused != null) {
+                    return refused;
+                }
+            }
+            if (apply) {
+                return applyRemediation();
+            }
             // the operator reads run-state with its own login: no grant narrows what it sees
             MeshQueries queries = new MeshQueries(new McpCommand.Sources(new RunStateClient(connection.runStateUrl()), review),
                     resource -> Decision.ALLOWED);
@@ -163,6 +194,49 @@ public class RunsCommand {
             System.out.print(output.equals("json")
                     ? RunStateJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(answer.data()) + "\n" : answer.text());
             return 0;
+        }
+
+        private Integer requestTriage() {
+            String grant = grantId != null ? grantId : Connection.fromContext("triage-grant");
+            Envelope origin = new Envelopes("meshctl", TriggerCommand.hostName()).origin(runId, grant);
+            Envelope envelope = Envelope.newBuilder(origin).setDelegationDepth(depth).build();
+            String who = System.getProperty("user.name", "unknown");
+            TriggerCommand.publish(connection, new RunEvent(envelope, new TriageRequested(who, null)));
+            String id = envelope.getEventId();
+            System.out.println("asked the triage supervisor about run " + runId + " (request " + id + ")");
+            RunStateClient client = new RunStateClient(connection.runStateUrl());
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (System.nanoTime() < deadline) {
+                Optional<TriageState> triage = client.get(runId).map(RunState::triage);
+                Optional<TriageState.Refusal> refusal = triage.flatMap(t -> t.refusals().values().stream()
+                        .filter(r -> r.refusedEventId().equals(id)).findFirst());
+                if (refusal.isPresent()) {
+                    return DoorChecks.refuse("no diagnosis", List.of(refusal.get().reason()));
+                }
+                if (triage.map(t -> t.diagnoses().containsKey(id)).orElse(false)) {
+                    return null;
+                }
+                MeshServices.sleep(250);
+            }
+            return DoorChecks.refuse("no diagnosis", List.of("the triage supervisor did not answer within " + wait));
+        }
+
+        private Integer applyRemediation() {
+            Optional<TriageState.Diagnosis> diagnosis = new RunStateClient(connection.runStateUrl()).get(runId)
+                    .flatMap(s -> Optional.ofNullable(s.triage())).flatMap(TriageState::currentDiagnosis);
+            String command = diagnosis.map(TriageState.Diagnosis::command).orElse(null);
+            String prefix = "meshctl runs resume " + runId + " --from ";
+            if (command == null || !command.startsWith(prefix)) {
+                return DoorChecks.refuse("nothing applied", List.of(diagnosis.isEmpty() ? "run " + runId + " has no diagnosis"
+                        : "the proposal (" + diagnosis.get().remediationKind() + ") is not a resume: " + diagnosis.get().remediation()));
+            }
+            String stage = command.substring(prefix.length()).trim();
+            System.out.println("applying the proposal: " + command);
+            Resume resume = new Resume();
+            resume.connection = connection;
+            resume.runId = runId;
+            resume.stage = stage;
+            return resume.call();
         }
     }
 

@@ -6,6 +6,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.diagnosis.TriageDecider;
 import dev.agentmesh.core.RunEvents;
 import dev.agentmesh.core.Stages;
 import dev.agentmesh.fanout.SweepDecider;
@@ -74,6 +75,10 @@ public class TriggerCommand implements Callable<Integer> {
     @Option(names = "--gate-grant", description = "Grant the coordinator deploys under (default: the running demo's gate grant).")
     String gateGrantId;
 
+    @Option(names = "--triage-grant", description = "Grant a failed or stalled run is triaged under (default: the running"
+            + " demo's triage grant).")
+    String triageGrantId;
+
     @Option(names = "--gate-policy", description = "Gate policy: a shipped name (default) or a YAML file path.")
     String gatePolicy;
 
@@ -122,6 +127,10 @@ public class TriggerCommand implements Callable<Integer> {
         String gateGrant = gateGrantId != null ? gateGrantId : Connection.fromContext("gate-grant");
         if (gateGrant != null) {
             parameters.put(GateDecider.PARAM_GRANT, gateGrant);
+        }
+        String triageGrant = triageGrantId != null ? triageGrantId : Connection.fromContext("triage-grant");
+        if (triageGrant != null) {
+            parameters.put(TriageDecider.PARAM_GRANT, triageGrant);
         }
         if (gatePolicy != null) {
             parameters.put(GateDecider.PARAM_POLICY, gatePolicy.endsWith(".yaml")
