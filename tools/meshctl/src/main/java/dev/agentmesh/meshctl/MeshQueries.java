@@ -169,7 +169,14 @@ final class MeshQueries {
                     remedies.add("the principal decides: meshctl runs decide " + runId + " approve|reject --reason ...");
                 }
             }
-            List<ReasonGroup> deadLetters = groups(items(runId));
+            List<ReasonGroup> deadLetters;
+            String reviewUnread = null;
+            try {
+                deadLetters = groups(items(runId));
+            } catch (RuntimeException e) { // the run's own state still answers without the review service
+                deadLetters = List.of();
+                reviewUnread = "  review items not read: " + e.getMessage() + "\n";
+            }
             long open = deadLetters.stream().mapToLong(ReasonGroup::open).sum();
             if (open > 0) {
                 remedies.add("re-drive or discard " + open + " open review item(s) by reason: the review page, or meshctl dlq list");
@@ -183,6 +190,9 @@ final class MeshQueries {
             if (!deadLetters.isEmpty()) {
                 text.append("  review items by reason:\n");
                 deadLetters.forEach(g -> text.append(String.format("    %d (%d open)  %s%n", g.items(), g.open(), g.reason())));
+            }
+            if (reviewUnread != null) {
+                text.append(reviewUnread);
             }
             text.append(TriageReport.text(state.triage()));
             if (!remedies.isEmpty()) {

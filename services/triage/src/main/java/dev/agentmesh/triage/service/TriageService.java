@@ -23,6 +23,7 @@ import dev.agentmesh.service.Outbox;
 import dev.agentmesh.service.RunWorker;
 import dev.agentmesh.topics.Topic;
 import dev.agentmesh.topics.Topics;
+import dev.agentmesh.triage.InvestigationRequested;
 import dev.agentmesh.triage.RunDiagnosed;
 import dev.agentmesh.triage.TriageOpened;
 import dev.agentmesh.triage.TriageRequested;
@@ -137,6 +138,8 @@ public class TriageService implements RunWorker {
                 metrics.counter("mesh.triage.diagnoses", "missing", Boolean.toString(!d.getMissing().isEmpty())).increment();
                 LOG.infof("run %s: diagnosed %s; missing %s; proposed %s: %s", state.runId(), d.getClasses(), d.getMissing(),
                         d.getRemediation().getKind(), d.getRemediation().getDescription());
+            } else if (e.getPayload() instanceof InvestigationRequested r) {
+                LOG.debugf("run %s: asked %s about %s", state.runId(), r.getInvestigator(), r.getFailureClass());
             } else {
                 metrics.counter("mesh.triage.refused").increment();
                 LOG.infof("run %s: triage refused: %s", state.runId(), e.getPayload());
