@@ -32,6 +32,29 @@ public record TriageState(
     /** One investigator's answer; exactly one of data, training, access and infra is set. */
     public record Finding(String triageId, String investigator, String failureClass, String summary, Data data,
                           Training training, Access access, Infra infra, String agentInstance, Instant at, String eventId) {
+
+        /** The finding's evidence, a line each, as a person reads it (CLI, console). */
+        public List<String> evidenceLines() {
+            if (data != null) {
+                return List.of("rejected by column " + data.rejectedByColumn() + " of " + data.rowsIn() + " rows",
+                        "sample rows " + data.sampleRows(), String.join("; ", data.evidence()));
+            }
+            if (training != null) {
+                return training.failed().stream().map(c -> c.cellId() + " " + c.status() + " (attempt " + c.attempt()
+                        + ", " + c.architecture() + ", learning rate " + c.learningRate() + ", batch " + c.batchSize() + ", "
+                        + c.epochs() + " epochs" + (c.step() == null ? "" : ", step " + c.step()) + "): " + c.reason()
+                        + " [event " + c.evidence() + "]").toList();
+            }
+            if (access != null) {
+                return access.refusals().stream().map(r -> (r.grantId() == null ? "" : "grant " + r.grantId() + " ")
+                        + r.what() + ": " + r.reason() + " [" + r.evidence() + "]").toList();
+            }
+            if (infra != null) {
+                return List.of(infra.stage() + " " + infra.status() + " on " + infra.agent() + ", silent "
+                        + infra.silentForMs() / 1000 + " s [" + String.join(", ", infra.evidence()) + "]");
+            }
+            return List.of();
+        }
     }
 
     public record Data(long rowsIn, long rowsRejected, SortedMap<String, Long> rejectedByColumn, List<String> sampleRows,

@@ -2,8 +2,6 @@ package dev.agentmesh.meshctl;
 
 import dev.agentmesh.runstate.TriageState;
 
-import java.util.List;
-
 /** The triage supervisor's diagnosis of a run, as text: findings with their evidence, who is missing, the proposal. */
 final class TriageReport {
 
@@ -22,7 +20,7 @@ final class TriageReport {
                     .append(" -> ").append(String.join(", ", opened.investigators())).append('\n');
             for (TriageState.Finding f : triage.currentFindings()) {
                 out.append("    ").append(f.investigator()).append(": ").append(f.summary()).append('\n');
-                evidence(f).forEach(e -> out.append("      evidence: ").append(e).append('\n'));
+                f.evidenceLines().forEach(e -> out.append("      evidence: ").append(e).append('\n'));
             }
             TriageState.Diagnosis d = triage.currentDiagnosis().orElse(null);
             if (d == null) {
@@ -37,27 +35,5 @@ final class TriageReport {
             }
         });
         return out.toString();
-    }
-
-    static List<String> evidence(TriageState.Finding f) {
-        if (f.data() != null) {
-            return List.of("rejected by column " + f.data().rejectedByColumn() + " of " + f.data().rowsIn() + " rows",
-                    "sample rows " + f.data().sampleRows(), String.join("; ", f.data().evidence()));
-        }
-        if (f.training() != null) {
-            return f.training().failed().stream().map(c -> c.cellId() + " " + c.status() + " (attempt " + c.attempt()
-                    + ", " + c.architecture() + ", learning rate " + c.learningRate() + ", batch " + c.batchSize() + ", "
-                    + c.epochs() + " epochs" + (c.step() == null ? "" : ", step " + c.step()) + "): " + c.reason()
-                    + " [event " + c.evidence() + "]").toList();
-        }
-        if (f.access() != null) {
-            return f.access().refusals().stream().map(r -> (r.grantId() == null ? "" : "grant " + r.grantId() + " ")
-                    + r.what() + ": " + r.reason() + " [" + r.evidence() + "]").toList();
-        }
-        if (f.infra() != null) {
-            return List.of(f.infra().stage() + " " + f.infra().status() + " on " + f.infra().agent() + ", silent "
-                    + f.infra().silentForMs() / 1000 + " s [" + String.join(", ", f.infra().evidence()) + "]");
-        }
-        return List.of();
     }
 }

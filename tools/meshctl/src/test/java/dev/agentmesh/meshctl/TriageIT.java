@@ -25,6 +25,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,7 +68,7 @@ class TriageIT {
     static void startMesh() throws Exception {
         kafka = EmbeddedKafka.start();
         services = new MeshServices(ROOT, WORK);
-        List<String> started = List.of("run-state", "row-validator", "sweep-orchestrator", "trainer", "triage");
+        List<String> started = List.of("run-state", "row-validator", "sweep-orchestrator", "trainer", "triage", "review");
         Map<String, Map<String, String>> config = new HashMap<>();
         started.forEach(s -> config.put(s, PrincipalTools.serviceConfig(KEYS)));
         config.put(PrincipalTools.ORCHESTRATOR, PrincipalTools.orchestratorConfig(KEYS));
@@ -73,6 +78,7 @@ class TriageIT {
         triage.put("mesh.triage.timeout", TRIAGE_TIMEOUT.toString());
         triage.put("mesh.triage.tick", "PT0.2S");
         config.put("triage", triage);
+        config.put("review", PrincipalTools.reviewConfig(KEYS, kafka.bootstrapServers()));
         services.startAll(started, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
         operatorGrant = PrincipalTools.issueNightlyGrant(kafka.bootstrapServers(), KEYS);
         triageGrant = PrincipalTools.issueTriageGrant(kafka.bootstrapServers(), KEYS);
@@ -163,6 +169,12 @@ class TriageIT {
         assertTrue(text.contains("triage-data: 30 of 200 rows break contract"), text);
         assertTrue(text.contains("proposed (CONTRACT_CHANGE)"), text);
 
+        String page = consolePage("/review/runs/" + runId);
+        assertTrue(page.contains("<h2 id=\"diagnosis-title\">Diagnosis</h2>"), page);
+        assertTrue(page.contains("data-investigator=\"triage-data\""), page);
+        assertTrue(page.contains("rejected by column {age=30} of 200 rows"), page);
+        assertTrue(page.contains("Proposed (CONTRACT_CHANGE)"), page);
+
         // a request two levels down: the supervisor would act at depth 3 and its investigators at 4, past the grant's 3
         MeshFlowIT.Result deep = MeshFlowIT.meshctlResult(cli("runs", "diagnose", runId, "--request",
                 "--depth", "2", "--grant", triageGrant.getGrantId(), "--wait", "PT30S"));
@@ -238,6 +250,9 @@ class TriageIT {
         assertEquals("meshctl runs resume " + runId + " --from row-validation", diagnosis.command());
         String text = MeshFlowIT.meshctl(cli("runs", "diagnose", runId));
         assertTrue(text.contains("triage-infra: MISSING"), text);
+        String page = consolePage("/review/runs/" + runId);
+        assertTrue(page.contains("MISSING: asked, no answer by its deadline"), page);
+        assertTrue(page.contains("meshctl runs resume " + runId + " --from row-validation"), page);
 
         Files.createDirectories(late.getParent());
         Files.copy(CREDIT_G, late);
@@ -248,6 +263,20 @@ class TriageIT {
         RunState resumed = await(runId, s -> s.status() == RunStatus.COMPLETED, "completed");
         assertEquals(2, resumed.stages().get(Stages.ROW_VALIDATION).attempt());
         assertEquals(1000L, resumed.stages().get(Stages.ROW_VALIDATION).counts().get("rows.out"));
+    }
+
+    /** A console page as the principal sees it, signed in through the review service's login form. */
+    static String consolePage(String path) throws Exception {
+        HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
+        String base = services.get("review").url();
+        String form = "j_username=" + PrincipalTools.REVIEW_PRINCIPAL_USER + "&j_password=" + PrincipalTools.REVIEW_PRINCIPAL_PASSWORD;
+        http.send(HttpRequest.newBuilder(URI.create(base + "/j_security_check"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.discarding());
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, page.statusCode(), page.body());
+        return page.body();
     }
 
     static void publish(RunEvent event) {

@@ -5,6 +5,7 @@ import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.runstate.StageState;
+import dev.agentmesh.runstate.TriageState;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +21,19 @@ import java.util.TreeMap;
 public record RunView(String runId, String status, String pipeline, String requestedBy, String source,
                       String triggeredAt, String duration, long computeMs, long events, List<Stage> stages,
                       SweepChart sweep, String rankingRule, String sweepOutcome, Gate gate, boolean awaitingPrincipal,
-                      List<String> commands, boolean ended, List<CostLine> costs) {
+                      List<String> commands, boolean ended, List<CostLine> costs, Diagnosis diagnosis) {
+
+    /**
+     * The triage supervisor's current diagnosis: the failure classes, each investigator's finding with its evidence,
+     * those that did not answer, and the proposal (with the command that applies it); refusals of triage requests.
+     */
+    public record Diagnosis(String triageId, List<String> classes, List<Finding> findings, List<String> missing,
+                            String remediationKind, String remediation, String command, List<String> refusals,
+                            boolean pending) {
+    }
+
+    public record Finding(String investigator, String failureClass, String summary, List<String> evidence) {
+    }
 
     /** One grant of the run's delegation tree, indented under its parent: what was spent under it, and its budget. */
     public record CostLine(String grant, String grantee, int indent, long directMs, long subtreeMs, String budgetMs,
@@ -76,7 +89,8 @@ public record RunView(String runId, String status, String pipeline, String reque
                 s.triggeredAt() == null ? "" : s.triggeredAt().toString(), between(s.triggeredAt(), s.lastEventAt()),
                 s.computeMs(), s.eventCount(), stages, chart,
                 s.sweep() == null ? "" : nz(s.sweep().rankingRule()), outcome, gate(s.gate()),
-                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s), s.status().terminal(), costLines(costs));
+                s.status() == RunStatus.AWAITING_PRINCIPAL, commands(s), s.status().terminal(), costLines(costs),
+                diagnosis(s.triage()));
     }
 
     private static Gate gate(GateState g) {
@@ -98,6 +112,24 @@ public record RunView(String runId, String status, String pipeline, String reque
         return new Gate(g.candidate() == null ? "" : g.candidate().cellId() + " (" + g.candidate().checkpoint() + ")",
                 verdicts, d == null ? List.of() : d.conflicts(), d == null ? "" : d.disposition(),
                 d == null ? "" : nz(d.reason()), d == null ? "" : nz(d.decidedBy()), deployment);
+    }
+
+    private static Diagnosis diagnosis(TriageState t) {
+        if (t == null) {
+            return null;
+        }
+        List<String> refusals = t.refusals().values().stream().map(TriageState.Refusal::reason).toList();
+        TriageState.Opened opened = t.current().orElse(null);
+        if (opened == null) {
+            return refusals.isEmpty() ? null : new Diagnosis("", List.of(), List.of(), List.of(), "", "", "", refusals, false);
+        }
+        List<Finding> findings = t.currentFindings().stream()
+                .map(f -> new Finding(f.investigator(), f.failureClass(), f.summary(), f.evidenceLines())).toList();
+        TriageState.Diagnosis d = t.currentDiagnosis().orElse(null);
+        return d == null
+                ? new Diagnosis(opened.triageId(), opened.classes(), findings, List.of(), "", "", "", refusals, true)
+                : new Diagnosis(opened.triageId(), opened.classes(), findings, d.missing(), d.remediationKind(),
+                nz(d.remediation()), nz(d.command()), refusals, false);
     }
 
     /** The roll-up as a tree, depth first: a node whose parent is not in the run's tree is a root. */
