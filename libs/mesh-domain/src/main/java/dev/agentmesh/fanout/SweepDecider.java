@@ -244,7 +244,7 @@ public final class SweepDecider {
     private static CellConfig configOf(CellState cell) {
         SweepState.Config c = cell.config();
         return new CellConfig(cell.cellId(), c.architecture(), c.kind(), c.factors(), c.learningRate(), c.batchSize(),
-                c.epochs(), c.seed(), c.steps());
+                c.epochs(), c.seed(), c.steps(), c.resourceClass());
     }
 
     private Outputs finish(RunState s, Authority authority, SweepOutcome forced, String stopped, String failure) {

@@ -40,8 +40,12 @@ public record SweepGrid(
     public static final List<String> STEPS = List.of(TRAIN, CALIBRATE, EVALUATE);
     public static final String FACTORIZATION_MACHINE = "factorization-machine";
 
-    /** A model family with its fixed settings; {@code epochs} overrides the grid's. */
-    public record Architecture(String name, String kind, Integer factors, Integer epochs) {
+    /**
+     * A model family with its fixed settings; {@code epochs} overrides the grid's. {@code resource_class} sends its
+     * cells to the trainer pool of that class (trainers with {@code mesh.trainer.resource-class} set to it).
+     */
+    public record Architecture(String name, String kind, Integer factors, Integer epochs,
+                               @JsonProperty("resource_class") String resourceClass) {
     }
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
@@ -75,6 +79,9 @@ public record SweepGrid(
                     "architecture " + a.name() + ": kind must be " + LOGISTIC + " or " + FACTORIZATION_MACHINE);
             require(!FACTORIZATION_MACHINE.equals(a.kind()) || (a.factors() != null && a.factors() > 0),
                     "architecture " + a.name() + ": a factorization machine needs factors > 0");
+            require(a.resourceClass() == null || a.resourceClass().matches("[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?"),
+                    "architecture " + a.name() + ": resource_class must be a short lower-case name (a-z, 0-9, -), was '"
+                            + a.resourceClass() + "'");
         }
         for (int b : batchSizes) {
             require(b > 0, "batch sizes must be positive");
@@ -106,7 +113,7 @@ public record SweepGrid(
                 for (int batch : batchSizes) {
                     cells.add(new CellConfig(cellId(a.name(), lr, batch), a.name(), a.kind(),
                             a.factors() == null ? 0 : a.factors(), lr, batch, a.epochs() != null ? a.epochs() : epochs,
-                            runSeed, pipeline == null || pipeline.equals(List.of(TRAIN)) ? List.of() : pipeline));
+                            runSeed, pipeline == null || pipeline.equals(List.of(TRAIN)) ? List.of() : pipeline, a.resourceClass()));
                 }
             }
         }

@@ -217,7 +217,7 @@ final class SweepReducer {
 
     static SweepState.Config config(CellConfig c) {
         return new SweepState.Config(c.getArchitecture(), c.getKind(), c.getFactors(), c.getLearningRate(), c.getBatchSize(),
-                c.getEpochs(), c.getSeed(), c.getSteps());
+                c.getEpochs(), c.getSeed(), c.getSteps(), c.getResourceClass());
     }
 
     private static int rank(CellStatus status) {

@@ -208,8 +208,9 @@ public record SweepState(
     }
 
     /** The hyper-parameters a cell is trained with, and its pipeline's steps, as planned. */
+    /** A cell's hyper-parameters, its pipeline, and the trainer pool it must run on (null: the default pool). */
     public record Config(String architecture, String kind, int factors, double learningRate, int batchSize, int epochs,
-                         long seed, List<String> steps) {
+                         long seed, List<String> steps, String resourceClass) {
         public Config {
             steps = steps == null ? List.of() : List.copyOf(steps);
         }

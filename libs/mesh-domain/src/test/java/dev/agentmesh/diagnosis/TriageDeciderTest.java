@@ -256,7 +256,7 @@ class TriageDeciderTest {
         List<RunEvent> events = new ArrayList<>(List.of(triggered(Stages.INGEST_AND_TRAIN, SourceKind.CSV, "x.csv")));
         Envelopes orchestrator = new Envelopes("sweep-orchestrator", "so-1", Clock.fixed(T0.plusSeconds(1), ZoneOffset.UTC));
         Envelopes trainer = new Envelopes("trainer", "tr-1", Clock.fixed(T0.plusSeconds(2), ZoneOffset.UTC));
-        CellConfig big = new CellConfig("lr-huge", "logistic", "logistic", 0, 1.0e300, 32, 5, 42L, List.of());
+        CellConfig big = new CellConfig("lr-huge", "logistic", "logistic", 0, 1.0e300, 32, 5, 42L, List.of(), null);
         events.add(new RunEvent(orchestrator.causedBy(trigger, "p1", 0), new SweepPlanned("g", List.of(big), Map.of(),
                 "lowest validation loss", null, null)));
         RunEvent dispatched = new RunEvent(orchestrator.causedBy(trigger, "d1", 0), new CellDispatched("lr-huge", "task-1"));

@@ -148,8 +148,8 @@ class RunStateReducerTest {
         Envelope trigger = events.get(0).getEnvelope();
         Envelopes trainer = new Envelopes("trainer", "trainer-1", Clock.fixed(Instant.parse("2026-11-23T02:00:07Z"), ZoneOffset.UTC));
         List<String> pipeline = List.of("train", "calibrate", "evaluate");
-        CellConfig good = new CellConfig("good", "logistic", "logistic", 0, 0.03, 64, 5, 42L, pipeline);
-        CellConfig bad = new CellConfig("bad", "logistic", "logistic", 0, 0.3, 64, 5, 42L, pipeline);
+        CellConfig good = new CellConfig("good", "logistic", "logistic", 0, 0.03, 64, 5, 42L, pipeline, null);
+        CellConfig bad = new CellConfig("bad", "logistic", "logistic", 0, 0.3, 64, 5, 42L, pipeline, null);
         events.add(new RunEvent(trainer.causedBy(trigger, "plan", 0), new SweepPlanned("g", List.of(good, bad),
                 Map.of(), "rule", 60_000L, "trainer-grant")));
         List<CellStepResult> steps = List.of(new CellStepResult("train", Map.of("validation.loss", 0.5), 80L),

@@ -60,7 +60,7 @@ class GateDeciderTest {
         Envelopes meshctl = new Envelopes("meshctl", "t", Clock.fixed(T0, ZoneOffset.UTC));
         Envelope trigger = meshctl.origin("r1", "g-op");
         Envelopes others = new Envelopes("sweep-orchestrator", "o", Clock.fixed(T0, ZoneOffset.UTC));
-        CellConfig config = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of());
+        CellConfig config = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of(), null);
         return List.of(
                 RunEvents.triggered(trigger, "nightly", "test", SourceKind.CSV, "x.csv", "credit-g",
                         List.of(Stages.SWEEP, Stages.GATE), Map.of(GateDecider.PARAM_GRANT, "g-coord")),

@@ -33,7 +33,7 @@ class CellPipelineTest {
     }
 
     static CellConfig cell(List<String> steps) {
-        return new CellConfig("c", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 5, 42L, steps);
+        return new CellConfig("c", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 5, 42L, steps, null);
     }
 
     @Test

@@ -34,7 +34,7 @@ class CellTrainerTest {
     }
 
     static CellConfig cell(String kind, int factors, double lr, int batch) {
-        return new CellConfig("c", kind, kind, factors, lr, batch, 5, 42L, List.of());
+        return new CellConfig("c", kind, kind, factors, lr, batch, 5, 42L, List.of(), null);
     }
 
     @Test

@@ -55,7 +55,7 @@ class ModelRegistryS3Test {
         LocalDataset.Published published = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"), dir.resolve("ds"), "r1");
         List<DatasetRow> train = DatasetReader.read(published.announcement().getSplits().get("train"));
         List<DatasetRow> validation = DatasetReader.read(published.announcement().getSplits().get("validation"));
-        CellConfig config = new CellConfig("logistic-lr0.1-b16", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 3, 42L, List.of());
+        CellConfig config = new CellConfig("logistic-lr0.1-b16", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 3, 42L, List.of(), null);
         CellTrainer.Trained trained = CellTrainer.train(config, published.schema().names(), train, validation, StopSignal.NEVER);
 
         // the trainer's pod
@@ -95,7 +95,7 @@ class ModelRegistryS3Test {
         Artifacts.register(trainerStore);
         LocalDataset.Published local = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"), dir.resolve("ds-cell"), "r3");
         String location = trainerStore.publish(local.written().directory(), "datasets/r3");
-        CellConfig config = new CellConfig("logistic-lr0.1-b16", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 3, 42L, List.of());
+        CellConfig config = new CellConfig("logistic-lr0.1-b16", "logistic", SweepGrid.LOGISTIC, 0, 0.1, 16, 3, 42L, List.of(), null);
         dev.agentmesh.sweep.CellTask task = new dev.agentmesh.sweep.CellTask(
                 new dev.agentmesh.core.Envelopes("sweep-orchestrator", "o").origin("r3", "g"), config,
                 location + dev.agentmesh.dataset.DatasetWriter.fileName(dev.agentmesh.data.Split.TRAIN),

@@ -62,7 +62,7 @@ class CoordinatorServiceTest {
     static Envelope sweptRun(String runId, String gateGrant) {
         Envelope trigger = new Envelopes("meshctl", "test").origin(runId, gateGrant);
         Envelopes others = new Envelopes("sweep-orchestrator", "test");
-        CellConfig cell = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of());
+        CellConfig cell = new CellConfig("w", "logistic", "logistic", 0, 0.03, 64, 5, 42L, List.of(), null);
         publish(RunEvents.triggered(trigger, "nightly", "test", SourceKind.CSV, "x.csv", "credit-g", List.of(Stages.GATE),
                 Map.of(GateDecider.PARAM_GRANT, gateGrant, GateDecider.PARAM_TIMEOUT, "PT1S")));
         publish(new RunEvent(others.causedBy(trigger, "published", 0), new DatasetPublished("file:/none/", "sha256:d",

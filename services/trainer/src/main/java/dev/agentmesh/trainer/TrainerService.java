@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import dev.agentmesh.kafka.KafkaRecords;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.fanout.TrainerPools;
 import dev.agentmesh.grants.ActionRequest;
 import dev.agentmesh.grants.Actions;
 import dev.agentmesh.grants.Decision;
@@ -54,6 +55,8 @@ public class TrainerService {
     private final MeterRegistry metrics;
     private final TrainingAgent agent;
     private final MutinyEmitter<byte[]> runEventsOut;
+    /** The pool this trainer belongs to: it trains only cells of this class (empty: the default pool). */
+    private final Optional<String> resourceClass;
 
     public TrainerService(MeshCodecs codecs, StageSupport stage, GrantGate grants, Cancellations cancellations,
                           MeterRegistry metrics,
@@ -61,7 +64,11 @@ public class TrainerService {
                           @ConfigProperty(name = "mesh.agent.instance") String instance,
                           @ConfigProperty(name = "mesh.artifacts.dir") Path artifacts,
                                ArtifactStores stores,
+                          @ConfigProperty(name = "mesh.trainer.resource-class") Optional<String> resourceClass,
+                          @ConfigProperty(name = "mp.messaging.incoming.cell-tasks.group.id") String group,
                           @Channel("run-events-out") MutinyEmitter<byte[]> runEventsOut) {
+        TrainerPools.check(resourceClass, group);
+        this.resourceClass = resourceClass;
         this.codecs = codecs;
         this.stage = stage;
         this.grants = grants;
@@ -76,6 +83,10 @@ public class TrainerService {
     @Blocking
     public void onTask(ConsumerRecord<byte[], byte[]> record) {
         CellTask task = codecs.cellTasks().decode(record.value());
+        if (!TrainerPools.takes(resourceClass, task.getConfig().getResourceClass())) {
+            metrics.counter("mesh.trainer.tasks.other-pool").increment();
+            return; // another pool's cell: its own group trains it
+        }
         Envelope envelope = task.getEnvelope();
         String runId = envelope.getRunId();
         String cellId = task.getConfig().getCellId();

@@ -44,7 +44,7 @@ class TrainerServiceTest {
         LocalDataset.Published dataset = LocalDataset.publish(CREDIT_G, DataContract.load("credit-g"),
                 Path.of("target/datasets").resolve(runId), runId);
         Envelope envelope = new Envelopes("sweep-orchestrator", "test").origin(runId, grantId);
-        return new CellTask(envelope, new CellConfig("fm4-lr0.03-b16", "fm4", SweepGrid.FACTORIZATION_MACHINE, 4, 0.03, 16, 3, 42L, List.of()),
+        return new CellTask(envelope, new CellConfig("fm4-lr0.03-b16", "fm4", SweepGrid.FACTORIZATION_MACHINE, 4, 0.03, 16, 3, 42L, List.of(), null),
                 dataset.announcement().getSplits().get("train"), dataset.announcement().getSplits().get("validation"),
                 dataset.announcement().getChecksum(), dataset.schema().names(), 60_000L);
     }

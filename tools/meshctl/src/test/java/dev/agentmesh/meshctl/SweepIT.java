@@ -27,6 +27,7 @@ import dev.agentmesh.core.Stages;
 import dev.agentmesh.dataset.LocalDataset;
 import dev.agentmesh.embedded.EmbeddedKafka;
 import dev.agentmesh.fanout.SweepDecider;
+import dev.agentmesh.fanout.TrainerPools;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.kafka.GrantPublisher;
@@ -437,7 +438,7 @@ class SweepIT {
     }
 
     static CellConfig logistic(String id, double lr, int epochs) {
-        return new CellConfig(id, "logistic", dev.agentmesh.fanout.SweepGrid.LOGISTIC, 0, lr, 64, epochs, 42L, List.of());
+        return new CellConfig(id, "logistic", dev.agentmesh.fanout.SweepGrid.LOGISTIC, 0, lr, 64, epochs, 42L, List.of(), null);
     }
 
     static RunState awaitGate(String runId) {
@@ -488,6 +489,27 @@ class SweepIT {
                 .map(r -> events.decode(r.value()).getPayload()).filter(p -> p instanceof CellFailed).map(p -> (CellFailed) p)
                 .findFirst().orElseThrow();
         assertEquals(SweepGrid.CALIBRATE, reported.getStep());
+    }
+
+    @Test
+    @Order(15)
+    void cellsOfAResourceClassAreTrainedOnlyByThatClasssPool() throws Exception {
+        Map<String, String> gpu = new HashMap<>(PrincipalTools.serviceConfig(KEYS));
+        gpu.put("mesh.trainer.resource-class", "gpu");
+        gpu.put("mp.messaging.incoming.cell-tasks.group.id", TrainerPools.group(Optional.of("gpu")));
+        services.start("trainer", "trainer-gpu", kafka.bootstrapServers(), gpu, Duration.ofMinutes(2));
+        String grid = grid("pools", "[{name: cpu, kind: logistic}, {name: big, kind: logistic, resource_class: gpu}]",
+                "[0.05, 0.1]", "[32]", 3, "{max_concurrency: 4, cell_timeout: PT60S, max_attempts: 1, min_successes: 4,"
+                        + " on_partial: fail, mode: gather, cell_cost_estimate_ms: 100}");
+        startSweep("it-pools", grid, 42, sweepGrant("it-pools", 600_000));
+        RunState done = awaitTerminal("it-pools");
+        assertEquals(RunStatus.COMPLETED, done.status(), () -> String.valueOf(done.sweep()));
+        for (SweepState.CellState cell : done.sweep().cells().values()) {
+            boolean onGpu = cell.agentInstance().startsWith("trainer-gpu-");
+            assertEquals("gpu".equals(cell.config().resourceClass()), onGpu,
+                    cell.cellId() + " (class " + cell.config().resourceClass() + ") trained by " + cell.agentInstance());
+        }
+        assertEquals(2, done.sweep().cells().values().stream().filter(c -> "gpu".equals(c.config().resourceClass())).count());
     }
 
     @Test
