@@ -1,5 +1,7 @@
 package dev.agentmesh.meshctl.deploy;
 
+import java.util.Optional;
+import dev.agentmesh.fanout.TrainerPools;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -45,7 +47,7 @@ public final class DeployManifests {
             .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
 
     /** The prod overlay's patch putting the accelerated roles on accelerator nodes (listed in its kustomization). */
-    public static final String ACCELERATORS = "deploy/k8s/overlays/prod/accelerators.yaml";
+    public static final String TRAINER_POOLS = "deploy/k8s/overlays/prod/trainer-pools.yaml";
 
     private DeployManifests() {
     }
@@ -86,8 +88,10 @@ public final class DeployManifests {
                 "pairs", Map.of("app.kubernetes.io/part-of", PART_OF))));
         kustomization.put("resources", resources);
         files.put(base + "kustomization.yaml", docs(List.of(kustomization)));
-        files.put(ACCELERATORS, docs(ResourceProfile.ACCELERATED.stream()
-                .map(role -> ResourceProfile.ACCELERATOR.patch(role, role)).toList()));
+        ServiceAccess trainer = services.stream().filter(t -> t.service().equals(TRAINER)).findFirst().orElseThrow();
+        List<Map<String, Object>> pools = new ArrayList<>();
+        new TreeMap<>(ResourceProfile.TRAINER_POOLS).forEach((c, profile) -> pools.addAll(trainerPool(trainer, c, profile)));
+        files.put(TRAINER_POOLS, docs(pools));
         files.put("docker-compose.yml", DockerCompose.render(services));
         for (ServiceAccess s : services) {
             files.put("services/" + s.service() + "/" + DockerCompose.DOCKERFILE, DockerCompose.dockerfile(s.service()));
@@ -215,6 +219,10 @@ public final class DeployManifests {
         for (String group : s.groups()) {
             acls.add(acl("group", group, "literal", List.of("Read")));
         }
+        if (s.service().equals(TRAINER)) { // its pools by resource class, in the overlays that run them
+            new TreeMap<>(ResourceProfile.TRAINER_POOLS).keySet().forEach(c ->
+                    acls.add(acl("group", TrainerPools.group(Optional.of(c)), "literal", List.of("Read"))));
+        }
         if (s.streamsApplicationId() != null) {
             acls.add(acl("group", s.streamsApplicationId(), "literal", List.of("Read")));
             acls.add(acl("topic", s.streamsApplicationId() + "-", "prefix", List.of("Read", "Write", "Create", "Delete", "Describe")));
@@ -287,7 +295,7 @@ public final class DeployManifests {
         List<Map<String, Object>> out = new ArrayList<>();
         out.add(resource("v1", "ServiceAccount", name, Map.of("app.kubernetes.io/name", name)));
 
-        boolean trainer = name.equals("trainer");
+        boolean trainer = name.equals(TRAINER);
         Map<String, Object> container = new LinkedHashMap<>();
         container.put("name", name);
         container.put("image", IMAGE_PREFIX + name + ":latest");
@@ -346,6 +354,36 @@ public final class DeployManifests {
         return out;
     }
 
+    static final String TRAINER = "trainer";
+
+    /**
+     * The trainer pool of {@code resourceClass}: the trainer's own container, image and account, in the pool's consumer
+     * group with its class set (it trains only that class's cells), on {@code profile}'s nodes, scaled by KEDA on its
+     * group's lag.
+     */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> trainerPool(ServiceAccess trainer, String resourceClass, ResourceProfile profile) {
+        String name = TrainerPools.group(Optional.of(resourceClass));
+        Map<String, Object> base = serviceResources(trainer).stream().filter(r -> "Deployment".equals(r.get("kind")))
+                .findFirst().orElseThrow();
+        Map<String, Object> basePod = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) base.get("spec"))
+                .get("template")).get("spec");
+        Map<String, Object> container = new LinkedHashMap<>(((List<Map<String, Object>>) basePod.get("containers")).get(0));
+        List<Map<String, Object>> env = new ArrayList<>((List<Map<String, Object>>) container.get("env"));
+        env.add(Map.of("name", "MESH_TRAINER_RESOURCE_CLASS", "value", resourceClass));
+        env.add(Map.of("name", "MP_MESSAGING_INCOMING_CELL_TASKS_GROUP_ID", "value", name));
+        container.put("env", env);
+        container.put("resources", profile.resources());
+        List<Map<String, Object>> volumes = (List<Map<String, Object>>) basePod.getOrDefault("volumes", List.of());
+        Map<String, Object> deployment = resource("apps/v1", "Deployment", name, Map.of("app.kubernetes.io/name", name));
+        Map<String, Object> spec = deploymentSpec(name, 1, TRAINER, List.of(container), volumes);
+        profile.schedule((Map<String, Object>) ((Map<String, Object>) spec.get("template")).get("spec"));
+        deployment.put("spec", spec);
+        Map<String, Object> pdb = resource("policy/v1", "PodDisruptionBudget", name, Map.of());
+        pdb.put("spec", Map.of("minAvailable", 1, "selector", Map.of("matchLabels", Map.of("app.kubernetes.io/name", name))));
+        return List.of(deployment, networkPolicy(name, false, false), pdb, scaledObject(name, name));
+    }
+
     /** KEDA scales the trainer pool on its consumer group's lag, up to one trainer per task partition. */
     static List<Map<String, Object>> trainerScaling(ServiceAccess s) {
         Map<String, Object> kedaSecret = resource("v1", "Secret", "trainer-keda", Map.of());
@@ -355,22 +393,27 @@ public final class DeployManifests {
                 Map.of("parameter", "sasl", "name", "trainer-keda", "key", "sasl"),
                 Map.of("parameter", "username", "name", "trainer-keda", "key", "username"),
                 Map.of("parameter", "password", "name", "trainer", "key", "password"))));
-        Map<String, Object> scaled = resource("keda.sh/v1alpha1", "ScaledObject", "trainer", Map.of());
+        return List.of(kedaSecret, auth, scaledObject(TRAINER, s.groups().first()));
+    }
+
+    /** A KEDA ScaledObject for the trainer deployment {@code deployment}, on the lag of consumer group {@code group}. */
+    static Map<String, Object> scaledObject(String deployment, String group) {
+        Map<String, Object> scaled = resource("keda.sh/v1alpha1", "ScaledObject", deployment, Map.of());
         Map<String, Object> spec = new LinkedHashMap<>();
-        spec.put("scaleTargetRef", Map.of("name", "trainer"));
+        spec.put("scaleTargetRef", Map.of("name", deployment));
         spec.put("minReplicaCount", 1);
         spec.put("maxReplicaCount", Topics.SWEEP_TASKS.partitions());
         spec.put("cooldownPeriod", 300);
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("bootstrapServers", CLUSTER + "-kafka-bootstrap.kafka.svc:9092");
-        metadata.put("consumerGroup", s.groups().first());
+        metadata.put("consumerGroup", group);
         metadata.put("topic", Topics.SWEEP_TASKS.name());
         metadata.put("lagThreshold", "2");
         metadata.put("offsetResetPolicy", "earliest");
         spec.put("triggers", List.of(Map.of("type", "kafka", "metadata", metadata,
                 "authenticationRef", Map.of("name", "trainer-kafka"))));
         scaled.put("spec", spec);
-        return List.of(kedaSecret, auth, scaled);
+        return scaled;
     }
 
     static Map<String, Object> deploymentSpec(String name, int replicas, String serviceAccount, List<Map<String, Object>> containers,

@@ -7,8 +7,9 @@ import java.util.Map;
 /**
  * What a role runs on, in one place: requests and limits for every service, and for roles that need accelerators the
  * extended resource, node selector and tolerations that put them on accelerator nodes. The base renders each service
- * with its {@link #forService base profile}; the prod overlay patches the {@link #ACCELERATED} roles onto
- * {@link #ACCELERATOR} nodes ({@code deploy/k8s/overlays/prod/accelerators.yaml}, rendered too).
+ * with its {@link #forService base profile}; the prod overlay adds a trainer pool per resource class in
+ * {@link #TRAINER_POOLS}, each on its profile's nodes ({@code deploy/k8s/overlays/prod/trainer-pools.yaml}, rendered
+ * too): a grid architecture with {@code resource_class: gpu} is trained there, every other cell on the default pool.
  */
 public record ResourceProfile(String name, String cpuRequest, String memoryRequest, String cpuLimit, String memoryLimit,
                               Map<String, String> extendedLimits, Map<String, String> nodeSelector,
@@ -25,8 +26,8 @@ public record ResourceProfile(String name, String cpuRequest, String memoryReque
     /** The schema registry's server. */
     public static final ResourceProfile REGISTRY = new ResourceProfile("registry", "250m", "512Mi", "1", "1Gi", Map.of(), Map.of(), List.of());
 
-    /** Roles the prod overlay runs on accelerator nodes. */
-    public static final List<String> ACCELERATED = List.of("trainer");
+    /** Trainer pools the prod overlay runs besides the default one, by resource class. */
+    public static final Map<String, ResourceProfile> TRAINER_POOLS = Map.of("gpu", ACCELERATOR);
 
     public static ResourceProfile forService(String service) {
         return service.equals("trainer") ? COMPUTE : TOOL;
@@ -41,17 +42,13 @@ public record ResourceProfile(String name, String cpuRequest, String memoryReque
         return Map.of("requests", Map.of("cpu", cpuRequest, "memory", memoryRequest), "limits", limits);
     }
 
-    /** A strategic-merge patch that moves {@code deployment}'s container {@code container} onto this profile. */
-    public Map<String, Object> patch(String deployment, String container) {
-        Map<String, Object> podSpec = new LinkedHashMap<>();
+    /** Puts a pod spec on this profile's nodes (node selector, tolerations), if it names any. */
+    public void schedule(Map<String, Object> podSpec) {
         if (!nodeSelector.isEmpty()) {
             podSpec.put("nodeSelector", nodeSelector);
         }
         if (!tolerations.isEmpty()) {
             podSpec.put("tolerations", tolerations);
         }
-        podSpec.put("containers", List.of(Map.of("name", container, "resources", resources())));
-        return Map.of("apiVersion", "apps/v1", "kind", "Deployment", "metadata", Map.of("name", deployment),
-                "spec", Map.of("template", Map.of("spec", podSpec)));
     }
 }

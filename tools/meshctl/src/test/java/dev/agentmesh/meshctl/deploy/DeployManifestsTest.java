@@ -1,5 +1,7 @@
 package dev.agentmesh.meshctl.deploy;
 
+import java.util.Optional;
+import dev.agentmesh.fanout.TrainerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -83,9 +85,10 @@ class DeployManifestsTest {
     }
 
     @Test
-    void theProdOverlayPutsTheTrainersOnAcceleratorNodesAndEveryOtherRoleKeepsItsProfile() throws Exception {
-        Map<String, JsonNode> prod = byName(kustomize("prod"), "Deployment");
-        JsonNode pod = prod.get("trainer").path("spec").path("template").path("spec");
+    void theProdOverlayRunsAGpuTrainerPoolOnAcceleratorNodesAndEveryOtherRoleKeepsItsProfile() throws Exception {
+        List<JsonNode> rendered = kustomize("prod");
+        Map<String, JsonNode> prod = byName(rendered, "Deployment");
+        JsonNode pod = prod.get("trainer-gpu").path("spec").path("template").path("spec");
         JsonNode trainer = pod.path("containers").get(0);
         assertEquals("1", trainer.path("resources").path("limits").path("nvidia.com/gpu").asText(), pod.toString());
         assertEquals(ResourceProfile.ACCELERATOR.memoryLimit(), trainer.path("resources").path("limits").path("memory").asText());
@@ -93,18 +96,30 @@ class DeployManifestsTest {
         assertEquals("nvidia.com/gpu", pod.path("tolerations").get(0).path("key").asText());
         assertEquals("NoSchedule", pod.path("tolerations").get(0).path("effect").asText());
         assertEquals("/q/health/ready", trainer.path("readinessProbe").path("httpGet").path("path").asText(),
-                "the patch merges into the container by name: its probes and environment stay");
-        assertEquals(1, pod.path("containers").size());
+                "the pool runs the trainer's own container: its probes and environment stay");
+        assertEquals("agentmesh/trainer:0.1.0", trainer.path("image").asText(), "the trainer's image, pinned like it");
+        assertEquals("trainer", pod.path("serviceAccountName").asText());
+        Map<String, String> env = new TreeMap<>();
+        trainer.path("env").forEach(e -> env.put(e.path("name").asText(), e.path("value").asText()));
+        assertEquals("gpu", env.get("MESH_TRAINER_RESOURCE_CLASS"));
+        assertEquals(TrainerPools.group(Optional.of("gpu")), env.get("MP_MESSAGING_INCOMING_CELL_TASKS_GROUP_ID"));
+        JsonNode scaled = byName(rendered, "ScaledObject").get("trainer-gpu");
+        assertEquals("trainer-gpu", scaled.path("spec").path("triggers").get(0).path("metadata").path("consumerGroup").asText());
+        JsonNode user = byName(rendered, "KafkaUser").get("trainer");
+        assertTrue(user.toString().contains("\"name\":\"trainer-gpu\""), "the trainer's account may read as the gpu pool: " + user);
+
+        JsonNode cpu = prod.get("trainer").path("spec").path("template").path("spec");
+        assertTrue(cpu.path("containers").get(0).path("resources").path("limits").path("nvidia.com/gpu").isMissingNode(),
+                "the default pool trains every cell without a class, on CPU nodes");
+        assertTrue(cpu.path("nodeSelector").isMissingNode());
 
         JsonNode dev = byName(kustomize("dev"), "Deployment").get("trainer").path("spec").path("template").path("spec");
         assertTrue(dev.path("containers").get(0).path("resources").path("limits").path("nvidia.com/gpu").isMissingNode());
         assertTrue(dev.path("nodeSelector").isMissingNode(), "dev runs trainers on CPU nodes");
         assertEquals(ResourceProfile.COMPUTE.cpuLimit(), dev.path("containers").get(0).path("resources").path("limits").path("cpu").asText());
+        assertFalse(byName(kustomize("dev"), "Deployment").containsKey("trainer-gpu"), "dev runs no gpu pool");
 
         for (String service : serviceModules()) {
-            if (ResourceProfile.ACCELERATED.contains(service)) {
-                continue;
-            }
             JsonNode limits = prod.get(service).path("spec").path("template").path("spec").path("containers").get(0)
                     .path("resources").path("limits");
             assertEquals(ResourceProfile.forService(service).memoryLimit(), limits.path("memory").asText(), service);
