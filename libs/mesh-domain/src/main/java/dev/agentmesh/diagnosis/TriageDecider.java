@@ -9,6 +9,7 @@ import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
 import dev.agentmesh.runstate.StageState;
 import dev.agentmesh.runstate.TriageState;
+import dev.agentmesh.team.ModelCallEvents;
 import dev.agentmesh.triage.InvestigationRequested;
 import dev.agentmesh.triage.RunDiagnosed;
 import dev.agentmesh.triage.TriageOpened;
@@ -80,8 +81,17 @@ public final class TriageDecider {
         return state.stages().values().stream().mapToInt(StageState::attempt).max().orElse(1);
     }
 
-    /** Opens the triage of {@code cause}, or refuses it (past the grant's depth, or not allowed at all). */
+    /** Opens the triage of {@code cause} with the rules' classes, or refuses it. */
     public List<RunEvent> open(RunState state, Cause cause, Authority authority, TriagePolicy policy, Instant now) {
+        return open(state, cause, authority, policy, now, TriageJudgment.Classification.byRules(state));
+    }
+
+    /**
+     * Opens the triage of {@code cause} with {@code classified}'s classes (its model calls recorded first, under the
+     * triage's grant), or refuses it (past the grant's depth, or not allowed at all).
+     */
+    public List<RunEvent> open(RunState state, Cause cause, Authority authority, TriagePolicy policy, Instant now,
+                               TriageJudgment.Classification classified) {
         int own = cause.depth() + 1;
         Envelope envelope = envelopes.envelope(envelopes.derivedId(cause.eventId(), "triage"), state.runId(),
                 cause.eventId(), cause.grantId(), own, cause.attempt(), 0, null);
@@ -91,14 +101,15 @@ public final class TriageDecider {
                     new DelegationRefused(ROLE, cause.eventId(), own, authority.maxDepth(),
                             "triage refused: " + authority.decision().reason())));
         }
-        List<FailureClass> classes = TriageClassifier.classify(state);
+        List<FailureClass> classes = classified.classes();
+        List<RunEvent> out = new ArrayList<>();
+        classified.calls().forEach(call -> out.add(ModelCallEvents.of(envelopes, envelope, call)));
         Set<String> routed = new LinkedHashSet<>();
         classes.forEach(c -> routed.add(c.investigator()));
         List<String> investigators = routed.stream().limit(policy.maxSteps()).toList();
         Instant deadline = now.plus(policy.timeout());
-        List<RunEvent> out = new ArrayList<>();
         out.add(new RunEvent(envelope, new TriageOpened(cause.eventId(), classes.stream().map(Enum::name).toList(),
-                investigators, policy.maxSteps(), deadline)));
+                investigators, policy.maxSteps(), deadline, classified.classifiedBy())));
         for (String investigator : investigators) {
             FailureClass first = classes.stream().filter(c -> c.investigator().equals(investigator)).findFirst().orElseThrow();
             Envelope delegated = envelopes.envelope(envelopes.derivedId(cause.eventId(), "investigate:" + investigator),

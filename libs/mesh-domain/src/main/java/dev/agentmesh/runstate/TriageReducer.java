@@ -60,7 +60,7 @@ final class TriageReducer {
             return new TriageState(triage.requests(), triage.refusals(), keepLowest(triage.opened(), o.getTriageId(),
                     new TriageState.Opened(o.getTriageId(), List.copyOf(o.getClasses()), List.copyOf(o.getInvestigators()),
                             o.getMaxSteps(), o.getDeadline(), envelope.getGrantId(), envelope.getDelegationDepth(),
-                            envelope.getOccurredAt(), id), TriageState.Opened::eventId),
+                            envelope.getOccurredAt(), id, o.getClassifiedBy()), TriageState.Opened::eventId),
                     triage.findings(), triage.diagnoses());
         }
         if (payload instanceof InvestigationReturned r) {

@@ -26,7 +26,7 @@ public record TriageState(
     }
 
     public record Opened(String triageId, List<String> classes, List<String> investigators, int maxSteps,
-                         Instant deadline, String grantId, int depth, Instant at, String eventId) {
+                         Instant deadline, String grantId, int depth, Instant at, String eventId, String classifiedBy) {
     }
 
     /** One investigator's answer; exactly one of data, training, access and infra is set. */

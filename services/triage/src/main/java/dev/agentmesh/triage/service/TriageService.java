@@ -1,5 +1,18 @@
 package dev.agentmesh.triage.service;
 
+import java.util.concurrent.Executors;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.Map;
+import dev.agentmesh.service.ModelSpend;
+import dev.agentmesh.service.Judgments;
+import dev.agentmesh.judgment.ModelCalled;
+import dev.agentmesh.judgment.Judgment;
+import dev.agentmesh.judgment.Judged;
+import dev.agentmesh.diagnosis.TriageJudgment;
+import dev.agentmesh.diagnosis.TriageClassifier;
+import dev.agentmesh.diagnosis.FailureClass;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.diagnosis.TriageDecider;
@@ -55,8 +68,17 @@ public class TriageService implements RunWorker {
     private final TriagePolicy policy;
     private final int hardMaxDepth;
     private final Clock clock = Clock.systemUTC();
+    private final Judgment judgment;
+    private final ModelSpend spend;
+    /** Model classifications under way, by cause: a model's answer takes seconds, so it is not awaited on the stream thread. */
+    private final Map<String, CompletableFuture<Judged>> classifying = new ConcurrentHashMap<>();
+    private final ExecutorService classifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "triage-classifier");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public TriageService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics,
+    public TriageService(MeshCodecs codecs, GrantGate grants, MeterRegistry metrics, Judgments judgments, ModelSpend spend,
                          @ConfigProperty(name = "mesh.agent.role") String role,
                          @ConfigProperty(name = "mesh.agent.instance") String instance,
                          @ConfigProperty(name = "mesh.triage.timeout") Duration timeout,
@@ -68,6 +90,8 @@ public class TriageService implements RunWorker {
         this.decider = new TriageDecider(new Envelopes(role, instance, clock));
         this.policy = new TriagePolicy(timeout, maxSteps);
         this.hardMaxDepth = hardMaxDepth;
+        this.judgment = judgments.judgment(TriageJudgment.PURPOSE);
+        this.spend = spend;
     }
 
     @Override
@@ -99,8 +123,11 @@ public class TriageService implements RunWorker {
     public void tick(ActiveRuns runs, Outbox out) {
         grants.batch(() -> {
             for (RunState state : runs.all()) {
-                if (state.triage() != null && state.triage().current().isPresent()
-                        && state.triage().currentDiagnosis().isEmpty()) {
+                boolean investigating = state.triage() != null && state.triage().current().isPresent()
+                        && state.triage().currentDiagnosis().isEmpty();
+                boolean classifyingIt = !classifying.isEmpty() && TriageDecider.requested(state)
+                        .or(() -> TriageDecider.automatic(state)).map(c -> classifying.containsKey(c.eventId())).orElse(false);
+                if (investigating || classifyingIt) {
                     act(state, runs, out);
                 }
             }
@@ -115,7 +142,14 @@ public class TriageService implements RunWorker {
         RunState before = state;
         Optional<TriageDecider.Cause> cause = TriageDecider.requested(before).or(() -> TriageDecider.automatic(before));
         if (cause.isPresent()) {
-            state = send(state, decider.open(state, cause.get(), authority(state, cause.get()), policy, clock.instant()), out);
+            TriageDecider.Authority authority = authority(state, cause.get());
+            Optional<TriageJudgment.Classification> classified = authority.decision().allowed()
+                    ? classify(state, cause.get()) : Optional.of(TriageJudgment.Classification.byRules(state));
+            if (classified.isEmpty()) {
+                runs.put(state); // the model is still answering: a tick comes back for it
+                return;
+            }
+            state = send(state, decider.open(state, cause.get(), authority, policy, clock.instant(), classified.get()), out);
         }
         state = send(state, decider.next(state, clock.instant()), out);
         boolean waiting = state.triage() != null && state.triage().current().isPresent()
@@ -127,13 +161,36 @@ public class TriageService implements RunWorker {
         }
     }
 
+    /**
+     * The rules' classes at once; a model's once it has answered (asked off the stream thread, under the triage grant's
+     * model allowance), empty until then. A restart asks again: the calls are recorded when the triage opens.
+     */
+    private Optional<TriageJudgment.Classification> classify(RunState state, TriageDecider.Cause cause) {
+        if (judgment == Judgment.rules()) {
+            return Optional.of(TriageJudgment.Classification.byRules(state));
+        }
+        List<FailureClass> rules = TriageClassifier.classify(state);
+        CompletableFuture<Judged> judged = classifying.computeIfAbsent(cause.eventId(), id -> CompletableFuture.supplyAsync(
+                () -> judgment.judge(TriageJudgment.question(state, rules), TriageJudgment.rulesAnswer(rules),
+                        grants.modelAllowance(cause.grantId())), classifier)
+                .exceptionally(e -> Judged.failed(String.valueOf(e.getMessage()), List.of())));
+        if (!judged.isDone()) {
+            return Optional.empty();
+        }
+        classifying.remove(cause.eventId());
+        return Optional.of(TriageJudgment.classified(judged.join(), rules, judgment));
+    }
+
     private RunState send(RunState state, List<RunEvent> events, Outbox out) {
         for (RunEvent e : events) {
             out.send(e);
             state = RunStateReducer.apply(state, e);
-            if (e.getPayload() instanceof TriageOpened o) {
+            if (e.getPayload() instanceof ModelCalled) {
+                spend.charge(e);
+            } else if (e.getPayload() instanceof TriageOpened o) {
                 metrics.counter("mesh.triage.opened").increment();
-                LOG.infof("run %s: triage %s opened: %s -> %s", state.runId(), o.getTriageId(), o.getClasses(), o.getInvestigators());
+                LOG.infof("run %s: triage %s opened: %s (by %s) -> %s", state.runId(), o.getTriageId(), o.getClasses(),
+                        o.getClassifiedBy(), o.getInvestigators());
             } else if (e.getPayload() instanceof RunDiagnosed d) {
                 metrics.counter("mesh.triage.diagnoses", "missing", Boolean.toString(!d.getMissing().isEmpty())).increment();
                 LOG.infof("run %s: diagnosed %s; missing %s; proposed %s: %s", state.runId(), d.getClasses(), d.getMissing(),
