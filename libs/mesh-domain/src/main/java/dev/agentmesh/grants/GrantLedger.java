@@ -362,6 +362,17 @@ public final class GrantLedger {
         return List.copyOf(grants.values());
     }
 
+    /** Grants the ledger refused when they were issued, by id, with the reason. */
+    public Map<String, String> refusals() {
+        return Map.copyOf(refusedGrants);
+    }
+
+    /** A grant's revocation in effect (its own or an ancestor's), if any. */
+    public Optional<String> revocation(String grantId) {
+        Entry entry = grants.get(grantId);
+        return entry == null ? Optional.empty() : revokedOnChain(entry);
+    }
+
     private Optional<String> revokedOnChain(Entry entry) {
         return revokedOnChain(entry, null);
     }

@@ -10,6 +10,7 @@ import dev.agentmesh.grants.Decision;
 import dev.agentmesh.judgment.SpendLimit;
 import dev.agentmesh.grants.GrantKeys;
 import dev.agentmesh.grants.GrantLedger;
+import dev.agentmesh.grants.GrantTree;
 import dev.agentmesh.kafka.client.TopicTail;
 import dev.agentmesh.topics.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -205,6 +206,17 @@ public class GrantGate {
             return CostRollup.rollup(direct, id -> ledger.entry(id)
                     .map(e -> new CostRollup.Link(e.grant().getParentGrantId(), e.grant().getGrantee(), e.depth(),
                             budget(e.grant().getScope()))).orElse(null));
+        }
+    }
+
+    /** Every grant as a tree with its status, budgets and what was spent under it ({@code spent}: per grant, all runs). */
+    public List<GrantTree.Line> tree(Map<String, RunState.GrantCost> spent, Instant now) {
+        if (ledger == null) {
+            return List.of();
+        }
+        catchUp(null);
+        synchronized (ledger) {
+            return GrantTree.of(ledger, spent, now);
         }
     }
 

@@ -39,6 +39,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -263,6 +265,33 @@ class TriageIT {
         RunState resumed = await(runId, s -> s.status() == RunStatus.COMPLETED, "completed");
         assertEquals(2, resumed.stages().get(Stages.ROW_VALIDATION).attempt());
         assertEquals(1000L, resumed.stages().get(Stages.ROW_VALIDATION).counts().get("rows.out"));
+    }
+
+    @Test
+    void theConsolesGrantsPageShowsEveryGrantUnderItsParentWithItsStatusAndWhatWasSpentUnderIt() throws Exception {
+        String runId = "it-grants-spend";
+        MeshFlowIT.meshctl("trigger", "--bootstrap", kafka.bootstrapServers(), "--source", CREDIT_G.toString(), "--run-id", runId,
+                "--grant", operatorGrant.getGrantId(), "--stage", Stages.ROW_VALIDATION);
+        await(runId, s -> s.status() == RunStatus.COMPLETED, "completed");
+        GrantIssued revoked = PrincipalTools.issueSweepGrant(kafka.bootstrapServers(), KEYS, operatorGrant, "run:it-never", 1_000);
+        MeshFlowIT.meshctl("grants", "revoke", revoked.getGrantId(), "--reason", "never used", "--as", PrincipalTools.OPERATOR,
+                "--bootstrap", kafka.bootstrapServers(), "--keys-dir", KEYS.toString());
+
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String page = consolePage("/review/grants");
+        while (!page.contains("data-grant=\"" + revoked.getGrantId() + "\" data-grantee=\"sweep-orchestrator\" data-status=\"REVOKED\"")
+                && System.nanoTime() < deadline) {
+            MeshServices.sleep(500);
+            page = consolePage("/review/grants");
+        }
+        assertTrue(page.contains("<h1>Grants</h1>"), page);
+        Matcher operator = Pattern.compile("data-grant=\"" + operatorGrant.getGrantId()
+                + "\" data-grantee=\"pipeline-operator\" data-status=\"ACTIVE\" data-indent=\"0\" data-spent=\"(\\d+)\"").matcher(page);
+        assertTrue(operator.find(), page);
+        assertTrue(Long.parseLong(operator.group(1)) > 0, "the row-validation run spent under the operator's grant: " + operator.group());
+        assertTrue(page.contains("data-grant=\"" + revoked.getGrantId() + "\" data-grantee=\"sweep-orchestrator\" data-status=\"REVOKED\" data-indent=\"1\""),
+                "the revoked delegation under the operator's grant: " + page);
+        assertTrue(page.contains("data-grant=\"" + triageGrant.getGrantId() + "\" data-grantee=\"triage\" data-status=\"ACTIVE\" data-indent=\"0\""), page);
     }
 
     /** A console page as the principal sees it, signed in through the review service's login form. */

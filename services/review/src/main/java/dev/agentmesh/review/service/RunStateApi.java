@@ -2,6 +2,7 @@ package dev.agentmesh.review.service;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.agentmesh.grants.CostRollup;
+import dev.agentmesh.grants.GrantTree;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStateJson;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -80,6 +81,15 @@ public class RunStateApi {
             return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
         } catch (IOException e) {
             throw new Unavailable("run-state's costs could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every grant as a tree with its status, budgets and spending over every run (run-state's {@code /grants}). */
+    public List<GrantTree.Line> grants() {
+        try {
+            return RunStateJson.MAPPER.readValue(get("/grants").body(), new TypeReference<>() { });
+        } catch (IOException e) {
+            throw new Unavailable("run-state's grant tree could not be read: " + e.getMessage(), e);
         }
     }
 

@@ -103,56 +103,53 @@ public class RunStateHosts {
 
     /** The runs every other instance owns. */
     public List<RunStateResource.RunSummary> fromOthers(String authorization) {
-        List<RunStateResource.RunSummary> runs = new ArrayList<>();
-        if (self.isEmpty()) {
-            return runs;
-        }
-        for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
-            HostInfo host = instance.hostInfo();
-            if (host.equals(self.get()) || instance.stateStoreNames().isEmpty()) {
-                continue;
-            }
-            try {
-                HttpResponse<byte[]> response = get(host, "/runs?local=true", authorization);
-                if (response.statusCode() != 200) {
-                    throw new ServiceUnavailableException("run-state instance " + host + " answered "
-                            + response.statusCode() + ": the list would be partial");
-                }
-                runs.addAll(json.readValue(response.body(), new TypeReference<List<RunStateResource.RunSummary>>() { }));
-            } catch (IOException e) {
-                throw new ServiceUnavailableException("run-state instance " + host + " did not answer ("
-                        + e.getMessage() + "): the list would be partial");
-            }
-        }
-        return runs;
+        return gather("/runs?local=true", authorization, "the list",
+                body -> json.readValue(body, new TypeReference<List<RunStateResource.RunSummary>>() { }));
     }
 
     /** The most recent ended runs (of {@code pipeline}, or all) that every other instance owns, {@code window} from each. */
     public List<RunState> recentFromOthers(String pipeline, int window, String authorization) {
-        List<RunState> runs = new ArrayList<>();
-        if (self.isEmpty()) {
-            return runs;
-        }
         String query = "/runs/recent?window=" + window
                 + (pipeline == null ? "" : "&pipeline=" + URLEncoder.encode(pipeline, StandardCharsets.UTF_8));
+        return gather(query, authorization, "the figures",
+                body -> RunStateJson.MAPPER.readValue(body, new TypeReference<List<RunState>>() { }));
+    }
+
+    /** What the runs every other instance owns spent per grant. */
+    public List<GrantsResource.GrantSpend> spentFromOthers(String authorization) {
+        return gather("/grants/spent", authorization, "the spending",
+                body -> json.readValue(body, new TypeReference<List<GrantsResource.GrantSpend>>() { }));
+    }
+
+    /** Reads one instance's answer. */
+    interface Reader<T> {
+        List<T> read(byte[] body) throws IOException;
+    }
+
+    /** Every other instance's answer to {@code path} (its own share), all or none: a missing share fails the request. */
+    private <T> List<T> gather(String path, String authorization, String what, Reader<T> reader) {
+        List<T> out = new ArrayList<>();
+        if (self.isEmpty()) {
+            return out;
+        }
         for (StreamsMetadata instance : streams.metadataForAllStreamsClients()) {
             HostInfo host = instance.hostInfo();
             if (host.equals(self.get()) || instance.stateStoreNames().isEmpty()) {
                 continue;
             }
             try {
-                HttpResponse<byte[]> response = get(host, query, authorization);
+                HttpResponse<byte[]> response = get(host, path, authorization);
                 if (response.statusCode() != 200) {
                     throw new ServiceUnavailableException("run-state instance " + host + " answered "
-                            + response.statusCode() + ": the figures would be partial");
+                            + response.statusCode() + ": " + what + " would be partial");
                 }
-                runs.addAll(RunStateJson.MAPPER.readValue(response.body(), new TypeReference<List<RunState>>() { }));
+                out.addAll(reader.read(response.body()));
             } catch (IOException e) {
                 throw new ServiceUnavailableException("run-state instance " + host + " did not answer ("
-                        + e.getMessage() + "): the figures would be partial");
+                        + e.getMessage() + "): " + what + " would be partial");
             }
         }
-        return runs;
+        return out;
     }
 
     private HttpResponse<byte[]> get(HostInfo host, String path, String authorization) throws IOException {
