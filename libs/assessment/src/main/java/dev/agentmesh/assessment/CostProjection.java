@@ -35,8 +35,8 @@ public final class CostProjection {
         Map<String, Double> metrics = new TreeMap<>();
         metrics.put("latency-micros", latency);
         metrics.put("cpu-hours-per-month", hours);
-        metrics.put("cost-per-month", cost);
-        metrics.put("budget-per-month", s.budgetPerMonth());
+        metrics.put(Specialists.Metrics.COST_PER_MONTH, cost);
+        metrics.put(Specialists.Metrics.BUDGET_PER_MONTH, s.budgetPerMonth());
         metrics.put("budget-share", cost / s.budgetPerMonth());
         Map<String, String> evidence = new TreeMap<>();
         evidence.put("latency.source", "mean single-row prediction time measured by the trainer on the validation split ("

@@ -127,7 +127,11 @@ public final class RiskFairness {
     public static AssessmentReturned judge(Map<String, Double> psi, List<Subgroups.Gaps> gaps, Thresholds t,
                                            Map<String, String> evidence) {
         Map<String, Double> metrics = new TreeMap<>();
-        psi.forEach((c, v) -> metrics.put("psi." + c, v));
+        psi.forEach((c, v) -> metrics.put(Specialists.Metrics.PSI_PREFIX + c, v));
+        if (!psi.isEmpty()) { // what the shift is judged against, for whoever draws it
+            metrics.put(Specialists.Metrics.PSI_CONCERN, t.psiConcern());
+            metrics.put(Specialists.Metrics.PSI_BLOCK, t.psiBlock());
+        }
         for (Subgroups.Gaps g : gaps) {
             metrics.put("gap.positive-rate." + g.attribute(), g.positiveRateGap());
             metrics.put("gap.tpr." + g.attribute(), g.truePositiveRateGap());

@@ -14,4 +14,16 @@ public final class Specialists {
     public static final String DEPLOYMENT_ENGINEER = "deployment-engineer";
 
     public static final List<String> ALL = List.of(MODEL_QUALITY, RISK_FAIRNESS, COST, DEPLOYMENT_ENGINEER);
+
+    /** Assessment metrics a reader draws: risk-fairness's PSI per column and its thresholds, cost's month against budget. */
+    public static final class Metrics {
+        public static final String PSI_PREFIX = "psi.";
+        public static final String PSI_CONCERN = "psi-threshold.concern";
+        public static final String PSI_BLOCK = "psi-threshold.block";
+        public static final String COST_PER_MONTH = "cost-per-month";
+        public static final String BUDGET_PER_MONTH = "budget-per-month";
+
+        private Metrics() {
+        }
+    }
 }

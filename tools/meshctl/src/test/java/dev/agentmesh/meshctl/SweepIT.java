@@ -56,6 +56,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WindowType;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.net.URI;
@@ -117,6 +118,7 @@ class SweepIT {
         runStateConfig.put("mesh.runs.stall-after", STALL_AFTER.toString());
         runStateConfig.put("mesh.runs.stall-check", "PT1S");
         config.put("run-state", runStateConfig);
+        config.put("review", PrincipalTools.reviewConfig(KEYS, kafka.bootstrapServers()));
         services.startAll(MeshServices.SERVICES, kafka.bootstrapServers(), config, Duration.ofMinutes(3));
         services.start("trainer", "trainer-2", kafka.bootstrapServers(), PrincipalTools.serviceConfig(KEYS), Duration.ofMinutes(2));
         // risk-fairness a second time, in shadow mode, with thresholds that flag any shift or gap
@@ -286,10 +288,34 @@ class SweepIT {
             assertTrue(costs.stream().anyMatch(c -> "sweep-orchestrator".equals(c.getAttribute("data-grantee"))
                     && Integer.parseInt(c.getAttribute("data-indent")) > 0), "the sweep's grant, under the operator's: "
                     + costs.stream().map(c -> c.getAttribute("data-grantee") + "@" + c.getAttribute("data-indent")).toList());
-            long height = (Long) browser.executeScript("return document.documentElement.scrollHeight");
-            browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, (int) Math.min(height + 140, 4000)));
-            Files.write(ROOT.resolve("tools/meshctl/target/console-run.png"),
-                    ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(org.openqa.selenium.OutputType.BYTES));
+            var costChart = browser.findElements(By.cssSelector(
+                    "#verdicts tr.subgroup-charts[data-specialist='cost'] svg.thresholds"));
+            assertEquals(1, costChart.size(), "the cost against the budget, drawn");
+            assertEquals(1, costChart.get(0).findElements(By.cssSelector("rect.bar")).size());
+            assertEquals(1, costChart.get(0).findElements(By.cssSelector("line.mark")).size());
+
+            // every page of the console: labelled, named, and readable at 1280 px and on a phone; a screenshot of each
+            Path target = ROOT.resolve("tools/meshctl/target");
+            List<String> problems = new ArrayList<>(ConsoleChecks.checkAndShoot(browser, target, "run"));
+            browser.get(review + "/review/runs");
+            wait.until(d -> d.findElements(By.id("runs")).size() == 1);
+            problems.addAll(ConsoleChecks.checkAndShoot(browser, target, "runs"));
+            browser.get(review + "/review/grants");
+            wait.until(d -> d.findElements(By.id("grants")).size() == 1);
+            var grants = browser.findElements(By.cssSelector("#grants tr.grant"));
+            assertTrue(grants.stream().anyMatch(g -> "sweep-orchestrator".equals(g.getAttribute("data-grantee"))
+                    && "1".equals(g.getAttribute("data-indent"))), "the sweep's grant under the operator's");
+            problems.addAll(ConsoleChecks.checkAndShoot(browser, target, "grants"));
+            browser.get(review + "/review");
+            wait.until(d -> d.findElements(By.id("items")).size() == 1);
+            problems.addAll(ConsoleChecks.checkAndShoot(browser, target, "queue"));
+            var items = browser.findElements(By.cssSelector("#items a[href^='/review/items/']"));
+            if (!items.isEmpty()) {
+                browser.get(items.get(0).getAttribute("href"));
+                wait.until(d -> d.findElements(By.tagName("h1")).size() == 1);
+                problems.addAll(ConsoleChecks.checkAndShoot(browser, target, "item"));
+            }
+            assertEquals(List.of(), problems, "accessibility and layout");
         } catch (RuntimeException | AssertionError e) {
             Files.writeString(ROOT.resolve("tools/meshctl/target/console-failure.html"), browser.getPageSource());
             throw e;
@@ -318,15 +344,37 @@ class SweepIT {
             assertEquals("AWAITING_PRINCIPAL", browser.findElement(By.id("run-status")).getText());
             assertEquals(1, browser.findElements(By.id("live")).size(), "a run that is not over is followed");
             assertTrue(browser.findElement(By.id("awaiting")).getText().contains("waits for its principal"));
+            assertEquals(1, browser.findElements(By.id("decide-approve")).size(), "the principal's decision forms, while it waits");
+            var psi = browser.findElements(By.cssSelector(
+                    "#verdicts tr.subgroup-charts[data-specialist='risk-fairness'] svg.thresholds[data-chart='PSI per feature']"));
+            assertEquals(1, psi.size(), "the shift against the production model's data, drawn");
+            assertTrue(psi.get(0).findElements(By.cssSelector("rect.bar")).size() >= 10, "a bar per feature");
+            assertEquals(2, psi.get(0).findElements(By.cssSelector("line.mark")).size(), "concern and block");
             String url = browser.getCurrentUrl();
+            String watching = browser.getWindowHandle();
 
-            decide("it-live", "reject", "it-principal");
-            // nobody navigates: the page reloads itself and shows the run ended
+            // the principal rejects from the run's page in a second tab; the first only watches
+            browser.switchTo().newWindow(WindowType.TAB);
+            browser.get(review + "/review/runs/it-live");
+            wait.until(d -> d.findElements(By.id("reject-reason")).size() == 1);
+            browser.findElement(By.id("reject-reason")).sendKeys("underfit: worse than production");
+            browser.findElement(By.id("decide-reject")).click();
+            wait.until(d -> d.findElements(By.id("message")).size() == 1);
+            assertTrue(browser.findElement(By.id("message")).getText().startsWith("reject recorded"),
+                    browser.findElement(By.id("message")).getText());
+            browser.close();
+            browser.switchTo().window(watching);
+
+            // nobody navigates the first tab: it reloads itself and shows the run ended
             wait.until(d -> d.findElements(By.id("run-status")).size() == 1
                     && "REJECTED".equals(d.findElement(By.id("run-status")).getText()));
             assertEquals(url, browser.getCurrentUrl());
             assertTrue(browser.findElements(By.id("live")).isEmpty(), "an ended run is no longer followed");
             assertTrue(browser.findElements(By.id("awaiting")).isEmpty());
+            assertTrue(browser.findElements(By.id("decide-approve")).isEmpty(), "no decision forms once it is decided");
+            RunState rejected = runState.get("it-live").orElseThrow();
+            assertTrue(rejected.stages().get(Stages.GATE).reason().contains("underfit: worse than production"),
+                    rejected.stages().get(Stages.GATE).reason());
         } catch (RuntimeException | AssertionError e) {
             Files.writeString(ROOT.resolve("tools/meshctl/target/console-live-failure.html"), browser.getPageSource());
             throw e;

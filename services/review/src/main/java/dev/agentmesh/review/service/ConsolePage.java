@@ -1,5 +1,13 @@
 package dev.agentmesh.review.service;
 
+import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
+import java.net.URI;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.Consumes;
+import dev.agentmesh.gate.PrincipalDecision;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.runstate.RunState;
 import io.quarkus.qute.Location;
@@ -29,12 +37,14 @@ public class ConsolePage {
 
     private final RunStateApi runState;
     private final SecurityIdentity identity;
+    private final ReviewDesk desk;
     private final Template runs;
     private final Template run;
 
-    public ConsolePage(RunStateApi runState, SecurityIdentity identity, @Location("runs.html") Template runs,
+    public ConsolePage(RunStateApi runState, SecurityIdentity identity, ReviewDesk desk, @Location("runs.html") Template runs,
                        @Location("run.html") Template run) {
         this.runState = runState;
+        this.desk = desk;
         this.identity = identity;
         this.runs = runs;
         this.run = run;
@@ -63,7 +73,7 @@ public class ConsolePage {
 
     @GET
     @Path("/{runId}")
-    public TemplateInstance show(@PathParam("runId") String runId) {
+    public TemplateInstance show(@PathParam("runId") String runId, @QueryParam("message") String message) {
         RunState state = runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId));
         List<CostRollup.Node> costs;
         try {
@@ -73,7 +83,35 @@ public class ConsolePage {
         }
         RunView view = RunView.of(state, costs);
         return run.data("run", view).data("chart", view.sweep()).data("user", identity.getPrincipal().getName())
-                .data("principal", identity.hasRole(ReviewResource.PRINCIPAL));
+                .data("principal", identity.hasRole(ReviewResource.PRINCIPAL)).data("message", blankToNull(message));
+    }
+
+    /**
+     * The principal's decision on a run the gate returned, from the run's page: a {@code PrincipalDecided} event under
+     * the principal's decision grant, with the signed-in identity, exactly as from the review queue.
+     */
+    @POST
+    @Path("/{runId}/decide/{decision}")
+    @Consumes(MediaType.APPLICATION_FORM_URLENCODED)
+    public Response decide(@PathParam("runId") String runId, @PathParam("decision") String decision,
+                           @FormParam("reason") String reason) {
+        if (!identity.hasRole(ReviewResource.PRINCIPAL)) {
+            return Response.status(Response.Status.FORBIDDEN).entity("only the principal decides a returned run").build();
+        }
+        String message;
+        try {
+            PrincipalDecision chosen = switch (decision) {
+                case "approve" -> PrincipalDecision.APPROVE;
+                case "reject" -> PrincipalDecision.REJECT;
+                default -> throw new IllegalArgumentException("a decision is approve or reject, not " + decision);
+            };
+            desk.decide(runId, chosen, identity.getPrincipal().getName(), reason);
+            message = decision + " recorded; the gate acts on it";
+        } catch (ReviewDesk.Refused | IllegalArgumentException e) {
+            message = "refused: " + e.getMessage();
+        }
+        return Response.seeOther(URI.create("/review/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8).replace("+", "%20")
+                + "?message=" + URLEncoder.encode(message, StandardCharsets.UTF_8))).build();
     }
 
     /** The run's version (status and event count), which its page polls to reload itself while the run goes on. */

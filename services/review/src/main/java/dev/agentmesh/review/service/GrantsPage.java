@@ -11,6 +11,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -32,7 +34,7 @@ public class GrantsPage {
                     : (int) Math.min(100, Math.round(100.0 * l.subtree().computeMs() / budget));
             return new Row(l, l.grantId().length() > 8 ? l.grantId().substring(0, 8) : l.grantId(),
                     String.format(Locale.ROOT, "%.1fem", 0.5 + 1.5 * l.indent()), budget == null ? "" : budget.toString(),
-                    l.subtree().computeMs(), l.direct().computeMs(), percent, l.expiresAt() == null ? "" : l.expiresAt().toString());
+                    l.subtree().computeMs(), l.direct().computeMs(), percent, l.expiresAt() == null ? "" : MINUTES.format(l.expiresAt()));
         }
 
         /** Width of the spent bar, in percent of its track. */
@@ -44,6 +46,8 @@ public class GrantsPage {
             return percent != null && percent >= 80;
         }
     }
+
+    static final DateTimeFormatter MINUTES = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'").withZone(ZoneOffset.UTC);
 
     private final RunStateApi runState;
     private final SecurityIdentity identity;

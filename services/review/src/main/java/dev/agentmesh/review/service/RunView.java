@@ -66,7 +66,12 @@ public record RunView(String runId, String status, String pipeline, String reque
 
     /** One specialist's verdict, or MISSING when it was asked and did not answer. */
     public record Verdict(String specialist, String verdict, String summary, List<Map.Entry<String, String>> evidence,
-                          List<SubgroupChart> subgroups) {
+                          List<SubgroupChart> subgroups, List<ThresholdChart> thresholds) {
+
+        /** Whether the verdict has any picture to show. */
+        public boolean drawn() {
+            return !subgroups.isEmpty() || !thresholds.isEmpty();
+        }
     }
 
     public static RunView of(RunState s) {
@@ -102,10 +107,14 @@ public record RunView(String runId, String status, String pipeline, String reque
             List<Map.Entry<String, String>> evidence = new ArrayList<>();
             a.metrics().forEach((k, v) -> evidence.add(Map.entry(k, String.format(Locale.ROOT, "%.4g", v))));
             evidence.addAll(a.evidence().entrySet());
-            verdicts.add(new Verdict(a.specialist(), a.verdict(), nz(a.summary()), evidence, SubgroupChart.of(a.metrics())));
+            List<ThresholdChart> thresholds = new ArrayList<>();
+            ThresholdChart.psi(a.metrics()).ifPresent(thresholds::add);
+            ThresholdChart.costAgainstBudget(a.metrics()).ifPresent(thresholds::add);
+            verdicts.add(new Verdict(a.specialist(), a.verdict(), nz(a.summary()), evidence, SubgroupChart.of(a.metrics()),
+                    thresholds));
         });
         g.requested().keySet().stream().filter(sp -> !g.assessments().containsKey(sp))
-                .forEach(sp -> verdicts.add(new Verdict(sp, "MISSING", "asked, no assessment", List.of(), List.of())));
+                .forEach(sp -> verdicts.add(new Verdict(sp, "MISSING", "asked, no assessment", List.of(), List.of(), List.of())));
         GateState.Decision d = g.decision();
         String deployment = g.deployment() == null ? "" : g.deployment().alias() + " → " + g.deployment().checkpoint()
                 + " (" + g.deployment().disposition() + " by " + g.deployment().decidedBy() + ")";
