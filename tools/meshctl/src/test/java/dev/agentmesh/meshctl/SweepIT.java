@@ -288,6 +288,13 @@ class SweepIT {
             assertTrue(costs.stream().anyMatch(c -> "sweep-orchestrator".equals(c.getAttribute("data-grantee"))
                     && Integer.parseInt(c.getAttribute("data-indent")) > 0), "the sweep's grant, under the operator's: "
                     + costs.stream().map(c -> c.getAttribute("data-grantee") + "@" + c.getAttribute("data-indent")).toList());
+            var lanes = browser.findElements(By.cssSelector("#timeline-chart rect.lane"));
+            assertEquals(Stages.NIGHTLY.size() + 24, lanes.size(), "a lane per stage and per cell on the timeline");
+            assertEquals(Stages.NIGHTLY.size() * 1L, lanes.stream().filter(l -> !l.getAttribute("class").contains("cell")).count());
+            var rates = browser.findElements(By.cssSelector("#reliability-table tr.stage-rate"));
+            assertEquals(Stages.NIGHTLY, rates.stream().map(r -> r.getAttribute("data-stage")).toList(),
+                    "the pipeline's reliability, stage by stage");
+            assertTrue(browser.findElement(By.id("end-to-end")).getText().contains("predicted"));
             var costChart = browser.findElements(By.cssSelector(
                     "#verdicts tr.subgroup-charts[data-specialist='cost'] svg.thresholds"));
             assertEquals(1, costChart.size(), "the cost against the budget, drawn");
@@ -519,6 +526,11 @@ class SweepIT {
                 "run state keeps each step of the deciding attempt");
         assertEquals(completed.get(0).getSteps().get(2).getMetrics().get("test.loss"),
                 trained.steps().get(2).metrics().get("test.loss"));
+        String page = TriageIT.consolePage(services.get("review").url(), "/review/runs/it-pipeline");
+        for (String step : SweepGrid.STEPS) {
+            assertTrue(page.contains("<tr class=\"step\" data-step=\"" + step + "\">"), "the winner's steps on its page: " + page);
+        }
+        assertTrue(page.contains("test.loss"), page);
         String shown = MeshFlowIT.meshctl("runs", "show", "it-pipeline", "--run-state-url", services.get("run-state").url());
         assertTrue(shown.contains("winner steps        train "), shown);
         assertTrue(shown.contains(", calibrate ") && shown.contains(", evaluate ") && shown.contains("test.loss"), shown);

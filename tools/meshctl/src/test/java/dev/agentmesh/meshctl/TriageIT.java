@@ -296,8 +296,12 @@ class TriageIT {
 
     /** A console page as the principal sees it, signed in through the review service's login form. */
     static String consolePage(String path) throws Exception {
+        return consolePage(services.get("review").url(), path);
+    }
+
+    /** A page of the console at {@code base}, signed in as the principal. */
+    static String consolePage(String base, String path) throws Exception {
         HttpClient http = HttpClient.newBuilder().cookieHandler(new CookieManager()).build();
-        String base = services.get("review").url();
         String form = "j_username=" + PrincipalTools.REVIEW_PRINCIPAL_USER + "&j_password=" + PrincipalTools.REVIEW_PRINCIPAL_PASSWORD;
         http.send(HttpRequest.newBuilder(URI.create(base + "/j_security_check"))
                 .header("Content-Type", "application/x-www-form-urlencoded")

@@ -1,5 +1,8 @@
 package dev.agentmesh.review.service;
 
+import java.time.Instant;
+import dev.agentmesh.runstate.SweepState;
+import dev.agentmesh.core.Reliability;
 import java.nio.charset.StandardCharsets;
 import java.net.URLEncoder;
 import java.net.URI;
@@ -82,7 +85,17 @@ public class ConsolePage {
             costs = List.of(); // the page shows the run without its cost tree
         }
         RunView view = RunView.of(state, costs);
+        Reliability reliability = null;
+        if (state.pipeline() != null) {
+            try {
+                reliability = runState.reliability(state.pipeline());
+            } catch (RunStateApi.Unavailable e) {
+                reliability = null; // the page shows the run without its pipeline's reliability
+            }
+        }
         return run.data("run", view).data("chart", view.sweep()).data("user", identity.getPrincipal().getName())
+                .data("timeline", Timeline.of(state, Instant.now())).data("steps", winnerSteps(state))
+                .data("reliability", RunView.reliability(reliability))
                 .data("principal", identity.hasRole(ReviewResource.PRINCIPAL)).data("message", blankToNull(message));
     }
 
@@ -121,6 +134,15 @@ public class ConsolePage {
     public String version(@PathParam("runId") String runId) {
         RunState state = runState.run(runId).orElseThrow(() -> new NotFoundException("no run " + runId));
         return RunView.version(state.status().name(), state.eventCount());
+    }
+
+    /** The winning cell's pipeline steps, each with what it measured and how long it took. */
+    static List<SweepState.StepResult> winnerSteps(RunState state) {
+        if (state.sweep() == null || state.sweep().outcome() == null || state.sweep().outcome().winnerCellId() == null) {
+            return List.of();
+        }
+        SweepState.CellState winner = state.sweep().cells().get(state.sweep().outcome().winnerCellId());
+        return winner == null ? List.of() : winner.steps();
     }
 
     private static String blankToNull(String s) {

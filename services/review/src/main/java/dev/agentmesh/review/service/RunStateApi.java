@@ -1,6 +1,7 @@
 package dev.agentmesh.review.service;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.agentmesh.core.Reliability;
 import dev.agentmesh.grants.CostRollup;
 import dev.agentmesh.grants.GrantTree;
 import dev.agentmesh.runstate.RunState;
@@ -81,6 +82,16 @@ public class RunStateApi {
             return RunStateJson.MAPPER.readValue(response.body(), new TypeReference<>() { });
         } catch (IOException e) {
             throw new Unavailable("run-state's costs could not be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** Compound reliability of a pipeline's stages over its recent runs (run-state's {@code /runs/reliability}). */
+    public Reliability reliability(String pipeline) {
+        try {
+            return RunStateJson.MAPPER.readValue(get("/runs/reliability?pipeline="
+                    + URLEncoder.encode(pipeline, StandardCharsets.UTF_8)).body(), Reliability.class);
+        } catch (IOException e) {
+            throw new Unavailable("run-state's reliability could not be read: " + e.getMessage(), e);
         }
     }
 

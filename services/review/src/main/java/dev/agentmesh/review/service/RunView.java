@@ -1,6 +1,7 @@
 package dev.agentmesh.review.service;
 
 import dev.agentmesh.grants.CostRollup;
+import dev.agentmesh.core.Reliability;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunState;
 import dev.agentmesh.runstate.RunStatus;
@@ -139,6 +140,25 @@ public record RunView(String runId, String status, String pipeline, String reque
                 ? new Diagnosis(opened.triageId(), opened.classes(), findings, List.of(), "", "", "", refusals, true)
                 : new Diagnosis(opened.triageId(), opened.classes(), findings, d.missing(), d.remediationKind(),
                 nz(d.remediation()), nz(d.command()), refusals, false);
+    }
+
+    /** A pipeline's compound reliability as the page shows it: each stage's first-attempt rate, predicted and measured. */
+    public record ReliabilityView(String pipeline, int runs, int window, List<StageRate> stages, String predicted,
+                                  String measured) {
+    }
+
+    public record StageRate(String stage, String role, long successes, long count, String percent) {
+    }
+
+    static ReliabilityView reliability(Reliability r) {
+        return r == null ? null : new ReliabilityView(r.pipeline(), r.runs(), r.window(), r.stages().stream()
+                .map(st -> new StageRate(st.stage(), st.role(), st.firstAttempt().successes(), st.firstAttempt().count(),
+                        percent(st.firstAttempt().rate()))).toList(), percent(r.predicted()),
+                r.measured().successes() + "/" + r.measured().count() + " (" + percent(r.measured().rate()) + ")");
+    }
+
+    private static String percent(double share) {
+        return String.format(Locale.ROOT, "%.1f %%", 100 * share);
     }
 
     /** The roll-up as a tree, depth first: a node whose parent is not in the run's tree is a root. */
