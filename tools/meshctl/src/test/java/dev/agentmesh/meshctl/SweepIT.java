@@ -594,6 +594,9 @@ class SweepIT {
         assertEquals("rules", debate.ruling().judge());
         assertTrue(returned.gate().decision().reason().contains("the judge (rules) recommends HOLD"),
                 returned.gate().decision()::reason);
+        String page = TriageIT.consolePage(services.get("review").url(), "/review/runs/it-gate-worse");
+        assertEquals(4, page.split("<li class=\"argument ", -1).length - 1, "the debate's four arguments on the run's page");
+        assertTrue(page.contains("Ruling: <b>HOLD</b> (a recommendation) by rules"), page);
 
         // The operator's grant is a root grant but not the principal's: its "approve" must change nothing.
         publish(new RunEvent(new Envelopes("pipeline-operator", "gate-it").origin("it-gate-worse", operatorGrant.getGrantId()),

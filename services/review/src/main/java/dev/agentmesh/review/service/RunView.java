@@ -62,7 +62,14 @@ public record RunView(String runId, String status, String pipeline, String reque
     }
 
     public record Gate(String candidate, List<Verdict> verdicts, List<String> conflicts, String disposition,
-                       String reason, String decidedBy, String deployment) {
+                       String reason, String decidedBy, String deployment, Debate debate) {
+    }
+
+    /** The debate held on a conflict: each argument by round and side, and the judge's ruling (empty until it rules). */
+    public record Debate(List<Argument> arguments, String ruling, String rulingReason, String judge, boolean binding) {
+    }
+
+    public record Argument(int round, String side, String advocate, String argument) {
     }
 
     /** One specialist's verdict, or MISSING when it was asked and did not answer. */
@@ -119,9 +126,17 @@ public record RunView(String runId, String status, String pipeline, String reque
         GateState.Decision d = g.decision();
         String deployment = g.deployment() == null ? "" : g.deployment().alias() + " → " + g.deployment().checkpoint()
                 + " (" + g.deployment().disposition() + " by " + g.deployment().decidedBy() + ")";
+        Debate debate = null;
+        if (g.debate() != null) {
+            GateState.Ruling r = g.debate().ruling();
+            debate = new Debate(g.debate().arguments().values().stream()
+                    .map(a -> new Argument(a.round(), a.side(), nz(a.advocate()), nz(a.argument()))).toList(),
+                    r == null ? "" : r.ruling(), r == null ? "" : nz(r.reason()), r == null ? "" : nz(r.judge()),
+                    r != null && r.binding());
+        }
         return new Gate(g.candidate() == null ? "" : g.candidate().cellId() + " (" + g.candidate().checkpoint() + ")",
                 verdicts, d == null ? List.of() : d.conflicts(), d == null ? "" : d.disposition(),
-                d == null ? "" : nz(d.reason()), d == null ? "" : nz(d.decidedBy()), deployment);
+                d == null ? "" : nz(d.reason()), d == null ? "" : nz(d.decidedBy()), deployment, debate);
     }
 
     private static Diagnosis diagnosis(TriageState t) {
