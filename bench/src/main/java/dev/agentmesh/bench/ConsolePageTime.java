@@ -90,6 +90,7 @@ public final class ConsolePageTime {
             pages.put("run page: /review/runs/" + runId, "/review/runs/" + runId);
             pages.put("queue of the run: /review?run=" + runId, "/review?run=" + runId);
             pages.put("runs list: /review/runs", "/review/runs");
+            pages.put("grants: /review/grants", "/review/grants");
             Map<String, Object> byPage = new LinkedHashMap<>();
             double baselineP50 = 0;
             for (Map.Entry<String, String> page : pages.entrySet()) {
