@@ -17,15 +17,27 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * An incident bundle: one run's records byte for byte (run events, its cell tasks, its dead letters), every schema
- * they were written with, and the live state run-state served at export, so replay works with no cluster at all.
+ * An incident bundle: one run's records byte for byte (run events, its cell tasks, its dead letters, with the values
+ * of the run's sensitive columns masked: {@link BundleMasking}), every schema they were written with, and the live
+ * state run-state served at export, so replay works with no cluster at all.
  */
 public record ReplayBundle(int format, String runId, Instant exportedAt, List<LoggedRecord> runEvents,
                            List<LoggedRecord> cellTasks, List<LoggedRecord> deadLetters, Map<Long, String> schemas,
-                           String liveState, String liveStateSha256) {
+                           String liveState, String liveStateSha256, List<String> maskedColumns) {
 
     public static final int FORMAT = 1;
     private static final ObjectMapper JSON = RunStateJson.MAPPER;
+
+    public ReplayBundle withDeadLetters(List<LoggedRecord> letters) {
+        return new ReplayBundle(format, runId, exportedAt, runEvents, cellTasks, letters, schemas, liveState, liveStateSha256,
+                maskedColumns);
+    }
+
+    /** The bundle, saying which columns' values its dead letters hide (null: a bundle written before masking). */
+    public ReplayBundle withMasked(List<String> columns) {
+        return new ReplayBundle(format, runId, exportedAt, runEvents, cellTasks, deadLetters, schemas, liveState,
+                liveStateSha256, columns);
+    }
 
     public void write(Path file) {
         try {

@@ -203,11 +203,13 @@ public class ReplayCommand implements Callable<Integer> {
             } catch (IllegalStateException noRunState) {
                 withLive = false;
             }
-            ReplayBundle bundle = ReplaySource.live(connection, runId, withLive).toBundle();
+            ReplayBundle bundle = BundleMasking.mask(ReplaySource.live(connection, runId, withLive).toBundle());
             bundle.write(output);
             System.out.printf("wrote %s: run %s, %d run events, %d cell tasks, %d dead letters, %d schemas, live state %s%n",
                     output, runId, bundle.runEvents().size(), bundle.cellTasks().size(), bundle.deadLetters().size(),
                     bundle.schemas().size(), bundle.liveStateSha256() == null ? "not recorded" : bundle.liveStateSha256());
+            System.out.println(bundle.maskedColumns().isEmpty() ? "the run's contract names no sensitive column"
+                    : "values of " + bundle.maskedColumns() + " masked in its dead letters and their reasons");
             return 0;
         }
     }

@@ -92,6 +92,6 @@ final class ReplaySource {
 
     ReplayBundle toBundle() {
         return new ReplayBundle(ReplayBundle.FORMAT, runId, Instant.now(), runEvents, cellTasks, deadLetters, schemas,
-                liveState, liveState == null ? null : RunReplay.sha256(liveState.getBytes(StandardCharsets.UTF_8)));
+                liveState, liveState == null ? null : RunReplay.sha256(liveState.getBytes(StandardCharsets.UTF_8)), null);
     }
 }

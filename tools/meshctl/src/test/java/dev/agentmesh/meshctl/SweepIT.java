@@ -884,6 +884,7 @@ class SweepIT {
         Path bundle = WORK.resolve("it-nightly.bundle.json.gz");
         String exported = MeshFlowIT.meshctl(connection("replay", "export", "--run", "it-nightly", "-o", bundle.toString()));
         assertTrue(exported.contains("24 cell tasks"), exported);
+        assertTrue(exported.contains("values of [age, foreign_worker, personal_status] masked"), exported);
         String live = RunReplayHashes.live(runState, "it-nightly");
         // No --bootstrap and no run-state: everything comes from the file.
         String imported = MeshFlowIT.meshctl("replay", "import", bundle.toString());
@@ -895,7 +896,7 @@ class SweepIT {
         ReplayBundle b = ReplayBundle.read(bundle);
         Path tampered = WORK.resolve("tampered.bundle.json.gz");
         new ReplayBundle(b.format(), b.runId(), b.exportedAt(), b.runEvents(), b.cellTasks(), b.deadLetters(), b.schemas(),
-                b.liveState().replace("\"status\":\"COMPLETED\"", "\"status\":\"FAILED\""), null).write(tampered);
+                b.liveState().replace("\"status\":\"COMPLETED\"", "\"status\":\"FAILED\""), null, b.maskedColumns()).write(tampered);
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
                 ROOT.resolve("tools/meshctl/target/meshctl.jar").toString(), "replay", "--bundle", tampered.toString(),
                 "--verify", "--quiet").redirectErrorStream(true).start();

@@ -1,5 +1,6 @@
 package dev.agentmesh.review.service;
 
+import dev.agentmesh.contract.SensitiveValues;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -9,8 +10,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A row's sensitive columns, as its data contract names them, hidden from people by default: in a dead-lettered row's
@@ -19,10 +18,10 @@ import java.util.regex.Pattern;
  */
 final class SensitiveFields {
 
-    static final String MASK = "***";
+    static final String MASK = SensitiveValues.MASK;
 
     /** Every column: what is hidden when the row's contract cannot be read. */
-    static final Set<String> ALL = Set.of("*");
+    static final Set<String> ALL = SensitiveValues.ALL;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,34 +53,10 @@ final class SensitiveFields {
         return write(root);
     }
 
-    /**
-     * {@code reason} (a failure reason, or a header carrying one) with what each violation of a sensitive column says of
-     * its value masked: "age: 'x1' is not an integer" becomes "age: '***' is not an integer". The row-validator no
-     * longer quotes such values; records written before it stopped, or by other producers, still may.
-     */
+    /** {@code reason} with what each violation of a sensitive column says of its value masked ({@link SensitiveValues}). */
     static String maskReason(String reason, Set<String> sensitive) {
-        if (reason == null || sensitive.isEmpty()) {
-            return reason;
-        }
-        Matcher m = VIOLATION.matcher(reason);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String column = m.group(2);
-            String said = m.group(3);
-            if (sensitive.contains(column) || sensitive.equals(ALL)) {
-                said = QUOTED.matcher(said).replaceAll("'" + MASK + "'");
-                said = LEADING_NUMBER.matcher(said).replaceFirst(MASK + " ");
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + column + ": " + said));
-        }
-        m.appendTail(out);
-        return out.toString();
+        return SensitiveValues.maskReason(reason, sensitive);
     }
-
-    /** One field's violation in a reason: "column: what is wrong", after the start, a "; " or a ": ". */
-    private static final Pattern VIOLATION = Pattern.compile("(^|; |: )([\\w.-]+): ([^;]*)");
-    private static final Pattern QUOTED = Pattern.compile("'[^']*'");
-    private static final Pattern LEADING_NUMBER = Pattern.compile("^-?[0-9][0-9.eE+-]* ");
 
     /** Whether {@code avroJson} is a row with a value in any of the {@code sensitive} columns: whether masking hides anything. */
     static boolean hidesAnything(String avroJson, Set<String> sensitive) {
@@ -122,7 +97,7 @@ final class SensitiveFields {
         List<String> columns = new ArrayList<>();
         for (Iterator<String> names = values.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (sensitive.contains(name) || sensitive.equals(ALL)) {
+            if (SensitiveValues.isSensitive(name, sensitive)) {
                 columns.add(name);
             }
         }
