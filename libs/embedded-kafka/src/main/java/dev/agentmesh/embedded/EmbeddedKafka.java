@@ -2,7 +2,10 @@ package dev.agentmesh.embedded;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.BindException;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 import dev.agentmesh.kafka.TopicAdmin;
 import dev.agentmesh.serde.KafkaTopicSchemaStore;
@@ -16,6 +19,8 @@ import java.util.Map;
  * with every mesh topic created. No Docker, no ZooKeeper.
  */
 public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final int START_ATTEMPTS = 3;
 
     private final EmbeddedKafkaBroker broker;
 
@@ -40,8 +45,34 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private static EmbeddedKafka start(Map<String, String> saslUsers) {
+        for (int attempt = 1; ; attempt++) {
+            EmbeddedKafkaBroker broker = configure(saslUsers);
+            try {
+                broker.start();
+            } catch (RuntimeException e) {
+                try {
+                    broker.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+                // Another process may take a free port between its choice and the broker's bind.
+                if (attempt < START_ATTEMPTS && causedByBind(e)) {
+                    continue;
+                }
+                throw e;
+            }
+            EmbeddedKafka kafka = new EmbeddedKafka(broker);
+            TopicAdmin.ensureAll(kafka.bootstrapServers());
+            return kafka;
+        }
+    }
+
+    private static EmbeddedKafkaBroker configure(Map<String, String> saslUsers) {
+        int[] ports = freePorts(3);
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker()
                 .withDeleteLogDirsOnClose(true)
+                .withKafkaPort(ports[0])
+                .withControllerPort(ports[1])
                 .withAdditionalProperties(p -> {
                     p.put("group.initial.rebalance.delay.ms", "0");
                     p.put("num.partitions", "3");
@@ -56,15 +87,21 @@ public final class EmbeddedKafka implements AutoCloseable {
                     }
                 });
         if (!saslUsers.isEmpty()) {
-            int plaintext = freePort(); // the broker's own (internal) listener must be the advertised plaintext one
-            broker.withKafkaPort(plaintext).withAdvertisedListeners(
-                    EmbeddedKafkaBroker.endpoint(SecurityProtocol.PLAINTEXT, "localhost", plaintext),
-                    EmbeddedKafkaBroker.endpoint(SecurityProtocol.SASL_PLAINTEXT, "localhost", freePort()));
+            // the broker's own (internal) listener must be the advertised plaintext one
+            broker.withAdvertisedListeners(
+                    EmbeddedKafkaBroker.endpoint(SecurityProtocol.PLAINTEXT, "localhost", ports[0]),
+                    EmbeddedKafkaBroker.endpoint(SecurityProtocol.SASL_PLAINTEXT, "localhost", ports[2]));
         }
-        broker.start();
-        EmbeddedKafka kafka = new EmbeddedKafka(broker);
-        TopicAdmin.ensureAll(kafka.bootstrapServers());
-        return kafka;
+        return broker;
+    }
+
+    private static boolean causedByBind(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof BindException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The plaintext listener. */
@@ -86,12 +123,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         throw new IllegalStateException("no " + name + " listener in " + broker.getAdvertisedListeners());
     }
 
-    /** A free loopback port (also for the nodes of a {@link KafkaCluster}). */
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+    /**
+     * {@code count} distinct free loopback ports (also for the nodes of a {@link KafkaCluster}). All are held open
+     * together while chosen, so no two are the same.
+     */
+    static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                try {
+                    socket.close();
+                } catch (IOException ignored) {
+                    // the port is released either way
+                }
+            }
         }
     }
 

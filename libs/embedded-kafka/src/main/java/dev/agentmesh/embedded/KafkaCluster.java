@@ -44,8 +44,9 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** Starts {@code count} nodes under {@code dir}, waits until all are in the cluster, and creates the mesh's topics. */
     public static KafkaCluster start(int count, Path dir) {
+        int[] ports = EmbeddedKafka.freePorts(2 * count);
         List<Node> nodes = IntStream.rangeClosed(1, count)
-                .mapToObj(i -> new Node(i, EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), dir.resolve("node-" + i))).toList();
+                .mapToObj(i -> new Node(i, ports[2 * i - 2], ports[2 * i - 1], dir.resolve("node-" + i))).toList();
         KafkaCluster cluster = new KafkaCluster(nodes);
         Runtime.getRuntime().addShutdownHook(new Thread(cluster::close));
         for (Node node : nodes) {
