@@ -69,6 +69,16 @@ public final class SchemaSubjects {
         return Optional.ofNullable(byId.get(id));
     }
 
+    /** Every version of every subject, by subject and then version. */
+    public List<Version> allVersions() {
+        return bySubject.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** Every stored schema by id, whether or not a subject names it. */
+    public Map<Long, String> schemasById() {
+        return new TreeMap<>(byId);
+    }
+
     /** Subjects with at least one version, sorted. */
     public List<String> subjects() {
         return List.copyOf(bySubject.keySet());

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 
 @Command(name = "meshctl", mixinStandardHelpOptions = true, version = "meshctl 0.1.0",
         description = "Operate the agent mesh: run the embedded demo, trigger runs, inspect run state.",
-        subcommands = {DemoCommand.class, TriggerCommand.class, RunsCommand.class, McpCommand.class, ScheduleCommand.class, ShadowCommand.class, GrantsCommand.class, ReplayCommand.class, DeployCommand.class, DlqCommand.class, WatchCommand.class, ServicesCommand.class, UpCommand.class, ContractsCommand.class, RowsCommand.class,
+        subcommands = {DemoCommand.class, TriggerCommand.class, RunsCommand.class, McpCommand.class, ScheduleCommand.class, ShadowCommand.class, GrantsCommand.class, ReplayCommand.class, DeployCommand.class, DlqCommand.class, WatchCommand.class, ServicesCommand.class, UpCommand.class, ContractsCommand.class, RowsCommand.class, SchemasCommand.class,
                 CommandLine.HelpCommand.class})
 public class MeshCtl {
 

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -29,17 +31,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every Strimzi, KEDA and Prometheus Operator document the deployment renders is valid against the custom resource definitions the current
- * operators serve (deploy/k8s/schemas, extracted from Strimzi 1.2.0, KEDA 2.20.1 and Prometheus Operator 0.93.0), in strict mode: an unknown field
- * is an error, as {@code kubectl apply --validate=strict} makes it. An apiVersion the operator does not serve is an
- * error too, so a {@code kafka.strimzi.io/v1beta2} resource fails here as it would on the cluster.
+ * Every document the deployment renders is valid against what the cluster serves (deploy/k8s/schemas): the built-in
+ * kinds against the Kubernetes 1.36 OpenAPI document, the Strimzi, KEDA and Prometheus Operator ones against the custom
+ * resource definitions the current operators serve (Strimzi 1.2.0, KEDA 2.20.1, Prometheus Operator 0.93.0), in strict
+ * mode: an unknown field is an error, as {@code kubectl apply --validate=strict} makes it. An apiVersion with no schema
+ * here is an error too, so a {@code kafka.strimzi.io/v1beta2} resource fails here as it would on the cluster.
  */
 class ManifestSchemasTest {
 
     static final Path SCHEMAS = DeployManifestsTest.ROOT.resolve("deploy/k8s/schemas");
     static final ObjectMapper JSON = new ObjectMapper();
-    /** API groups whose every kind must have a schema here: the operators the deployment depends on. */
-    static final Set<String> CHECKED_GROUPS = Set.of("kafka.strimzi.io", "keda.sh", "monitoring.coreos.com");
+    /** API groups whose every kind must have a schema here: Kubernetes' own and the operators the deployment depends on. */
+    static final Set<String> KUBERNETES_GROUPS = Set.of("", "apps", "batch", "policy", "autoscaling", "networking.k8s.io",
+            "rbac.authorization.k8s.io");
+    static final Set<String> CHECKED_GROUPS = Stream.concat(KUBERNETES_GROUPS.stream(),
+            Stream.of("kafka.strimzi.io", "keda.sh", "monitoring.coreos.com")).collect(Collectors.toSet());
+    static final Set<String> BUILT_IN_KINDS = Set.of("Deployment", "Service", "ServiceAccount", "ConfigMap", "Secret",
+            "PersistentVolumeClaim", "NetworkPolicy", "PodDisruptionBudget");
 
     record Resource(String group, String version, String kind) {
         static Resource of(JsonNode doc) {
@@ -54,7 +62,7 @@ class ManifestSchemasTest {
         }
     }
 
-    /** The served schema of every custom resource the deployment uses, keyed by group, version and kind. */
+    /** The served schema of every kind the deployment uses, keyed by group, version and kind. */
     static Map<Resource, Schema> schemas() throws IOException {
         SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4);
         Map<Resource, Schema> schemas = new TreeMap<>((a, b) -> (a.apiVersion() + a.kind()).compareTo(b.apiVersion() + b.kind()));
@@ -101,7 +109,7 @@ class ManifestSchemasTest {
             Schema schema = schemas.get(resource);
             if (schema == null) {
                 if (CHECKED_GROUPS.contains(resource.group())) {
-                    problems.add(name + ": " + resource.apiVersion() + " " + resource.kind() + " is not served by the operator");
+                    problems.add(name + ": " + resource.apiVersion() + " " + resource.kind() + " is not served (no schema here)");
                 }
                 continue;
             }
@@ -124,6 +132,11 @@ class ManifestSchemasTest {
         return docs.stream().filter(d -> Resource.of(d).group().equals(group)).count();
     }
 
+    static Set<String> builtInKinds(List<JsonNode> docs) {
+        return docs.stream().filter(d -> KUBERNETES_GROUPS.contains(Resource.of(d).group())).map(d -> d.path("kind").asText())
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dev", "prod"})
     void everyOperatorResourceOfEachOverlayIsValidAgainstTheServedCrds(String overlay) throws Exception {
@@ -131,6 +144,7 @@ class ManifestSchemasTest {
         assertTrue(count(docs, "kafka.strimzi.io") >= 20, "the overlay renders the topics and users");
         assertTrue(count(docs, "keda.sh") >= 2, "the overlay renders the trainer's autoscaling");
         assertEquals(1, count(docs, "monitoring.coreos.com"), "the overlay renders the pod monitor");
+        assertEquals(BUILT_IN_KINDS, builtInKinds(docs), "every built-in kind the overlay renders is checked");
         assertEquals(List.of(), problems(docs, schemas()));
     }
 
@@ -167,6 +181,36 @@ class ManifestSchemasTest {
         ObjectNode scaledObject = first(docs, "ScaledObject").deepCopy();
         ((ObjectNode) scaledObject.path("spec")).put("maxReplicaCount", "many");
         assertProblem(problems(List.of(scaledObject), schemas), "maxReplicaCount");
+    }
+
+    @Test
+    void aMutatedBuiltInManifestFails() throws Exception {
+        Map<Resource, Schema> schemas = schemas();
+        List<JsonNode> docs = DeployManifestsTest.kustomize("prod");
+
+        ObjectNode portName = first(docs, "Deployment").deepCopy();
+        ((ObjectNode) container(portName).path("ports").get(0)).put("containerPort", "http");
+        assertProblem(problems(List.of(portName), schemas), "containerPort");
+
+        ObjectNode unknownField = first(docs, "Deployment").deepCopy();
+        container(unknownField).put("imagePullSecret", "registry");
+        assertProblem(problems(List.of(unknownField), schemas), "imagePullSecret");
+
+        ObjectNode noPort = first(docs, "Service").deepCopy();
+        ((ObjectNode) noPort.path("spec").path("ports").get(0)).remove("port");
+        assertProblem(problems(List.of(noPort), schemas), "port");
+
+        ObjectNode memoryAsList = first(docs, "Deployment").deepCopy();
+        ((ObjectNode) container(memoryAsList).path("resources").path("limits")).putArray("memory").add("512Mi");
+        assertProblem(problems(List.of(memoryAsList), schemas), "memory");
+
+        ObjectNode removedApi = first(docs, "PodDisruptionBudget").deepCopy();
+        removedApi.put("apiVersion", "policy/v1beta1");
+        assertProblem(problems(List.of(removedApi), schemas), "not served");
+    }
+
+    private static ObjectNode container(JsonNode deployment) {
+        return (ObjectNode) deployment.path("spec").path("template").path("spec").path("containers").get(0);
     }
 
     static JsonNode first(List<JsonNode> docs, String kind) {
