@@ -143,6 +143,7 @@ public final class MeshServices implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             try {
                 awaitProbe(r, within);
+                yieldToStarting(r);
                 return r;
             } catch (IllegalStateException e) {
                 if (attempt >= 3 || r.process().isAlive() || !portTaken(r)) {
@@ -339,6 +340,7 @@ public final class MeshServices implements AutoCloseable {
                                 Running again = launch(how);
                                 restarts.merge(r.name(), 1, Integer::sum);
                                 awaitProbe(again, Duration.ofMinutes(2));
+                                yieldToStarting(again);
                             }
                             backoff.ready(r.name());
                             Duration downFor = Duration.ofNanos(System.nanoTime() - down);
@@ -360,6 +362,32 @@ public final class MeshServices implements AutoCloseable {
         }, "mesh-supervisor");
         supervisor.setDaemon(true);
         supervisor.start();
+    }
+
+    /**
+     * A ready service runs at this nice value, a starting one at the default 0: on a machine shared by many JVMs, a
+     * service starting again after a crash gets the CPU before the steady ones, and its recovery is not a share of
+     * two cores among all of them. Lowering one's own processes' priority needs no privilege.
+     */
+    static final int STEADY_NICE = 5;
+
+    /** Lowers every thread of a ready service to {@link #STEADY_NICE} (threads it starts later inherit it); best effort. */
+    static void yieldToStarting(Running r) {
+        Path tasks = Path.of("/proc", String.valueOf(r.process().pid()), "task");
+        if (!Files.isDirectory(tasks)) {
+            return; // not Linux: every process keeps the default priority
+        }
+        List<String> command = new ArrayList<>(List.of("renice", "-n", String.valueOf(STEADY_NICE), "-p"));
+        try (var threads = Files.list(tasks)) {
+            threads.forEach(t -> command.add(t.getFileName().toString()));
+            Process renice = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            renice.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // no renice here, or the process ended meanwhile: it keeps its priority
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Every restart the supervisor made, in order. */
