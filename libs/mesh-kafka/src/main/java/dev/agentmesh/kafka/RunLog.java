@@ -12,13 +12,16 @@ import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,8 +40,21 @@ public final class RunLog {
 
     /** Every decodable event of the run, in log order. */
     public static List<RunEvent> read(String bootstrapServers, MeshCodec<RunEvent> codec, String runId, Duration timeout) {
+        return read(bootstrapServers, codec, runId, Instant.EPOCH, timeout);
+    }
+
+    /** How much earlier than a run's trigger time its first record may be stamped (another producer's clock). */
+    public static final Duration CLOCK_SLACK = Duration.ofMinutes(10);
+
+    /**
+     * Every decodable event of the run, in log order, reading its partition only from the records stamped at or after
+     * {@code triggeredAt} less {@link #CLOCK_SLACK}: the earlier runs of the partition are skipped, not read.
+     */
+    public static List<RunEvent> read(String bootstrapServers, MeshCodec<RunEvent> codec, String runId, Instant triggeredAt,
+                                      Duration timeout) {
+        Instant from = triggeredAt.isAfter(Instant.EPOCH.plus(CLOCK_SLACK)) ? triggeredAt.minus(CLOCK_SLACK) : Instant.EPOCH;
         List<RunEvent> events = new ArrayList<>();
-        for (LoggedRecord record : records(bootstrapServers, runId, timeout)) {
+        for (LoggedRecord record : scan(bootstrapServers, Topics.RUN_EVENTS.name(), runId, r -> runId.equals(r.key()), from, timeout)) {
             try {
                 events.add(codec.decode(record.value()));
             } catch (RuntimeException undecodable) {
@@ -59,12 +75,27 @@ public final class RunLog {
      */
     public static List<LoggedRecord> scan(String bootstrapServers, String topic, String partitionKey,
                                           Predicate<LoggedRecord> keep, Duration timeout) {
+        return scan(bootstrapServers, topic, partitionKey, keep, Instant.EPOCH, timeout);
+    }
+
+    private static List<LoggedRecord> scan(String bootstrapServers, String topic, String partitionKey,
+                                           Predicate<LoggedRecord> keep, Instant from, Duration timeout) {
         List<LoggedRecord> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrapServers)) {
             List<TopicPartition> partitions = partitions(consumer, topic, partitionKey, timeout);
             consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, timeout);
+            if (from.equals(Instant.EPOCH)) {
+                consumer.seekToBeginning(partitions);
+            } else {
+                Map<TopicPartition, Long> at = new HashMap<>();
+                partitions.forEach(tp -> at.put(tp, from.toEpochMilli()));
+                Map<TopicPartition, OffsetAndTimestamp> offsets = consumer.offsetsForTimes(at, timeout);
+                for (TopicPartition tp : partitions) {
+                    OffsetAndTimestamp first = offsets.get(tp);
+                    consumer.seek(tp, first == null ? ends.get(tp) : first.offset());
+                }
+            }
             long deadline = System.nanoTime() + timeout.toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp, timeout) < ends.get(tp))) {
                 if (System.nanoTime() > deadline) {

@@ -112,7 +112,8 @@ public class InvestigatorService {
                     + role + " refused: " + decision.reason());
         }
         long t0 = System.nanoTime();
-        List<RunEvent> history = RunLog.read(bootstrapServers, codecs.runEvents(), envelope.getRunId(), Duration.ofSeconds(30));
+        List<RunEvent> history = RunLog.read(bootstrapServers, codecs.runEvents(), envelope.getRunId(), request.getSince(),
+                Duration.ofSeconds(30));
         RunState state = null;
         RunEvent trigger = null;
         for (RunEvent e : history) {
