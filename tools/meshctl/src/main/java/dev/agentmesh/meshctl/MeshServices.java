@@ -61,6 +61,8 @@ public final class MeshServices implements AutoCloseable {
     private final List<Restart> restartLog = new CopyOnWriteArrayList<>();
     private volatile Thread supervisor;
     private volatile boolean closing;
+    /** Where the supervisor says what it did; set by {@link #supervise}. */
+    private volatile Consumer<String> say = message -> { };
 
     /** Where a running mesh lists its processes (see {@link #writeState}). */
     public static final String STATE_FILE = "services.json";
@@ -170,6 +172,33 @@ public final class MeshServices implements AutoCloseable {
     record Launch(String service, String name, String bootstrap, Map<String, String> config, int port) {
     }
 
+    static final String AGENT_INSTANCE = "mesh.agent.instance";
+
+    /** The agent instance a launch runs as: its events' instance and the prefix of its static group memberships. */
+    static String agentInstance(Launch how) {
+        return how.config().getOrDefault(AGENT_INSTANCE, how.name() + "-" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * Once a launched process is dead, hands its partitions to the other members of its groups at once instead of
+     * after the session timeout ({@link StaticMembers}); on a thread of its own, and best effort.
+     */
+    private void releaseGroupsOnceDead(Running r, Launch how) {
+        if (how == null) {
+            return;
+        }
+        r.process().onExit().thenRunAsync(() -> {
+            try {
+                Map<String, List<String>> removed = StaticMembers.evict(how.bootstrap(), agentInstance(how), Duration.ofSeconds(10));
+                if (!removed.isEmpty()) {
+                    say.accept("supervisor: " + r.name() + "'s partitions handed to the other members of " + removed.keySet());
+                }
+            } catch (Exception e) {
+                say.accept("supervisor: " + r.name() + "'s group memberships stay until their session times out: " + e.getMessage());
+            }
+        });
+    }
+
     private Running launch(Launch how) {
         String service = how.service();
         String name = how.name();
@@ -195,7 +224,7 @@ public final class MeshServices implements AutoCloseable {
         command.add("-Dkafka.bootstrap.servers=" + bootstrap);
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Dkafka-streams.state.dir=" + workDir.resolve("state").resolve(name));
-        command.add("-Dmesh.agent.instance=" + name + "-" + ProcessHandle.current().pid());
+        command.add("-Dmesh.agent.instance=" + agentInstance(how));
         command.add("-Dmesh.artifacts.dir=" + workDir.resolve("artifacts"));
         command.add("-Dmesh.sources.allowed-dirs=" + String.join(",", sourceDirs.stream().map(Path::toString).toList()));
         Running runState = running.get(RUN_STATE);
@@ -278,10 +307,11 @@ public final class MeshServices implements AutoCloseable {
     /** Stops one service the hard way, as a crash would, and takes it out of supervision. */
     public void kill(String service) {
         Running r = running.remove(service);
-        launches.remove(service);
+        Launch how = launches.remove(service);
         adopted.remove(service);
         if (r != null) {
             r.process().destroyForcibly();
+            releaseGroupsOnceDead(r, how);
         }
         writeState();
     }
@@ -302,6 +332,7 @@ public final class MeshServices implements AutoCloseable {
         if (supervisor != null) {
             return;
         }
+        this.say = say;
         Map<String, Integer> counts = new ConcurrentHashMap<>();
         RestartBackoff backoff = new RestartBackoff(Duration.ofMillis(250), Duration.ofSeconds(30), HEALTHY_FOR,
                 System::nanoTime);
@@ -320,6 +351,7 @@ public final class MeshServices implements AutoCloseable {
                     }
                     // each restart on a thread of its own: one slow start never delays another service's
                     restarting.add(r.name());
+                    releaseGroupsOnceDead(r, how);
                     long down = System.nanoTime();
                     int exit = r.process().exitValue();
                     long wait = backoff.exited(r.name()).toMillis();

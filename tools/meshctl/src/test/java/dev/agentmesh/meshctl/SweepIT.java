@@ -827,10 +827,27 @@ class SweepIT {
                 "{max_concurrency: 4, cell_timeout: PT15S, max_attempts: 3, min_successes: 24, on_partial: fail,"
                         + " mode: gather, cell_cost_estimate_ms: 100}");
         startSweep("it-crash", grid, 42, sweepGrant("it-crash", 3_600_000));
-        await("it-crash", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 3
+        RunState busy = await("it-crash", s -> s.sweep() != null && s.sweep().count(CellStatus.SUCCEEDED) >= 3
                 && s.sweep().cells().values().stream().anyMatch(c -> c.status() == CellStatus.RUNNING
                 && c.agentInstance().startsWith("trainer-2-")), "trainer-2 busy after three cells");
+        String busyCell = busy.sweep().cells().values().stream().filter(c -> c.status() == CellStatus.RUNNING
+                && c.agentInstance().startsWith("trainer-2-")).findFirst().orElseThrow().cellId();
+        Instant killedAt = Instant.now();
         services.kill("trainer-2");
+        // trainer-2's partitions go to the other trainer as soon as its death is seen: its cell is started again in
+        // about 2 s, where waiting out trainer-2's static membership (10 s sessions) took 7.7 s in the same test
+        Instant pickedUpAt = null;
+        for (long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos(); pickedUpAt == null && System.nanoTime() < deadline; ) {
+            pickedUpAt = RunLog.read(kafka.bootstrapServers(), events, "it-crash", Duration.ofSeconds(10)).stream()
+                    .filter(e -> e.getPayload() instanceof CellStarted started && started.getCellId().equals(busyCell)
+                            && !e.getEnvelope().getAgentInstance().startsWith("trainer-2-"))
+                    .map(e -> e.getEnvelope().getOccurredAt()).findFirst().orElse(null);
+            Thread.sleep(100);
+        }
+        assertNotNull(pickedUpAt, "no other trainer started " + busyCell + " again");
+        Duration pickup = Duration.between(killedAt, pickedUpAt);
+        System.out.println("killed trainer's cell " + busyCell + " started again by another trainer after " + pickup.toMillis() + " ms");
+        assertTrue(pickup.compareTo(Duration.ofSeconds(6)) < 0, "picked up after " + pickup);
         RunState state = awaitTerminal("it-crash");
         SweepState sweep = state.sweep();
         assertEquals("SUCCEEDED", sweep.outcome().outcome(), sweep.outcome().toString());
