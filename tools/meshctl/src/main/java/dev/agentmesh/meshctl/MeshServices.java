@@ -189,7 +189,12 @@ public final class MeshServices implements AutoCloseable {
         }
         r.process().onExit().thenRunAsync(() -> {
             try {
-                Map<String, List<String>> removed = StaticMembers.evict(how.bootstrap(), agentInstance(how), Duration.ofSeconds(10));
+                // the supervisor may meanwhile have started the service again, under the same memberships
+                Map<String, List<String>> removed = StaticMembers.evict(how.bootstrap(), agentInstance(how), Duration.ofSeconds(10),
+                        () -> {
+                            Running now = running.get(r.name());
+                            return now == null || now == r || !now.process().isAlive();
+                        });
                 if (!removed.isEmpty()) {
                     say.accept("supervisor: " + r.name() + "'s partitions handed to the other members of " + removed.keySet());
                 }

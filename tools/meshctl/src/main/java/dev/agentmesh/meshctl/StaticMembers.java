@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * A dead process's static group memberships, removed as soon as its supervisor knows it is dead. Every channel of a
@@ -49,8 +50,12 @@ final class StaticMembers {
         return out;
     }
 
-    /** Removes the dead {@code instance}'s static memberships (see {@link #toRemove}); returns what it removed. */
-    static Map<String, List<String>> evict(String bootstrap, String instance, Duration timeout) throws Exception {
+    /**
+     * Removes the dead {@code instance}'s static memberships (see {@link #toRemove}); returns what it removed. Nothing
+     * is removed once {@code stillDead} says a new process runs as that instance: it rejoins under the same ids.
+     */
+    static Map<String, List<String>> evict(String bootstrap, String instance, Duration timeout, BooleanSupplier stillDead)
+            throws Exception {
         long ms = timeout.toMillis();
         try (Admin admin = Admin.create(KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)))) {
             List<String> groups = admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get(ms, TimeUnit.MILLISECONDS)
@@ -62,6 +67,9 @@ final class StaticMembers {
                         .flatMap(Optional::stream).toList());
             }
             Map<String, List<String>> removing = toRemove(members, instance);
+            if (!stillDead.getAsBoolean()) {
+                return Map.of();
+            }
             for (Map.Entry<String, List<String>> group : removing.entrySet()) {
                 RemoveMembersFromConsumerGroupOptions options = new RemoveMembersFromConsumerGroupOptions(
                         group.getValue().stream().map(MemberToRemove::new).toList());
