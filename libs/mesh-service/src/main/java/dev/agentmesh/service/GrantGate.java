@@ -46,7 +46,12 @@ public class GrantGate {
     private final String misconfiguration;
     private final TopicTail tail;
     private final Map<String, String> refusals = new ConcurrentHashMap<>();
-    private final ThreadLocal<Boolean> inBatch = ThreadLocal.withInitial(() -> false);
+    /** Inside {@link #batch(Runnable)} on this thread: the batch's barrier, passed or not yet; else null. */
+    private final ThreadLocal<Barrier> batch = new ThreadLocal<>();
+
+    private static final class Barrier {
+        boolean passed;
+    }
 
     public GrantGate(MeshCodecs codecs, MeterRegistry metrics,
                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrapServers,
@@ -91,18 +96,19 @@ public class GrantGate {
 
     /**
      * Runs many decisions against one barrier (a process manager's tick over all its runs): the ledger is caught up
-     * once, before them, instead of once per decision. A grant event written while they run is seen by the next batch.
+     * once, before the first of them that consults it, instead of once per decision, and not at all when none does
+     * (an idle tick). A grant event written while they run is seen by the next batch.
      */
     public void batch(Runnable decisions) {
-        if (ledger != null) {
-            tail.awaitCaughtUp();
+        if (batch.get() != null) {
+            decisions.run(); // within an outer batch, which has its barrier
+            return;
         }
-        boolean outer = inBatch.get();
-        inBatch.set(true);
+        batch.set(new Barrier());
         try {
             decisions.run();
         } finally {
-            inBatch.set(outer);
+            batch.remove();
         }
     }
 
@@ -273,7 +279,12 @@ public class GrantGate {
      * readable moments after that work does, so a grant the ledger does not know yet gets a short grace.
      */
     private void catchUp(String grantId) {
-        if (inBatch.get() && (grantId == null || known(grantId))) {
+        Barrier inBatch = batch.get();
+        if (inBatch != null && !inBatch.passed) {
+            tail.awaitCaughtUp();
+            inBatch.passed = true;
+        }
+        if (inBatch != null && (grantId == null || known(grantId))) {
             return;
         }
         tail.awaitCaughtUp();

@@ -16,6 +16,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -63,6 +64,7 @@ public final class RunProcessManager implements Processor<String, byte[], String
     private ProcessorContext<String, byte[]> context;
     private ActiveRuns runs;
     private Outbox out;
+    private Cancellable ticking;
 
     private RunProcessManager(String name, RunWorker worker, MeshCodec<RunEvent> runEvents, Duration tick) {
         this.name = name;
@@ -98,11 +100,27 @@ public final class RunProcessManager implements Processor<String, byte[], String
         KeyValueStore<String, RunState> settled = context.getStateStore(name + SETTLED_RUNS);
         this.runs = new ActiveRuns(new StoreTable(active), new StoreTable(settled), worker.stage(), worker::reopens);
         this.out = new ForwardingOutbox();
-        context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> {
+        tickWhileRunsAreActive();
+    }
+
+    /**
+     * Ticks only while the task owns an active run. Every wall-clock punctuation makes Kafka Streams commit the task,
+     * under exactly-once a transaction, so an idle process manager that kept ticking would commit four times a second
+     * for nothing.
+     */
+    private void tickWhileRunsAreActive() {
+        if (ticking != null || runs.all().isEmpty()) {
+            return;
+        }
+        ticking = context.schedule(tick, PunctuationType.WALL_CLOCK_TIME, now -> {
             try {
                 worker.tick(runs, out);
             } catch (RuntimeException e) {
                 LOG.errorf(e, "%s tick failed; retrying on the next tick", name);
+            }
+            if (runs.all().isEmpty()) {
+                ticking.cancel();
+                ticking = null;
             }
         });
     }
@@ -121,6 +139,7 @@ public final class RunProcessManager implements Processor<String, byte[], String
             LOG.warnf("%s-%d@%d dead-lettered: %s", at.topic(), at.partition(), at.offset(), e.getMessage());
             deadLetter(record, at, e);
         }
+        tickWhileRunsAreActive();
     }
 
     private void deadLetter(Record<String, byte[]> record, RecordMetadata at, RuntimeException e) {

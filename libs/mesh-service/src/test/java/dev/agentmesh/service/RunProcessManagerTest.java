@@ -49,6 +49,7 @@ class RunProcessManagerTest {
     static final class Worker implements RunWorker {
         final MeshCodec<RunEvent> codec;
         final List<String> ticked = new ArrayList<>();
+        int ticks;
 
         Worker(MeshCodec<RunEvent> codec) {
             this.codec = codec;
@@ -84,6 +85,7 @@ class RunProcessManagerTest {
 
         @Override
         public void tick(ActiveRuns runs, Outbox out) {
+            ticks++;
             for (RunState state : runs.all()) {
                 ticked.add(state.runId());
                 out.send(Topics.SWEEP_CONTROL, state.runId(), ("tick " + state.runId()).getBytes(StandardCharsets.UTF_8));
@@ -158,6 +160,27 @@ class RunProcessManagerTest {
         TestRecord<String, byte[]> tick = control.readRecord();
         assertEquals("a", tick.key());
         assertEquals("tick a", new String(tick.value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aProcessManagerTicksOnlyWhileItHasActiveRuns() {
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertEquals(0, worker.ticks, "no run, no tick (each punctuation would commit a transaction)");
+
+        send(trigger("a", List.of(Stages.SWEEP)));
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        assertEquals(List.of("a"), worker.ticked);
+
+        send(RunEvents.completed(new Envelopes("x", "x").envelope("done-a", "a", null, "g", 0, 1, 0, null),
+                Stages.PUBLISH, Map.of(), Map.of()));
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        int afterSettling = worker.ticks;
+        driver.advanceWallClockTime(Duration.ofSeconds(2));
+        assertEquals(afterSettling, worker.ticks, "the last run settled: ticking stops");
+
+        send(trigger("b", List.of(Stages.SWEEP)));
+        driver.advanceWallClockTime(Duration.ofMillis(300));
+        assertEquals(List.of("a", "b"), worker.ticked, "a new run starts the ticks again");
     }
 
     @Test

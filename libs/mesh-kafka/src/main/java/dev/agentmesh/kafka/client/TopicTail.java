@@ -27,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -48,7 +49,13 @@ import java.util.stream.Collectors;
 public final class TopicTail implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TopicTail.class);
-    private static final Duration POLL = Duration.ofMillis(100);
+    /** An idle view wakes once a second; new records end its poll at once anyway. */
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+    /**
+     * While a barrier waits, the view publishes its position every few milliseconds: a transaction's commit marker
+     * moves the position without returning a record, so the poll that reads it would not end early.
+     */
+    private static final Duration BARRIER_POLL = Duration.ofMillis(5);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration TOPIC_CHECK = Duration.ofSeconds(2);
     private static final Duration RETRY = Duration.ofMillis(250);
@@ -67,6 +74,7 @@ public final class TopicTail implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile boolean recheckTopics;
+    private final AtomicInteger barriers = new AtomicInteger();
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
     /** Guards the view's progress, which the tail thread publishes after every poll. */
@@ -124,7 +132,19 @@ public final class TopicTail implements AutoCloseable {
      * answer yet (restarting, no leader for a partition) is asked again until {@code timeout}.
      */
     public void awaitCaughtUp(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        barriers.incrementAndGet();
+        KafkaConsumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup(); // out of its idle poll, into short ones
+        }
+        try {
+            awaitCaughtUp(System.nanoTime() + timeout.toNanos());
+        } finally {
+            barriers.decrementAndGet();
+        }
+    }
+
+    private void awaitCaughtUp(long deadline) {
         Set<TopicPartition> partitions;
         synchronized (progress) {
             if (missingTopics) {
@@ -212,18 +232,25 @@ public final class TopicTail implements AutoCloseable {
                 consumer = c;
                 boolean assigned = false;
                 while (running) {
-                    if (!assigned || recheckTopics || (missing() && System.nanoTime() > nextTopicCheck)) {
-                        assign(c, at);
-                        assigned = true;
-                        nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
+                    try {
+                        if (!assigned || recheckTopics || (missing() && System.nanoTime() > nextTopicCheck)) {
+                            assign(c, at);
+                            assigned = true;
+                            nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
+                        }
+                        boolean awaited = barriers.get() > 0 || missing();
+                        for (ConsumerRecord<byte[], byte[]> record : c.poll(awaited ? BARRIER_POLL : IDLE_POLL)) {
+                            apply(record);
+                        }
+                        for (TopicPartition tp : c.assignment()) {
+                            at.put(tp, c.position(tp, METADATA_TIMEOUT));
+                        }
+                        publish(at);
+                    } catch (WakeupException barrierOrClose) {
+                        if (!running) {
+                            throw barrierOrClose;
+                        }
                     }
-                    for (ConsumerRecord<byte[], byte[]> record : c.poll(POLL)) {
-                        apply(record);
-                    }
-                    for (TopicPartition tp : c.assignment()) {
-                        at.put(tp, c.position(tp, METADATA_TIMEOUT));
-                    }
-                    publish(at);
                 }
             } catch (WakeupException closing) {
                 // close() woke the consumer
