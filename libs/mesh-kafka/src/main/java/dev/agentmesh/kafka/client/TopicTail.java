@@ -238,7 +238,7 @@ public final class TopicTail implements AutoCloseable {
                             assigned = true;
                             nextTopicCheck = System.nanoTime() + TOPIC_CHECK.toNanos();
                         }
-                        boolean awaited = barriers.get() > 0 || missing();
+                        boolean awaited = barriers.get() > 0;
                         for (ConsumerRecord<byte[], byte[]> record : c.poll(awaited ? BARRIER_POLL : IDLE_POLL)) {
                             apply(record);
                         }
