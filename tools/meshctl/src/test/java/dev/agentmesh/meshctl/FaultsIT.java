@@ -43,6 +43,7 @@ import org.apache.kafka.common.header.Header;
 import dev.agentmesh.core.MeshHeaders;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,6 +212,9 @@ class FaultsIT {
         out.append(String.format("%-40s p50 %d ms, p99 %d ms, max %d ms%n", "restart to ready (process start to ready)",
                 percentile(startToReady, 0.5), percentile(startToReady, 0.99),
                 startToReady.isEmpty() ? 0 : startToReady.get(startToReady.size() - 1)));
+        out.append(String.format("%-40s %s%n", "slowest starts (service: start to ready)", services.restarts().stream()
+                .sorted(Comparator.comparing(MeshServices.Restart::startToReady).reversed()).limit(8)
+                .map(r -> r.name() + ": " + r.startToReady().toMillis() + " ms").toList()));
         out.append(String.format("%-40s %d %s%n", "broker restarts (SIGKILL, then start)", brokerRestarts,
                 brokerRecoveries.stream().map(d -> d.toMillis() + " ms").toList()));
         out.append(String.format("%-40s %d %s%n", "runs", runs.size(), outcomes));
