@@ -194,7 +194,7 @@ public class DemoCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
-            Optional<RunState> state = client.get(runId);
+            Optional<RunState> state = client.poll(runId);
             if (state.isPresent()) {
                 String line = progress(state.get());
                 if (!line.equals(last)) {

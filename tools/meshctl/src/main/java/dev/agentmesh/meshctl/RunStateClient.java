@@ -12,6 +12,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
@@ -31,8 +32,14 @@ final class RunStateClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String baseUrl;
     private final String authorization;
+    private final Duration requestTimeout;
 
     RunStateClient(String baseUrl) {
+        this(baseUrl, Duration.ofSeconds(10));
+    }
+
+    RunStateClient(String baseUrl, Duration requestTimeout) {
+        this.requestTimeout = requestTimeout;
         this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         String user = System.getenv().getOrDefault("MESH_RUN_STATE_USER", DEFAULT_USER);
         String password = System.getenv().getOrDefault("MESH_RUN_STATE_PASSWORD", DEFAULT_PASSWORD);
@@ -46,6 +53,21 @@ final class RunStateClient {
         }
         check(response);
         return Optional.of(RunStateJson.fromBytes(response.body()));
+    }
+
+    /**
+     * {@link #get} for a loop that waits on the run: an answer that did not come within the request timeout (a
+     * service starved of CPU for a moment) counts as no answer yet, so the loop asks again instead of failing.
+     */
+    Optional<RunState> poll(String runId) {
+        try {
+            return get(runId);
+        } catch (IllegalStateException e) {
+            if (e.getCause() instanceof HttpTimeoutException) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     byte[] getRaw(String runId) {
@@ -89,7 +111,7 @@ final class RunStateClient {
 
     private HttpResponse<byte[]> send(String path) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(10))
+            return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(requestTimeout)
                             .header("Authorization", authorization).GET().build(),
                     HttpResponse.BodyHandlers.ofByteArray());
         } catch (IOException e) {

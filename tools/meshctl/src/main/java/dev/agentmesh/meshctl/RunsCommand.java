@@ -404,7 +404,7 @@ public class RunsCommand {
         RunStateClient client = new RunStateClient(url.get());
         long deadline = System.nanoTime() + VERDICT_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<RunState> state = client.get(runId);
+            Optional<RunState> state = client.poll(runId);
             if (state.isPresent() && condition.test(state.get())) {
                 return state;
             }

@@ -100,7 +100,7 @@ class BrokerProcessIT {
         Optional<RunState> state = Optional.empty();
         while (System.nanoTime() < deadline && !state.map(s -> s.status().terminal()).orElse(false)) {
             MeshServices.sleep(500);
-            state = runState.get(runId);
+            state = runState.poll(runId);
         }
         return state.orElseThrow(() -> new AssertionError("run-state never saw " + runId));
     }

@@ -86,7 +86,7 @@ class LargeRunIT {
         long deadline = System.nanoTime() + within.toNanos();
         Optional<RunState> state = Optional.empty();
         while (System.nanoTime() < deadline) {
-            state = runState.get(runId);
+            state = runState.poll(runId);
             if (state.map(s -> s.status().terminal()).orElse(false)) {
                 break;
             }
@@ -135,7 +135,7 @@ class LargeRunIT {
         Optional<RunState> state = Optional.empty();
         while (System.nanoTime() < deadline && !state.map(s -> s.status().terminal()).orElse(false)) {
             MeshServices.sleep(1_000);
-            state = runState.get(runId);
+            state = runState.poll(runId);
         }
         RunState done = state.orElseThrow(() -> new AssertionError("run-state never saw " + runId));
         assertEquals(RunStatus.COMPLETED, done.status(), done.stages().toString());

@@ -251,7 +251,7 @@ class MeshFlowIT {
     static RunState awaitTerminal(String runId) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<RunState> state = runState.get(runId);
+            Optional<RunState> state = runState.poll(runId);
             if (state.isPresent() && state.get().status().terminal()) {
                 return state.get();
             }
@@ -631,7 +631,7 @@ class MeshFlowIT {
     static RunState await(String runId, java.util.function.Predicate<RunState> condition) {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (System.nanoTime() < deadline) {
-            var state = runState.get(runId);
+            var state = runState.poll(runId);
             if (state.isPresent() && condition.test(state.get())) {
                 return state.get();
             }

@@ -107,7 +107,7 @@ class ModelJudgmentIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         Optional<RunState> last = Optional.empty();
         while (System.nanoTime() < deadline) {
-            last = runState.get(runId);
+            last = runState.poll(runId);
             if (last.isPresent() && last.get().status().terminal()) {
                 return last.get();
             }

@@ -182,7 +182,7 @@ class SweepIT {
         long deadline = System.nanoTime() + WAIT.toNanos();
         Optional<RunState> last = Optional.empty();
         while (System.nanoTime() < deadline) {
-            last = runState.get(runId);
+            last = runState.poll(runId);
             if (last.isPresent() && condition.test(last.get())) {
                 return last.get();
             }
