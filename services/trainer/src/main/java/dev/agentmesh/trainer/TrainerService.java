@@ -24,7 +24,7 @@ import dev.agentmesh.training.ModelRegistry;
 import dev.agentmesh.training.StopSignal;
 import dev.agentmesh.training.TrainingAgent;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -40,7 +40,8 @@ import java.time.Instant;
 import java.util.Optional;
 
 /**
- * Thin Kafka shell around {@link TrainingAgent}: one cell task at a time from the trainer pool's consumer group.
+ * Thin Kafka shell around {@link TrainingAgent}: cell tasks from the trainer pool's consumer group, a few at once
+ * ({@code mesh.trainer.concurrent-cells}); each cell is independent of the others, so they need no order.
  * The task's grant must allow writing checkpoints on the run; a cancelled cell is skipped or stopped mid-training.
  */
 @ApplicationScoped
@@ -78,9 +79,12 @@ public class TrainerService {
         this.runEventsOut = runEventsOut;
     }
 
+    /** The worker pool cells train on; its {@code max-concurrency} is how many cells one trainer trains at once. */
+    static final String CELL_POOL = "cell-training";
+
     @Incoming("cell-tasks")
     @MeshHandler
-    @Blocking
+    @Blocking(value = CELL_POOL, ordered = false)
     public void onTask(ConsumerRecord<byte[], byte[]> record) {
         CellTask task = codecs.cellTasks().decode(record.value());
         if (!TrainerPools.takes(resourceClass, task.getConfig().getResourceClass())) {

@@ -1,6 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.kafka.clients.admin.Admin;
 
 import java.nio.file.StandardCopyOption;
 import java.util.Collections;
@@ -67,6 +68,8 @@ public final class MeshServices implements AutoCloseable {
     /** Where a running mesh lists its processes (see {@link #writeState}). */
     public static final String STATE_FILE = "services.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Admin clients for handing a dead process's partitions on, one per cluster. */
+    private final Map<String, Admin> admins = new ConcurrentHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public MeshServices(Path repoRoot, Path workDir) {
@@ -188,15 +191,21 @@ public final class MeshServices implements AutoCloseable {
             return;
         }
         r.process().onExit().thenRunAsync(() -> {
+            if (closing) {
+                return; // the whole mesh stops: nobody is left to take the partitions
+            }
             try {
                 // the supervisor may meanwhile have started the service again, under the same memberships
-                Map<String, List<String>> removed = StaticMembers.evict(how.bootstrap(), agentInstance(how), Duration.ofSeconds(10),
+                long t0 = System.nanoTime();
+                Admin admin = admins.computeIfAbsent(how.bootstrap(), StaticMembers::admin);
+                Map<String, List<String>> removed = StaticMembers.evict(admin, agentInstance(how), Duration.ofSeconds(10),
                         () -> {
                             Running now = running.get(r.name());
                             return now == null || now == r || !now.process().isAlive();
                         });
                 if (!removed.isEmpty()) {
-                    say.accept("supervisor: " + r.name() + "'s partitions handed to the other members of " + removed.keySet());
+                    say.accept("supervisor: " + r.name() + "'s partitions handed to the other members of " + removed.keySet()
+                            + " in " + Duration.ofNanos(System.nanoTime() - t0).toMillis() + " ms");
                 }
             } catch (Exception e) {
                 say.accept("supervisor: " + r.name() + "'s group memberships stay until their session times out: " + e.getMessage());
@@ -478,6 +487,8 @@ public final class MeshServices implements AutoCloseable {
             }
         }
         running.clear();
+        admins.values().forEach(a -> a.close(Duration.ofSeconds(2)));
+        admins.clear();
     }
 
     static int freePort() {

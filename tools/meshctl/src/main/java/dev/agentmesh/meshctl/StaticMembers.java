@@ -9,8 +9,10 @@ import org.apache.kafka.clients.admin.ListGroupsOptions;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.MemberToRemove;
 import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.common.KafkaFuture;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -51,32 +53,38 @@ final class StaticMembers {
     }
 
     /**
-     * Removes the dead {@code instance}'s static memberships (see {@link #toRemove}); returns what it removed. Nothing
-     * is removed once {@code stillDead} says a new process runs as that instance: it rejoins under the same ids.
+     * Removes the dead {@code instance}'s static memberships (see {@link #toRemove}) through {@code admin}, every group
+     * at once; returns what it removed. Nothing is removed once {@code stillDead} says a new process runs as that
+     * instance: it rejoins under the same ids.
      */
-    static Map<String, List<String>> evict(String bootstrap, String instance, Duration timeout, BooleanSupplier stillDead)
+    static Map<String, List<String>> evict(Admin admin, String instance, Duration timeout, BooleanSupplier stillDead)
             throws Exception {
         long ms = timeout.toMillis();
-        try (Admin admin = Admin.create(KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)))) {
-            List<String> groups = admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get(ms, TimeUnit.MILLISECONDS)
-                    .stream().map(GroupListing::groupId).toList();
-            Map<String, List<String>> members = new TreeMap<>();
-            for (Map.Entry<String, ConsumerGroupDescription> group
-                    : admin.describeConsumerGroups(groups).all().get(ms, TimeUnit.MILLISECONDS).entrySet()) {
-                members.put(group.getKey(), group.getValue().members().stream().map(MemberDescription::groupInstanceId)
-                        .flatMap(Optional::stream).toList());
-            }
-            Map<String, List<String>> removing = toRemove(members, instance);
-            if (!stillDead.getAsBoolean()) {
-                return Map.of();
-            }
-            for (Map.Entry<String, List<String>> group : removing.entrySet()) {
-                RemoveMembersFromConsumerGroupOptions options = new RemoveMembersFromConsumerGroupOptions(
-                        group.getValue().stream().map(MemberToRemove::new).toList());
-                options.reason("its process is dead (seen by the mesh's supervisor)");
-                admin.removeMembersFromConsumerGroup(group.getKey(), options).all().get(ms, TimeUnit.MILLISECONDS);
-            }
-            return removing;
+        List<String> groups = admin.listGroups(ListGroupsOptions.forConsumerGroups()).all().get(ms, TimeUnit.MILLISECONDS)
+                .stream().map(GroupListing::groupId).toList();
+        Map<String, List<String>> members = new TreeMap<>();
+        for (Map.Entry<String, ConsumerGroupDescription> group
+                : admin.describeConsumerGroups(groups).all().get(ms, TimeUnit.MILLISECONDS).entrySet()) {
+            members.put(group.getKey(), group.getValue().members().stream().map(MemberDescription::groupInstanceId)
+                    .flatMap(Optional::stream).toList());
         }
+        Map<String, List<String>> removing = toRemove(members, instance);
+        if (!stillDead.getAsBoolean()) {
+            return Map.of();
+        }
+        List<KafkaFuture<Void>> removals = new ArrayList<>();
+        for (Map.Entry<String, List<String>> group : removing.entrySet()) {
+            RemoveMembersFromConsumerGroupOptions options = new RemoveMembersFromConsumerGroupOptions(
+                    group.getValue().stream().map(MemberToRemove::new).toList());
+            options.reason("its process is dead (seen by the mesh's supervisor)");
+            removals.add(admin.removeMembersFromConsumerGroup(group.getKey(), options).all());
+        }
+        KafkaFuture.allOf(removals.toArray(KafkaFuture[]::new)).get(ms, TimeUnit.MILLISECONDS);
+        return removing;
+    }
+
+    /** An admin client for {@link #evict}, kept by the supervisor so that a death costs no new connection. */
+    static Admin admin(String bootstrap) {
+        return Admin.create(KafkaClientSettings.with(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap)));
     }
 }

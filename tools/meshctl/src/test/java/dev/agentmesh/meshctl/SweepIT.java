@@ -802,7 +802,10 @@ class SweepIT {
                     "sweep overspending, stop it"));
         }
         Instant revokedAt = Instant.now();
-        RunState state = awaitTerminal("it-revoked");
+        awaitTerminal("it-revoked");
+        // SweepFinished ends the run; the sweep stage's failure follows it in the same transaction, folded a moment later
+        RunState state = await("it-revoked", s -> s.stages().get(Stages.SWEEP) != null
+                && s.stages().get(Stages.SWEEP).reason() != null, "the sweep stage failed");
         assertEquals(RunStatus.REVOKED, state.status());
         SweepState.Outcome outcome = state.sweep().outcome();
         assertEquals("REVOKED", outcome.outcome());
