@@ -167,6 +167,9 @@ public final class RunProcessManager implements Processor<String, byte[], String
         @Override
         public void send(Topic<?, ?> topic, String key, byte[] value, Headers headers) {
             context.forward(new Record<>(key, value, context.currentSystemTimeMs(), headers), topic.name());
+            // Under exactly-once the output is invisible until its transaction commits. Without the request, the
+            // commit waits for the interval to pass and then for the stream thread's next poll (poll.ms) to return.
+            context.commit();
         }
     }
 

@@ -119,7 +119,7 @@ class RunProcessManagerTest {
         driver.close();
     }
 
-    RunEvent trigger(String runId, List<String> stages) {
+    static RunEvent trigger(String runId, List<String> stages) {
         return RunEvents.triggered(new Envelopes("meshctl", "t").origin(runId, "g"), "nightly", "t", SourceKind.CSV,
                 "x.csv", "credit-g", stages, Map.of());
     }
