@@ -23,11 +23,13 @@ public final class KafkaRecords {
                 r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8), r.value(), text(r.headers()));
     }
 
-    /** Headers as text, in their order (the last of a repeated name wins). */
+    /** Headers as text, in their order (the last of a repeated name wins); a header with no value is left out. */
     public static Map<String, String> text(Headers headers) {
         Map<String, String> text = new LinkedHashMap<>();
         for (Header h : headers) {
-            text.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+            if (h.value() != null) {
+                text.put(h.key(), new String(h.value(), StandardCharsets.UTF_8));
+            }
         }
         return text;
     }

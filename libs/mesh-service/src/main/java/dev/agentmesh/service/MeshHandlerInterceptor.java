@@ -68,6 +68,6 @@ public class MeshHandlerInterceptor {
 
     private static String header(ConsumerRecord<?, ?> record, String name, String otherwise) {
         Header h = record.headers().lastHeader(name);
-        return h == null ? otherwise : new String(h.value(), StandardCharsets.UTF_8);
+        return h == null || h.value() == null ? otherwise : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -10,6 +10,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -27,11 +29,15 @@ public final class TopicProbe {
     }
 
     public static void send(String bootstrap, String topic, byte[] key, byte[] value) {
+        send(bootstrap, topic, key, value, new RecordHeaders());
+    }
+
+    public static void send(String bootstrap, String topic, byte[] key, byte[] value, Headers headers) {
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(KafkaClientSettings.with(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
                 ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get();
         } catch (Exception e) {
             throw new IllegalStateException("send to " + topic + " failed", e);
         }
@@ -67,6 +73,6 @@ public final class TopicProbe {
 
     public static String header(ConsumerRecord<?, ?> record, String name) {
         Header h = record.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -1,6 +1,7 @@
 package dev.agentmesh.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentmesh.core.ShippedYaml;
 import dev.agentmesh.artifacts.ArtifactStore;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.artifacts.Artifacts;
@@ -184,7 +185,7 @@ public final class ModelRegistry {
      * that contract, wherever the file has moved since.
      */
     public static String modelName(String contractNameOrPath) {
-        if (!contractNameOrPath.endsWith(".yaml") && !contractNameOrPath.endsWith(".yml")) {
+        if (!ShippedYaml.isPath(contractNameOrPath)) {
             return contractNameOrPath;
         }
         try {

@@ -24,6 +24,7 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.reactive.messaging.kafka.fault.KafkaDeadLetterQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -312,6 +313,26 @@ class RowValidatorServiceTest {
         java.nio.file.Files.write(latin, bytes.toByteArray());
         trigger(bootstrap, codec, grant, "run-bad-bytes", latin);
 
+        // A data contract named by a path outside the allowed directories: refused without reading it.
+        Path config = java.nio.file.Files.writeString(secrets.resolveSibling("application.yaml"),
+                "db:\n  password: SECRET-PASSWORD\nmax_rejected_fraction: SECRET-VALUE\n");
+        RunEvent outsideContract = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-contract-outside", grant),
+                "nightly", "test", SourceKind.CSV, PlantedRows.CREDIT_G.toString(), config.toString(),
+                List.of(RowValidationAgent.STAGE), Map.of());
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-contract-outside".getBytes(), codec.encode(outsideContract));
+
+        // Headers nobody in the mesh wrote (one with no value, a malformed trace context, an odd name) change nothing.
+        RunEvent oddHeaders = RunEvents.triggered(new Envelopes("meshctl", "test").origin("run-odd-headers", grant),
+                "nightly", "test", SourceKind.CSV, PlantedRows.CREDIT_G.toString(), "credit-g",
+                List.of(RowValidationAgent.STAGE), Map.of());
+        RecordHeaders odd = new RecordHeaders();
+        odd.add(MeshHeaders.EVENT_ID, null);
+        odd.add(MeshHeaders.RUN_ID, null);
+        odd.add(MeshHeaders.TRACE_PARENT, "00-not-a-trace-zz".getBytes(StandardCharsets.UTF_8));
+        odd.add("x-\u0000odd", new byte[3000]);
+        TopicProbe.send(bootstrap, Topics.RUN_EVENTS.name(), "run-odd-headers".getBytes(), codec.encode(oddHeaders), odd);
+
+
         List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
                 seen -> seen.stream().anyMatch(r -> "600".equals(sizeKiB(r)))
                         && seen.stream().anyMatch(r -> java.util.Arrays.equals(unkeyedBytes, r.value()))
@@ -340,6 +361,12 @@ class RowValidatorServiceTest {
             assertTrue(failed.getReason().contains("not a file under the allowed source directories"), failed.getReason());
             assertFalse(failed.getReason().contains("SECRET"), failed.getReason());
         }
+        StageFailed contractOutside = (StageFailed) finished(bootstrap, codec, "run-contract-outside");
+        assertTrue(contractOutside.getReason().contains("data contract file refused"), contractOutside.getReason());
+        assertFalse(contractOutside.getReason().contains("SECRET") || contractOutside.getReason().contains("password"),
+                contractOutside.getReason());
+        StageCompleted despiteHeaders = (StageCompleted) finished(bootstrap, codec, "run-odd-headers");
+        assertEquals(badBytes.getCounts().get("rows.out") + 1, despiteHeaders.getCounts().get("rows.out"));
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
     }
 

@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.ShippedYaml;
 import dev.agentmesh.runstate.GateState;
 import dev.agentmesh.runstate.RunStatus;
 import java.util.ArrayList;
@@ -75,6 +76,11 @@ public class DemoCommand implements Callable<Integer> {
             String bootstrap = kafka.bootstrapServers();
             kafka.superviseWith(services);
             services.allowSourcesFrom(input.toAbsolutePath().getParent());
+            for (String named : new String[]{contract, sweepGrid, gatePolicy}) {
+                if (named != null && ShippedYaml.isPath(named)) {
+                    services.allowSourcesFrom(Path.of(named).toAbsolutePath().getParent());
+                }
+            }
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
             Map<String, Map<String, String>> config = PrincipalTools.meshConfig(keys, bootstrap);

@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.ShippedYaml;
 import dev.agentmesh.kafka.client.KafkaClientSettings;
 import java.time.Duration;
 import java.util.TreeMap;
@@ -118,8 +119,7 @@ public class TriggerCommand implements Callable<Integer> {
             parameters.put(SweepDecider.PARAM_GRANT, sweepGrant);
         }
         if (sweepGrid != null) {
-            boolean file = sweepGrid.endsWith(".yaml");
-            parameters.put(SweepDecider.PARAM_GRID, file ? Path.of(sweepGrid).toAbsolutePath().normalize().toString() : sweepGrid);
+            parameters.put(SweepDecider.PARAM_GRID, absoluteIfPath(sweepGrid));
         }
         if (sweepSeed != null) {
             parameters.put(SweepDecider.PARAM_SEED, Long.toString(sweepSeed));
@@ -133,16 +133,20 @@ public class TriggerCommand implements Callable<Integer> {
             parameters.put(TriageDecider.PARAM_GRANT, triageGrant);
         }
         if (gatePolicy != null) {
-            parameters.put(GateDecider.PARAM_POLICY, gatePolicy.endsWith(".yaml")
-                    ? Path.of(gatePolicy).toAbsolutePath().normalize().toString() : gatePolicy);
+            parameters.put(GateDecider.PARAM_POLICY, absoluteIfPath(gatePolicy));
         }
         if (gateTimeout != null) {
             parameters.put(GateDecider.PARAM_TIMEOUT, gateTimeout.toString());
         }
         RunEvent event = RunEvents.triggered(new Envelopes("meshctl", hostName()).origin(id, grant), pipeline, who,
-                sourceKind, location, contract, stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, parameters);
+                sourceKind, location, absoluteIfPath(contract), stages == null || stages.isEmpty() ? Stages.NIGHTLY : stages, parameters);
         publish(connection, event);
         return id;
+    }
+
+    /** A file named by path travels as an absolute path: the services resolve it, not this shell. */
+    private static String absoluteIfPath(String nameOrPath) {
+        return ShippedYaml.isPath(nameOrPath) ? Path.of(nameOrPath).toAbsolutePath().normalize().toString() : nameOrPath;
     }
 
     /** Writes one run event to the run-events topic, keyed by its run id, and waits for the broker. */
