@@ -34,4 +34,10 @@ public final class Excerpt {
     public static String reason(String text) {
         return of(text, REASON);
     }
+
+    /** Text in a table column {@code width} characters wide: printable, and cut with an ellipsis when longer. */
+    public static String cell(String text, int width) {
+        String printable = of(text, text.length());
+        return printable.length() <= width ? printable : printable.substring(0, width - 1) + "…";
+    }
 }

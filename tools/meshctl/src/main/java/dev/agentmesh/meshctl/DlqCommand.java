@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.Excerpt;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,7 +116,8 @@ public class DlqCommand {
             System.out.printf("%-14s %-10s %-12s %-28s %s%n", "ITEM", "STATUS", "KIND", "RUN", "REASON");
             for (JsonNode i : items) {
                 System.out.printf("%-14s %-10s %-12s %-28s %s%n", i.path("id").asText(), i.path("status").asText(),
-                        i.path("kind").asText(), i.path("runId").asText(""), i.path("reason").asText());
+                        i.path("kind").asText(), Excerpt.cell(i.path("runId").asText(""), 28),
+                        Excerpt.cell(i.path("reason").asText(), 120));
             }
             return 0;
         }
@@ -164,7 +166,10 @@ public class DlqCommand {
         }
     }
 
-    /** A review item for people: what it is, why it is here, where it came from, its payload, what was done. */
+    /**
+     * A review item for people: what it is, why it is here, where it came from, its payload, what was done. What the
+     * record carried (key, run id, reason, headers) is shown printable and bounded, so no record drives the terminal.
+     */
     static String describe(JsonNode item) throws IOException {
         StringBuilder out = new StringBuilder();
         out.append(String.format("%-9s %s (%s, %s)%n", "item", item.path("id").asText(), item.path("status").asText(),
@@ -172,7 +177,7 @@ public class DlqCommand {
         for (String[] field : new String[][] {{"run", "runId"}, {"agent", "agent"}, {"key", "key"}, {"at", "at"},
                 {"reason", "reason"}}) {
             if (item.hasNonNull(field[1]) && !item.path(field[1]).asText().isEmpty()) {
-                out.append(String.format("%-9s %s%n", field[0], item.path(field[1]).asText()));
+                out.append(String.format("%-9s %s%n", field[0], Excerpt.reason(item.path(field[1]).asText())));
             }
         }
         if (item.hasNonNull("originalTopic")) {
@@ -180,7 +185,8 @@ public class DlqCommand {
                     item.path("originalPartition").asText("?"), item.path("originalOffset").asText("?")));
         }
         item.path("headers").fields().forEachRemaining(h ->
-                out.append(String.format("%-9s %s: %s%n", "header", h.getKey(), h.getValue().asText())));
+                out.append(String.format("%-9s %s: %s%n", "header", Excerpt.cell(h.getKey(), 80),
+                        Excerpt.reason(h.getValue().asText()))));
         if (item.hasNonNull("payloadJson")) {
             out.append(String.format("payload   %s (edit it: dlq show %s --payload > payload.json)%n",
                     item.path("payloadType").asText("record"), item.path("id").asText()));

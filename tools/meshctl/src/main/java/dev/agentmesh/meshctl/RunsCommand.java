@@ -1,5 +1,6 @@
 package dev.agentmesh.meshctl;
 
+import dev.agentmesh.core.Excerpt;
 import dev.agentmesh.triage.TriageRequested;
 import dev.agentmesh.runstate.TriageState;
 import dev.agentmesh.common.Envelope;
@@ -56,8 +57,9 @@ public class RunsCommand {
             List<Map<String, Object>> runs = new RunStateClient(connection.runStateUrl()).list();
             System.out.printf("%-40s %-18s %-10s %-26s %s%n", "RUN", "STATUS", "PIPELINE", "LAST EVENT", "EVENTS");
             for (Map<String, Object> run : runs) {
-                System.out.printf("%-40s %-18s %-10s %-26s %s%n", run.get("runId"), run.get("status"),
-                        run.get("pipeline"), run.get("lastEventAt"), run.get("eventCount"));
+                System.out.printf("%-40s %-18s %-10s %-26s %s%n", Excerpt.cell(String.valueOf(run.get("runId")), 40),
+                        run.get("status"), Excerpt.cell(String.valueOf(run.get("pipeline")), 10), run.get("lastEventAt"),
+                        run.get("eventCount"));
             }
             return 0;
         }
