@@ -2,6 +2,7 @@ package dev.agentmesh.dataset;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentmesh.core.PathNames;
 import dev.agentmesh.contract.DataContract;
 import dev.agentmesh.artifacts.ArtifactStore;
 import dev.agentmesh.artifacts.LocalArtifactStore;
@@ -58,7 +59,7 @@ public final class PublishAgent {
 
     /** Where a run's dataset lives in the artifact store. */
     public Path datasetDirectory(String runId) {
-        return artifactRoot.resolve("datasets").resolve(runId);
+        return artifactRoot.resolve("datasets").resolve(PathNames.component(runId));
     }
 
     public Outcome handle(RunEvent cause, Replayable<FeatureRow> features) {
@@ -79,7 +80,7 @@ public final class PublishAgent {
             if (stats != null) {
                 FeatureStats.write(written.directory(), FeatureStats.fromJson(stats));
             }
-            String location = store.publish(written.directory(), "datasets/" + runId);
+            String location = store.publish(written.directory(), "datasets/" + PathNames.component(runId));
             Map<String, String> splits = new LinkedHashMap<>();
             Map<String, Long> counts = new TreeMap<>();
             for (Split split : Split.values()) {

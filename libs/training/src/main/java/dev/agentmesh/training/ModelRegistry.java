@@ -1,6 +1,7 @@
 package dev.agentmesh.training;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentmesh.core.PathNames;
 import dev.agentmesh.core.ShippedYaml;
 import dev.agentmesh.artifacts.ArtifactStore;
 import dev.agentmesh.contract.DataContract;
@@ -111,7 +112,8 @@ public final class ModelRegistry {
     }
 
     private String resultUri(String runId, String cellId, int attempt) {
-        String key = safe(runId) + "/" + safe(cellId) + "/attempt-" + attempt + "/result.json";
+        String key = PathNames.component(runId) + "/" + PathNames.component(cellId) + "/attempt-" + attempt
+                + "/result.json";
         return remote() ? store.uri("models/" + key) : root.resolve(key).toUri().toString();
     }
 
@@ -124,7 +126,8 @@ public final class ModelRegistry {
         if (recorded.isPresent()) {
             return new Checkpoint(recorded.get().checkpoint(), recorded.get().checksum());
         }
-        Path dir = root.resolve(safe(runId)).resolve(safe(cellId)).resolve("attempt-" + attempt);
+        Path dir = root.resolve(PathNames.component(runId)).resolve(PathNames.component(cellId))
+                .resolve("attempt-" + attempt);
         // each write has a file of its own: two trainers racing on one attempt never overwrite the recorded bytes
         String name = "model-" + UUID.randomUUID();
         Path file = dir.resolve(name + ".ser");
@@ -196,7 +199,7 @@ public final class ModelRegistry {
     }
 
     private String aliasUri(String contract, String alias) {
-        String key = "aliases/" + safe(modelName(contract)) + "/" + safe(alias) + ".json";
+        String key = "aliases/" + PathNames.component(modelName(contract)) + "/" + PathNames.component(alias) + ".json";
         return remote() ? store.uri("models/" + key) : root.resolve(key).toUri().toString();
     }
 
@@ -230,9 +233,5 @@ public final class ModelRegistry {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String safe(String name) {
-        return name.replaceAll("[^A-Za-z0-9._-]", "_");
     }
 }
