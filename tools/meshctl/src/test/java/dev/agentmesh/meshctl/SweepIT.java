@@ -47,6 +47,8 @@ import dev.agentmesh.sweep.CellFailed;
 import dev.agentmesh.sweep.CellStepResult;
 import dev.agentmesh.testing.TopicProbe;
 import dev.agentmesh.topics.Topics;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import dev.agentmesh.topics.Topic;
 import dev.agentmesh.training.ModelRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -1047,11 +1049,27 @@ class SweepIT {
     @Test
     @Order(42)
     void oversizedAndPoisonedRecordsTakeNoServiceDownAndAProcessStartedAfterThemWorks() throws Exception {
+        int restartsBefore = services.restarts().size();
         byte[] huge = new byte[700 * 1024];
         java.util.Arrays.fill(huge, (byte) 7);
         TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-huge".getBytes(), huge);
         TopicProbe.send(kafka.bootstrapServers(), Topics.SCHEMAS.name(), "not-a-schema-id".getBytes(), "{}".getBytes());
         TopicProbe.send(kafka.bootstrapServers(), Topics.GRANTS.name(), "g".getBytes(), "garbage".getBytes());
+        // and a battery on every topic of the mesh: no value, empty, not the wire format, an unknown schema id, no key,
+        // headers nobody in the mesh wrote (one with no value, a malformed trace context)
+        RecordHeaders odd = new RecordHeaders();
+        odd.add(MeshHeaders.EVENT_ID, null);
+        odd.add(MeshHeaders.TRACE_PARENT, "00-not-a-trace-zz".getBytes());
+        for (Topic<?, ?> topic : Topics.ALL) {
+            for (byte[] poison : java.util.Arrays.asList(null, new byte[0], new byte[]{1, 2, 3, 4, 5, 6, 7},
+                    new byte[]{0, 0, 0x0f, 0x42, 0x3f, 9, 9})) {
+                TopicProbe.send(kafka.bootstrapServers(), topic.name(), "it-poison".getBytes(), poison);
+            }
+            TopicProbe.send(kafka.bootstrapServers(), topic.name(), "it-poison".getBytes(), new byte[]{0, 0, 0, 0, 1}, odd);
+            if (topic.cleanup() == Topic.Cleanup.DELETE) {
+                TopicProbe.send(kafka.bootstrapServers(), topic.name(), null, new byte[]{0, 0, 0, 0, 1, 2});
+            }
+        }
 
         // every consumer of the run events dead-letters the huge record by reference; review reports the poison once
         Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]>> byReference = r -> r.value() == null
@@ -1086,6 +1104,8 @@ class SweepIT {
                     "{max_concurrency: 2, cell_timeout: PT60S, max_attempts: 1, min_successes: 1, on_partial: fail,"
                             + " mode: gather, cell_cost_estimate_ms: 100}"), 42, sweepGrant("it-after-poison", 600_000));
             assertEquals(RunStatus.COMPLETED, awaitTerminal("it-after-poison").status());
+            assertEquals(List.of(), services.restarts().subList(restartsBefore, services.restarts().size()),
+                    "no service went down over the poison");
         } finally {
             services.kill("trainer-3");
         }
