@@ -70,7 +70,7 @@ class SweepOrchestratorServiceTest {
         String runId = "run-orchestrated";
         String grant = TestGrants.publishRoot(bootstrap(), EmbeddedKafkaResource.principal(),
                 List.of(Actions.SPEND_COMPUTE, Actions.WRITE_CHECKPOINTS), null);
-        Path grid = Files.createDirectories(Path.of("target")).resolve("two-cells.yaml");
+        Path grid = Files.createDirectories(Path.of("target/test-sources")).resolve("two-cells.yaml");
         Files.writeString(grid, "name: two\narchitectures: [{name: logistic, kind: logistic}]\nlearning_rates: [0.01, 0.1]\n"
                 + "batch_sizes: [16]\nepochs: 2\nseed: 1\npolicy: {max_concurrency: 1, cell_timeout: PT30S, max_attempts: 1,"
                 + " min_successes: 2, on_partial: fail, mode: gather, cell_cost_estimate_ms: 10}\n");
