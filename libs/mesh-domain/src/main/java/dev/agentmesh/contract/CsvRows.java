@@ -1,14 +1,15 @@
 package dev.agentmesh.contract;
 
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.databind.RuntimeJsonMappingException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import dev.agentmesh.core.Excerpt;
 
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -33,8 +34,17 @@ public final class CsvRows {
     /** What a byte sequence that is not UTF-8 reads as (the Unicode replacement character). */
     public static final char NOT_UTF8 = '\uFFFD';
     public static final String EXTRA_CELLS = "__extra_cells";
+    /** Set, to the row's length in characters, on a row longer than {@link #MAX_ROW_CHARS}: its cells are excerpts. */
+    public static final String OVERSIZED_ROW = "__row_characters";
+    /** No row longer than this fits in one record of the mesh, whatever it holds. */
+    public static final int MAX_ROW_CHARS = 256 * 1024;
+    /** More header columns than any contract the mesh reads would hold. */
+    public static final int MAX_COLUMNS = 10_000;
+    /** How Jackson's CSV parser says a quoted cell is never closed (its message names no content). */
+    private static final String UNCLOSED = "Missing closing quote";
+    private static final String BOM = "\uFEFF";
 
-    private static final CsvMapper MAPPER = new CsvMapper().enable(CsvParser.Feature.WRAP_AS_ARRAY);
+    private static final CsvMapper MAPPER = new CsvMapper();
 
     private CsvRows() {
     }
@@ -52,40 +62,107 @@ public final class CsvRows {
 
     /**
      * Streams {@code file}: its header to {@code header} (which may refuse it: then no row is read), then each
-     * non-blank row to {@code rows}. Only one row is held at a time.
+     * non-blank row to {@code rows}. Only one row is held at a time, and of it only the header's cells: cells beyond
+     * the header are counted ({@link #EXTRA_CELLS}), and a row over {@link #MAX_ROW_CHARS} keeps a short excerpt of
+     * each cell ({@link #OVERSIZED_ROW}), so no row of any file can take more memory than a row the mesh can carry.
+     * A leading byte-order mark is dropped.
      */
     public static void stream(Path file, Predicate<List<String>> header, Consumer<Map<String, String>> rows) {
-        try (Reader reader = new InputStreamReader(Files.newInputStream(file), StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE).onUnmappableCharacter(CodingErrorAction.REPLACE))) {
-            MappingIterator<List<String>> it = MAPPER.readerForListOf(String.class)
-                    .with(CsvSchema.emptySchema())
-                    .readValues(reader);
-            if (!it.hasNext()) {
+        Cursor cursor;
+        try {
+            cursor = new Cursor(MAPPER.getFactory().createParser(new InputStreamReader(Files.newInputStream(file),
+                    StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                            .onUnmappableCharacter(CodingErrorAction.REPLACE))));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read CSV " + file + ": " + what(e), e);
+        }
+        try (CsvParser parser = cursor.parser) {
+            parser.setSchema(CsvSchema.emptySchema());
+            Row first = cursor.next(MAX_COLUMNS);
+            if (first == null) {
                 header.test(List.of());
                 return;
             }
-            List<String> columns = it.next().stream().map(String::trim).toList();
+            if (first.count > MAX_COLUMNS) {
+                throw new IllegalStateException("cannot read CSV " + file + ": its header has " + first.count
+                        + " columns, over the limit of " + MAX_COLUMNS);
+            }
+            List<String> columns = first.cells.stream().map(c -> c.replace(BOM, "").trim()).toList();
             if (!header.test(columns)) {
                 return;
             }
-            while (it.hasNext()) {
-                List<String> cells = it.next();
-                if (cells.size() == 1 && cells.get(0).isBlank()) {
+            for (Row row = cursor.next(columns.size()); row != null; row = cursor.next(columns.size())) {
+                if (row.blank()) {
                     continue;
                 }
-                Map<String, String> row = new LinkedHashMap<>();
+                Map<String, String> values = new LinkedHashMap<>();
                 for (int i = 0; i < columns.size(); i++) {
-                    row.put(columns.get(i), i < cells.size() ? cells.get(i) : null);
+                    String cell = i < row.cells.size() ? row.cells.get(i) : null;
+                    values.put(columns.get(i), row.oversized() && cell != null ? Excerpt.of(cell, Excerpt.ROW) : cell);
                 }
-                if (cells.size() > columns.size()) {
-                    row.put(EXTRA_CELLS, String.valueOf(cells.size() - columns.size()));
+                if (row.count > columns.size()) {
+                    values.put(EXTRA_CELLS, String.valueOf(row.count - columns.size()));
                 }
-                rows.accept(row);
+                if (row.oversized()) {
+                    values.put(OVERSIZED_ROW, String.valueOf(row.chars));
+                }
+                rows.accept(values);
             }
+        } catch (StreamConstraintsException e) {
+            throw new IllegalStateException("cannot read CSV " + file + ": a cell in the row at line " + cursor.rowLine
+                    + " is longer than the parser's limit for one cell; the file is not a table of rows", e);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot read CSV " + file + ": " + (e.getOriginalMessage().startsWith(UNCLOSED)
+                    ? "the file ends inside a quoted cell of the row at line " + cursor.rowLine + " (a quote that is never closed)"
+                    : "malformed CSV in the row at line " + cursor.rowLine), e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CSV " + file + ": " + what(e), e);
-        } catch (RuntimeJsonMappingException e) {
-            throw new IllegalStateException("cannot read CSV " + file + ": " + what(e), e);
+        }
+    }
+
+    /** The parser, and the line the row it is reading started on (for errors: never the text there). */
+    private static final class Cursor {
+        final CsvParser parser;
+        int rowLine;
+
+        Cursor(CsvParser parser) {
+            this.parser = parser;
+        }
+
+        /** The next row: at most {@code keep} of its cells, all counted, with their total length; null at the end. */
+        Row next(int keep) throws IOException {
+            JsonToken token = parser.nextToken();
+            while (token != null && token != JsonToken.START_ARRAY) {
+                token = parser.nextToken();
+            }
+            if (token == null) {
+                return null;
+            }
+            rowLine = parser.currentLocation().getLineNr();
+            List<String> cells = new ArrayList<>();
+            int count = 0;
+            long chars = 0;
+            for (token = parser.nextToken(); token != null && token != JsonToken.END_ARRAY; token = parser.nextToken()) {
+                int length = parser.getTextLength();
+                chars += length;
+                if (count++ < keep) {
+                    // past the row limit only an excerpt is copied out of the parser's buffer
+                    cells.add(chars <= MAX_ROW_CHARS ? parser.getText()
+                            : new String(parser.getTextCharacters(), parser.getTextOffset(), Math.min(length, Excerpt.ROW)));
+                }
+            }
+            return new Row(cells, count, chars);
+        }
+    }
+
+    private record Row(List<String> cells, int count, long chars) {
+
+        boolean oversized() {
+            return chars > MAX_ROW_CHARS;
+        }
+
+        boolean blank() {
+            return count == 1 && cells.get(0).isBlank();
         }
     }
 

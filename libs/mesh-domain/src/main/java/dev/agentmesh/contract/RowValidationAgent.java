@@ -252,6 +252,19 @@ public final class RowValidationAgent {
             return new Verdict(index, violations);
         }
 
+        /**
+         * A checked row that the shell cannot carry: {@code bytes} as a record, over {@code limit}. It is rejected
+         * whatever its cells say (and the shell dead-letters it without a copy).
+         */
+        public Verdict tooLarge(Verdict verdict, long bytes, long limit) {
+            if (verdict.valid()) {
+                rowsValid--;
+            }
+            rejectedByField.merge("rejected." + RowValidator.ROW, 1L, Long::sum);
+            return new Verdict(verdict.rowIndex(), List.of(new RowViolation(RowValidator.ROW,
+                    bytes + " bytes as a record, over the mesh's limit of " + limit + " for one record")));
+        }
+
         /** A source record that is not a row at all: it counts in and rejected, and the shell dead-letters it. */
         public void undecodable() {
             rowsUndecodable++;

@@ -17,6 +17,8 @@ public final class RowValidator {
 
     private static final int MAX_QUOTED_COLUMNS = 5;
     private static final int QUOTED_COLUMN = 40;
+    /** The field a violation of the whole row names. */
+    public static final String ROW = "(row)";
 
     private final DataContract contract;
     private final Map<String, DataContract.Column> columns;
@@ -57,9 +59,16 @@ public final class RowValidator {
     /** Every field-level violation of one row; empty (and shared) when the row is valid. */
     public List<RowViolation> validate(Map<String, String> row) {
         List<RowViolation> violations = null;
+        String length = row.get(CsvRows.OVERSIZED_ROW);
+        if (length != null) {
+            return List.of(new RowViolation(ROW, length + " characters, over the limit of " + CsvRows.MAX_ROW_CHARS
+                    + " for one row (its cells are kept as excerpts)"));
+        }
         if (row.size() != checked.length || !columns.keySet().containsAll(row.keySet())) {
             for (String field : row.keySet()) {
-                if (!columns.containsKey(field)) {
+                if (field.equals(CsvRows.EXTRA_CELLS)) {
+                    violations = add(violations, new RowViolation(ROW, row.get(field) + " more cells than the header has columns"));
+                } else if (!columns.containsKey(field)) {
                     violations = add(violations, new RowViolation(Excerpt.of(field, QUOTED_COLUMN),
                             "not in contract " + contract.name()));
                 }

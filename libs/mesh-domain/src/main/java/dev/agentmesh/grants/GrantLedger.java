@@ -1,7 +1,7 @@
 package dev.agentmesh.grants;
 
+import dev.agentmesh.core.Excerpt;
 import dev.agentmesh.judgment.SpendLimit;
-import java.util.Arrays;
 import dev.agentmesh.grant.GrantEvent;
 import dev.agentmesh.grant.GrantIssued;
 import dev.agentmesh.grant.GrantRevoked;
@@ -11,8 +11,10 @@ import dev.agentmesh.grants.Decision.Refusal;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -62,10 +64,21 @@ public final class GrantLedger {
         }
     }
 
+    /** How many refused grants the ledger remembers by id, to say why an action naming one is refused. */
+    public static final int REFUSALS_KEPT = 10_000;
+    /** A grant id longer than this (the mesh's are UUIDs) is refused and not remembered. */
+    static final int MAX_REMEMBERED_ID = 256;
+
     private final PublicKey principalKey;
     private final String principalKeyId;
     private final Map<String, Entry> grants = new HashMap<>();
-    private final Map<String, String> refusedGrants = new HashMap<>();
+    /** The latest refusals only: anyone able to write the grants topic could otherwise fill every service's memory. */
+    private final Map<String, String> refusedGrants = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > REFUSALS_KEPT;
+        }
+    };
     private final Map<String, List<String>> children = new HashMap<>();
 
     public GrantLedger(PublicKey principalKey) {
@@ -393,7 +406,9 @@ public final class GrantLedger {
     }
 
     private Decision refuseGrant(String id, Decision refusal) {
-        refusedGrants.putIfAbsent(id, refusal.reason());
+        if (id != null && id.length() <= MAX_REMEMBERED_ID) {
+            refusedGrants.putIfAbsent(id, Excerpt.reason(refusal.reason()));
+        }
         return refusal;
     }
 }

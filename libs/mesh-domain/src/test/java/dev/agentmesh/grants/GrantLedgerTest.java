@@ -75,6 +75,24 @@ class GrantLedgerTest {
     }
 
     @Test
+    void aFloodOfRefusedGrantsIsRememberedOnlyUpToABound() {
+        ledger.issue(root, NOW);
+        GrantIssued child = Grants.delegate(root, operator, "trainer", trainer.getPublic(),
+                Grants.scope(List.of(Actions.SPEND_COMPUTE), List.of("run:*"), 1L), DAY, 1);
+        for (int i = 0; i < GrantLedger.REFUSALS_KEPT + 50; i++) {
+            assertFalse(ledger.issue(GrantIssued.newBuilder(child).setGrantId("flood-" + i).setParentGrantId("nobody").build(),
+                    NOW).allowed());
+        }
+        assertFalse(ledger.issue(GrantIssued.newBuilder(child).setGrantId("x".repeat(20_000)).setParentGrantId("nobody").build(),
+                NOW).allowed(), "a huge id is refused too");
+        assertEquals(GrantLedger.REFUSALS_KEPT, ledger.refusals().size());
+        assertFalse(ledger.refusals().containsKey("flood-0"), "the oldest refusals are forgotten");
+        assertTrue(ledger.authorize(act(GrantIssued.newBuilder(child).setGrantId("flood-" + (GrantLedger.REFUSALS_KEPT + 49))
+                .build(), Actions.SPEND_COMPUTE, "run:r1", 1, 0)).reason().contains("was refused"), "the latest are kept");
+        assertTrue(ledger.authorize(act(root, Actions.SPEND_COMPUTE, "run:r1", 0, 0)).allowed(), "the valid grant still works");
+    }
+
+    @Test
     void forgedGrantsAreRefused() {
         KeyPair mallory = GrantKeys.generate();
         GrantIssued forgedRoot = Grants.root(mallory, "principal", "mallory", mallory.getPublic(),

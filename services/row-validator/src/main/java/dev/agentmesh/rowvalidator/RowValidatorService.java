@@ -234,9 +234,11 @@ public class RowValidatorService {
         private final String source;
         private final StageTransactions.Transaction tx;
         private final DataRowWriter writer;
+        private final RowValidationAgent.Validation validation;
 
         RowSink(String runId, RowValidationAgent.Validation validation, StageTransactions.Transaction tx) {
             this.runId = runId;
+            this.validation = validation;
             this.source = validation.sourceLocation();
             this.tx = tx;
             this.writer = new DataRowWriter(codecs.rows(), validation.rowEnvelopeTemplate());
@@ -244,7 +246,12 @@ public class RowValidatorService {
 
         void row(RowValidationAgent.Verdict verdict, Map<String, String> values) {
             byte[] row = writer.encode(verdict.rowIndex(), values);
-            if (verdict.valid()) {
+            if (row.length > MeshCodec.MAX_RECORD_BYTES) {
+                // no reader would take it: rejected, and dead-lettered with its reason but without the copy
+                RowValidationAgent.Verdict refused = validation.tooLarge(verdict, row.length, MeshCodec.MAX_RECORD_BYTES);
+                tx.send(Topics.DEAD_LETTER.name(), runId, null,
+                        rejectionHeaders(runId, source, refused.rowIndex(), refused.reason(), refused.violations()));
+            } else if (verdict.valid()) {
                 tx.send(Topics.ROWS_VALIDATED.name(), runId, row, null);
             } else {
                 tx.send(Topics.DEAD_LETTER.name(), runId, row,

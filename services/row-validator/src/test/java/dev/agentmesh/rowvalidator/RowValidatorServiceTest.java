@@ -163,12 +163,7 @@ class RowValidatorServiceTest {
         assertEquals("7", row.getValues().get("age"));
 
         // And the valid trigger after the garbage completed its stage.
-        List<ConsumerRecord<byte[], byte[]>> events = TopicProbe.readUntil(bootstrap, Topics.RUN_EVENTS.name(), WAIT,
-                seen -> seen.stream().filter(r -> r.value().length > 0 && r.value()[0] == 0)
-                        .map(r -> codec.decode(r.value())).anyMatch(e -> e.getPayload() instanceof StageCompleted));
-        StageCompleted completed = events.stream().filter(r -> r.value()[0] == 0).map(r -> codec.decode(r.value()))
-                .map(RunEvent::getPayload).filter(StageCompleted.class::isInstance).map(StageCompleted.class::cast)
-                .findFirst().orElseThrow(() -> new AssertionError("no StageCompleted in " + events.size() + " records"));
+        StageCompleted completed = (StageCompleted) finished(bootstrap, codec, "run-good");
         assertEquals(999L, completed.getCounts().get("rows.out"));
         assertEquals(1L, completed.getCounts().get("rows.rejected"));
 
@@ -367,6 +362,47 @@ class RowValidatorServiceTest {
                 contractOutside.getReason());
         StageCompleted despiteHeaders = (StageCompleted) finished(bootstrap, codec, "run-odd-headers");
         assertEquals(badBytes.getCounts().get("rows.out") + 1, despiteHeaders.getCounts().get("rows.out"));
+        given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    }
+
+    /**
+     * Rows no record can carry (a cell of 300,000 characters; 100,000 three-byte characters, under the row's character
+     * limit but over a record's bytes) and a row of 100 extra cells, in a file with a byte-order mark and Windows line
+     * ends: each of those rows is rejected with its reason and no copy of it, the others go on. A quote never closed
+     * fails its run, saying so, and the service goes on.
+     */
+    @Test
+    void rowsTooLargeToCarryAreRejectedAloneAndAnUnreadableFileFailsItsRunSayingWhy() throws Exception {
+        Path dir = sourceDir();
+        String bootstrap = EmbeddedKafkaResource.bootstrapServers();
+        MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
+        String grant = TestGrants.publishNightlyRoot(bootstrap, EmbeddedKafkaResource.principal());
+
+        List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(PlantedRows.CREDIT_G));
+        lines.set(3, lines.get(3).replaceFirst("^[^,]*", "x".repeat(300_000)));
+        lines.set(5, lines.get(5).replaceFirst("^[^,]*", "\u20ac".repeat(100_000)));
+        lines.set(7, lines.get(7) + ",9".repeat(100));
+        Path wide = java.nio.file.Files.writeString(dir.resolve("credit-g-wide.csv"), "\uFEFF" + String.join("\r\n", lines) + "\r\n");
+        trigger(bootstrap, codec, grant, "run-wide-rows", wide);
+        Path unclosed = java.nio.file.Files.writeString(dir.resolve("credit-g-unclosed.csv"),
+                String.join("\n", lines.subList(0, 10)) + "\n\"SECRET-never-closed,1\n" + String.join("\n", lines.subList(10, 20)));
+        trigger(bootstrap, codec, grant, "run-unclosed", unclosed);
+
+        StageCompleted completed = (StageCompleted) finished(bootstrap, codec, "run-wide-rows");
+        assertEquals(997L, completed.getCounts().get("rows.out"));
+        assertEquals(3L, completed.getCounts().get("rows.rejected"));
+        List<ConsumerRecord<byte[], byte[]>> dead = TopicProbe.readUntil(bootstrap, Topics.DEAD_LETTER.name(), WAIT,
+                seen -> seen.stream().filter(r -> "run-wide-rows".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))).count() >= 3)
+                .stream().filter(r -> "run-wide-rows".equals(TopicProbe.header(r, MeshHeaders.RUN_ID))).toList();
+        String reasons = dead.stream().map(r -> TopicProbe.header(r, MeshHeaders.ROW_REJECTIONS)).toList().toString();
+        assertTrue(reasons.contains("characters, over the limit of 262144 for one row") && reasons.contains("bytes as a record, over the mesh's limit")
+                && reasons.contains("(row): 100 more cells than the header has columns"), reasons);
+        assertTrue(dead.stream().allMatch(r -> r.serializedValueSize() < MeshCodec.MAX_RECORD_BYTES),
+                "no dead letter carries a row too large to read");
+
+        StageFailed failed = (StageFailed) finished(bootstrap, codec, "run-unclosed");
+        assertTrue(failed.getReason().contains("ends inside a quoted cell of the row at line 11"), failed.getReason());
+        assertFalse(failed.getReason().contains("SECRET"), failed.getReason());
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
     }
 
