@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvParser;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.agentmesh.core.Excerpt;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -42,6 +43,9 @@ public final class CsvRows {
     public static final int MAX_COLUMNS = 10_000;
     /** How Jackson's CSV parser says a quoted cell is never closed (its message names no content). */
     private static final String UNCLOSED = "Missing closing quote";
+    /** The separators a header line is sniffed for, the default first. */
+    static final String SEPARATORS = ",;\t|";
+    private static final int SNIFFED_CHARS = 64 * 1024;
     private static final String BOM = "\uFEFF";
 
     private static final CsvMapper MAPPER = new CsvMapper();
@@ -69,15 +73,18 @@ public final class CsvRows {
      */
     public static void stream(Path file, Predicate<List<String>> header, Consumer<Map<String, String>> rows) {
         Cursor cursor;
+        char separator;
         try {
-            cursor = new Cursor(MAPPER.getFactory().createParser(new InputStreamReader(Files.newInputStream(file),
+            BufferedReader reader = new BufferedReader(new InputStreamReader(Files.newInputStream(file),
                     StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
-                            .onUnmappableCharacter(CodingErrorAction.REPLACE))));
+                            .onUnmappableCharacter(CodingErrorAction.REPLACE)), SNIFFED_CHARS);
+            separator = separator(reader);
+            cursor = new Cursor(MAPPER.getFactory().createParser(reader));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CSV " + file + ": " + what(e), e);
         }
         try (CsvParser parser = cursor.parser) {
-            parser.setSchema(CsvSchema.emptySchema());
+            parser.setSchema(CsvSchema.emptySchema().withColumnSeparator(separator));
             Row first = cursor.next(MAX_COLUMNS);
             if (first == null) {
                 header.test(List.of());
@@ -118,6 +125,34 @@ public final class CsvRows {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read CSV " + file + ": " + what(e), e);
         }
+    }
+
+    /**
+     * The header line's separator: of {@link #SEPARATORS}, the one it holds most often outside quotes (a comma when
+     * none, or on a tie), so a semicolon- or tab-separated export reads as its author meant. The reader is left at
+     * the start.
+     */
+    static char separator(BufferedReader reader) throws IOException {
+        reader.mark(SNIFFED_CHARS);
+        int[] counts = new int[SEPARATORS.length()];
+        boolean quoted = false;
+        for (int i = 0, c = reader.read(); i < SNIFFED_CHARS - 1 && c != -1; i++, c = reader.read()) {
+            if (c == '"') {
+                quoted = !quoted;
+            } else if (!quoted && (c == '\n' || c == '\r')) {
+                break;
+            } else if (!quoted && SEPARATORS.indexOf(c) >= 0) {
+                counts[SEPARATORS.indexOf(c)]++;
+            }
+        }
+        reader.reset();
+        int best = 0;
+        for (int i = 1; i < counts.length; i++) {
+            if (counts[i] > counts[best]) {
+                best = i;
+            }
+        }
+        return SEPARATORS.charAt(best);
     }
 
     /** The parser, and the line the row it is reading started on (for errors: never the text there). */

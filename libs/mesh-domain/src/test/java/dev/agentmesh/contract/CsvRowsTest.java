@@ -31,6 +31,18 @@ class CsvRowsTest {
     }
 
     @Test
+    void semicolonAndTabSeparatedExportsReadByTheirHeadersSeparator() throws IOException {
+        Path wine = Files.writeString(dir.resolve("wine.csv"), "\"fixed acidity\";\"alcohol\";\"quality\"\n7,4;9,4;5\n");
+        CsvRows.Table semicolons = CsvRows.read(wine);
+        assertEquals(List.of("fixed acidity", "alcohol", "quality"), semicolons.header());
+        assertEquals(List.of(Map.of("fixed acidity", "7,4", "alcohol", "9,4", "quality", "5")), semicolons.rows());
+        Path tabs = Files.writeString(dir.resolve("tabs.tsv"), "a\tb\tc, with a comma\n1\t2\t3\n");
+        assertEquals(List.of(Map.of("a", "1", "b", "2", "c, with a comma", "3")), CsvRows.read(tabs).rows());
+        Path commas = Files.writeString(dir.resolve("plain.csv"), "\"a;b\",c\n1,2\n");
+        assertEquals(List.of("a;b", "c"), CsvRows.read(commas).header(), "a separator inside quotes does not count");
+    }
+
+    @Test
     void cellsBeyondTheHeaderAreCountedNotKept() throws IOException {
         Path file = dir.resolve("wide.csv");
         try (Writer out = Files.newBufferedWriter(file)) {
