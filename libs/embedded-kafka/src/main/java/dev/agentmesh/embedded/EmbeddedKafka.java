@@ -149,7 +149,10 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     @Override
     public void close() {
-        KafkaTopicSchemaStore.closeFor(bootstrapServers());
+        // the schema stores kept for each listener, or their tails retry the stopped broker for as long as the JVM runs
+        for (String listener : broker.getAdvertisedListeners().split(",")) {
+            KafkaTopicSchemaStore.closeFor(listener.substring(listener.indexOf("://") + 3));
+        }
         broker.close();
     }
 }

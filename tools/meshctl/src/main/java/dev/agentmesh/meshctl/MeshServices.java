@@ -246,6 +246,7 @@ public final class MeshServices implements AutoCloseable {
             command.add("-D" + RUN_STATE_URL + "=" + runState.url()); // the console's run pages read it
         }
         extraConfig.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.addAll(ClassDataArchive.options(jar));
         command.add("-jar");
         command.add(jar.toString());
         try {
