@@ -163,6 +163,8 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("Ctrl-C stops everything.");
                 Thread.currentThread().join();
             }
+            // the run's effects are committed to the log: the services need not leave their groups one by one
+            services.stopWithin(Duration.ofSeconds(2));
             return finalState.status() == RunStatus.COMPLETED ? 0 : 1;
         } finally {
             Connection.clearContext();

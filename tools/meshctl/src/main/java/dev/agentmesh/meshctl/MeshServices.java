@@ -62,6 +62,7 @@ public final class MeshServices implements AutoCloseable {
     private final List<Restart> restartLog = new CopyOnWriteArrayList<>();
     private volatile Thread supervisor;
     private volatile boolean closing;
+    private volatile Duration stopGrace = Duration.ofSeconds(10);
     /** Where the supervisor says what it did; set by {@link #supervise}. */
     private volatile Consumer<String> say = message -> { };
 
@@ -470,6 +471,14 @@ public final class MeshServices implements AutoCloseable {
         }
     }
 
+    /**
+     * How long {@link #close} lets the services stop on their own before killing them; the default leaves time for a
+     * clean shutdown, a mesh whose work is all committed may take less.
+     */
+    public void stopWithin(Duration grace) {
+        this.stopGrace = grace;
+    }
+
     @Override
     public synchronized void close() {
         closing = true;
@@ -477,9 +486,10 @@ public final class MeshServices implements AutoCloseable {
         for (Running r : own) {
             r.process().destroy();
         }
+        long deadline = System.nanoTime() + stopGrace.toNanos();
         for (Running r : own) {
             try {
-                if (!r.process().waitFor(10, TimeUnit.SECONDS)) {
+                if (!r.process().waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     r.process().destroyForcibly();
                 }
             } catch (InterruptedException e) {
