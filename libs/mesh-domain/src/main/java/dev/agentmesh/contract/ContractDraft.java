@@ -23,6 +23,8 @@ public final class ContractDraft {
     private static final Pattern SENSITIVE = Pattern.compile(
             "(?i).*(age|sex|gender|race|ethnic|religio|marital|personal_status|national|foreign|disab|pregnan).*");
     private static final Set<String> LABEL_NAMES = Set.of("class", "label", "target", "outcome", "y");
+    /** Cells that exports commonly write for "no value" (R, pandas, SQL, UCI's {@code ?}). */
+    static final Set<String> MISSING_MARKERS = Set.of("NA", "N/A", "na", "n/a", "NaN", "nan", "null", "NULL", "None", "?");
 
     private ContractDraft() {
     }
@@ -35,6 +37,7 @@ public final class ContractDraft {
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
         final TreeSet<String> values = new TreeSet<>();
+        final TreeSet<String> markers = new TreeSet<>();
         boolean manyValues;
         long rows;
 
@@ -49,6 +52,11 @@ public final class ContractDraft {
                 return;
             }
             String v = cell.trim();
+            if (MISSING_MARKERS.contains(v)) {
+                markers.add(v);
+                empty = true;
+                return;
+            }
             if (!manyValues) {
                 values.add(v);
                 manyValues = values.size() > MAX_CATEGORIES;
@@ -107,13 +115,20 @@ public final class ContractDraft {
         yaml.append("# Fairness judged with the data (optional; risk-fairness's settings are the defaults), e.g. where a gap is\n")
                 .append("# expected: fairness: {gap_concern: 0.15, gap_block: 0.3, min_group_size: 30, bands: {age: [25, 40, 60]}}\n");
         yaml.append("split: {by: id, seed: 42, train: 0.70, validation: 0.15, test: 0.15}\n");
+        TreeSet<String> markers = new TreeSet<>();
+        profiles.values().forEach(p -> markers.addAll(p.markers));
+        if (!markers.isEmpty()) {
+            yaml.append("# GUESS: cells this file uses for \"no value\" (a column holding them is drafted as optional); remove any that\n")
+                    .append("# is a real value of your data.\n");
+            yaml.append("missing_values: ").append(list(List.copyOf(markers))).append('\n');
+        }
         yaml.append("columns:\n");
         for (Profile p : profiles.values()) {
             // a label is a class: its values are categories even when they are numbers (0/1)
             DataContract.Type type = p.name.equals(label) && !p.manyValues && !p.values.isEmpty()
                     ? DataContract.Type.CATEGORY : p.type();
             yaml.append("  - {name: ").append(quote(p.name)).append(", type: ").append(type.name().toLowerCase(Locale.ROOT))
-                    .append(", required: ").append(!p.empty);
+                    .append(", required: ").append(!p.empty || p.name.equals(label)); // a row without its label cannot train
             if (type == DataContract.Type.INTEGER) {
                 yaml.append(", min: ").append((long) p.min).append(", max: ").append((long) p.max);
             } else if (type == DataContract.Type.NUMBER) {

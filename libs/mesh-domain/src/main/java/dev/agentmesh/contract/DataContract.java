@@ -17,7 +17,9 @@ import java.util.Map;
 /**
  * A data contract, read from YAML: the columns, their types and constraints, the label and the sensitive attributes,
  * and how much of a source may break it ({@code max_rejected_fraction}: over it, row validation fails the run instead
- * of going on with the rest; absent, any number of rows may be rejected).
+ * of going on with the rest; absent, any number of rows may be rejected), and the cells that mean "no value" besides an
+ * empty one ({@code missing_values}, such as {@code NA} or {@code ?}): a missing value fails a required column, and
+ * feature extraction puts a numeric column's training mean in its place.
  */
 public record DataContract(
         String name,
@@ -30,7 +32,8 @@ public record DataContract(
         Map<String, Object> split,
         List<Column> columns,
         Fairness fairness,
-        @JsonProperty("max_rejected_fraction") Double maxRejectedFraction) {
+        @JsonProperty("max_rejected_fraction") Double maxRejectedFraction,
+        @JsonProperty("missing_values") List<String> missingValues) {
 
     /**
      * How this data's sensitive attributes are judged, where it differs from the risk-fairness service's defaults:
@@ -73,6 +76,14 @@ public record DataContract(
             }
             throw e;
         }
+    }
+
+    /** Whether a cell holds no value: absent, blank, or one of the contract's {@code missing_values}. */
+    public boolean missing(String cell) {
+        if (cell == null || cell.isBlank()) {
+            return true;
+        }
+        return missingValues != null && !missingValues.isEmpty() && missingValues.contains(cell.trim());
     }
 
     public Map<String, Column> columnsByName() {

@@ -77,13 +77,13 @@ public final class RowValidator {
         for (int i = 0; i < checked.length; i++) {
             DataContract.Column column = checked[i];
             String raw = row.get(column.name());
-            String value = raw == null ? null : raw.trim();
-            if (value == null || value.isEmpty()) {
+            if (contract.missing(raw)) {
                 if (column.required()) {
                     violations = add(violations, new RowViolation(column.name(), "required but missing"));
                 }
                 continue;
             }
+            String value = raw.trim();
             if (value.indexOf(CsvRows.NOT_UTF8) >= 0) {
                 violations = add(violations, new RowViolation(column.name(), "not valid UTF-8 text"));
                 continue;

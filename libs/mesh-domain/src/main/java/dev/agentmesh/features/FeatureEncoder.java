@@ -59,6 +59,8 @@ public final class FeatureEncoder {
     public final class Fit {
         private final double[] sum = new double[numeric.size()];
         private final double[] sumSq = new double[numeric.size()];
+        /** Per column: the training rows that hold a value (a missing one is left out of its mean). */
+        private final long[] present = new long[numeric.size()];
         private long trainRows;
 
         public void add(Row row) {
@@ -66,9 +68,14 @@ public final class FeatureEncoder {
                 return;
             }
             for (int c = 0; c < numeric.size(); c++) {
-                double x = Double.parseDouble(row.values().get(numeric.get(c).name()).trim());
+                String value = row.values().get(numeric.get(c).name());
+                if (contract.missing(value)) {
+                    continue;
+                }
+                double x = Double.parseDouble(value.trim());
                 sum[c] += x;
                 sumSq[c] += x * x;
+                present[c]++;
             }
             trainRows++;
         }
@@ -79,8 +86,11 @@ public final class FeatureEncoder {
                 if (trainRows == 0) {
                     throw new IllegalArgumentException("no training rows to fit '" + numeric.get(c).name() + "' on");
                 }
-                double mean = sum[c] / trainRows;
-                double std = Math.sqrt(Math.max(0, sumSq[c] / trainRows - mean * mean));
+                if (present[c] == 0) {
+                    throw new IllegalArgumentException("'" + numeric.get(c).name() + "' has no value in any training row");
+                }
+                double mean = sum[c] / present[c];
+                double std = Math.sqrt(Math.max(0, sumSq[c] / present[c] - mean * mean));
                 standardisation.put(numeric.get(c).name(), new double[]{mean, std == 0 ? 1 : std});
             }
             return new Fitted(new FeatureSchema(FeatureSchema.expectedNames(contract), contract.label(),
@@ -115,13 +125,15 @@ public final class FeatureEncoder {
                 String value = r.values().get(column.name());
                 switch (column.type()) {
                     case CATEGORY -> {
+                        String category = contract.missing(value) ? null : value.trim();
                         for (String allowed : column.allowed()) {
-                            features[i++] = allowed.equals(value == null ? null : value.trim()) ? 1.0 : 0.0;
+                            features[i++] = allowed.equals(category) ? 1.0 : 0.0;
                         }
                     }
                     case INTEGER, NUMBER -> {
+                        // a missing value takes the training mean: 0 once standardised
                         double[] ms = schema.standardisation().get(column.name());
-                        features[i++] = (Double.parseDouble(value.trim()) - ms[0]) / ms[1];
+                        features[i++] = contract.missing(value) ? 0.0 : (Double.parseDouble(value.trim()) - ms[0]) / ms[1];
                     }
                     case STRING -> {
                     }

@@ -8,8 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.agentmesh.features.FeatureEncoder;
+import dev.agentmesh.data.Split;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -110,5 +114,62 @@ class ContractDraftTest {
 
         SourceCheck firstOnly = SourceCheck.csv(file, DataContract.load("credit-g"), 0);
         assertEquals(1, firstOnly.rows(), "a check at the door reads one row");
+    }
+
+    /** An export that writes "no value" as NA or ?, as R, pandas and UCI's files do, in numbers, categories and the label. */
+    @Test
+    void cellsThatMeanNoValueAreDraftedAsMissingValidatedAsMissingAndTakeTheTrainingMean() throws IOException {
+        List<String> lines = new ArrayList<>(List.of("Glucose,BMI,Smoker,Outcome"));
+        for (int i = 0; i < 200; i++) {
+            String glucose = i % 10 == 3 ? "NA" : String.valueOf(80 + i % 50);
+            String bmi = i % 25 == 7 ? "?" : String.valueOf(20 + (i % 30) / 2.0);
+            String smoker = i % 20 == 5 ? "?" : (i % 2 == 0 ? "yes" : "no");
+            String outcome = i == 199 ? "NA" : String.valueOf(i % 3 == 0 ? 1 : 0);
+            lines.add(glucose + "," + bmi + "," + smoker + "," + outcome);
+        }
+        Path file = dir.resolve("with-markers.csv");
+        Files.write(file, lines);
+
+        String draft = ContractDraft.infer(file, "markers");
+        DataContract contract = parse(draft);
+        assertEquals(List.of("?", "NA"), contract.missingValues(), draft);
+        var columns = contract.columnsByName();
+        assertEquals(DataContract.Type.INTEGER, columns.get("Glucose").type(), "NA does not make a number a string");
+        assertFalse(columns.get("Glucose").required());
+        assertEquals(DataContract.Type.NUMBER, columns.get("BMI").type());
+        assertEquals(List.of("no", "yes"), columns.get("Smoker").allowed(), "? is not a category");
+        assertTrue(columns.get("Outcome").required(), "a row without its label cannot train");
+
+        SourceCheck check = SourceCheck.csv(file, contract, Long.MAX_VALUE);
+        assertEquals(200, check.rows());
+        assertEquals(199, check.valid(), "only the row without a label is rejected: " + check.examples());
+
+        List<FeatureEncoder.Row> rows = new ArrayList<>();
+        List<Map<String, String>> valid = CsvRows.read(file).rows().stream()
+                .filter(r -> new RowValidator(contract).validate(r).isEmpty()).toList();
+        for (int i = 0; i < valid.size(); i++) {
+            rows.add(new FeatureEncoder.Row(i, valid.get(i)));
+        }
+        FeatureEncoder.Result result = new FeatureEncoder(contract).encode(rows);
+        double[] glucose = result.schema().standardisation().get("Glucose");
+        double sum = 0;
+        int present = 0;
+        for (int i = 0; i < valid.size(); i++) {
+            if (!valid.get(i).get("Glucose").equals("NA") && result.rows().get(i).split() == Split.TRAIN) {
+                sum += Double.parseDouble(valid.get(i).get("Glucose"));
+                present++;
+            }
+        }
+        double presentMean = sum / present;
+        assertEquals(presentMean, glucose[0], 1e-9, "the mean is over the training rows that hold a value");
+        int glucoseAt = result.schema().names().indexOf("Glucose");
+        for (int i = 0; i < valid.size(); i++) {
+            double feature = result.rows().get(i).features()[glucoseAt];
+            if (valid.get(i).get("Glucose").equals("NA")) {
+                assertEquals(0.0, feature, "a missing value takes the training mean, 0 once standardised");
+            } else {
+                assertTrue(Double.isFinite(feature));
+            }
+        }
     }
 }
