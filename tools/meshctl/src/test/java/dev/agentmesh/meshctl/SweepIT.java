@@ -72,10 +72,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -400,14 +402,15 @@ class SweepIT {
     @Order(3)
     void aDatasetNotInTheRepositoryRunsTheWholeNightlyRunOnADraftedContract() throws Exception {
         Path dir = Files.createDirectories(WORK.resolve("byo"));
-        java.util.Random random = new java.util.Random(11);
-        List<String> lines = new java.util.ArrayList<>(List.of("Pregnancies,Glucose,BMI,Sex,Age,Outcome"));
+        Random random = new Random(11);
+        List<String> lines = new ArrayList<>(List.of("Pregnancies,Glucose,BMI,Sex,Age,Outcome"));
         for (int i = 0; i < 600; i++) {
             int glucose = 70 + random.nextInt(130);
             double bmi = 18 + random.nextInt(250) / 10.0;
             boolean diabetic = glucose + bmi * 2 + random.nextGaussian() * 15 > 190;
-            lines.add(random.nextInt(10) + "," + glucose + "," + bmi + "," + (random.nextBoolean() ? "F" : "M") + ","
-                    + (21 + random.nextInt(60)) + "," + (diabetic ? 1 : 0));
+            // as R, pandas and UCI exports write "no value": NA in a measurement, ? in another
+            lines.add(random.nextInt(10) + "," + (i % 17 == 5 ? "NA" : glucose) + "," + (i % 23 == 7 ? "?" : bmi) + ","
+                    + (random.nextBoolean() ? "F" : "M") + "," + (21 + random.nextInt(60)) + "," + (diabetic ? 1 : 0));
         }
         Path csv = Files.write(dir.resolve("clinic.csv"), lines);
         Path contract = dir.resolve("clinic.yaml");
@@ -415,6 +418,8 @@ class SweepIT {
         assertTrue(drafted.contains("wrote " + contract), drafted);
         String draft = Files.readString(contract);
         assertTrue(draft.contains("label: 'Outcome'") && draft.contains("sensitive: ['Pregnancies', 'Sex', 'Age']"), draft);
+        assertTrue(draft.contains("missing_values: ['?', 'NA']") && draft.contains("{name: 'Glucose', type: integer, required: false")
+                && draft.contains("{name: 'BMI', type: number, required: false"), draft);
         // a person confirms the candidates: sex is assessed for fairness here
         Files.writeString(contract, draft.replace("sensitive: ['Pregnancies', 'Sex', 'Age']", "sensitive: ['Sex']"));
         String checked = MeshFlowIT.meshctl("contracts", "check", "--contract", contract.toString(), "--source", csv.toString());
@@ -703,7 +708,7 @@ class SweepIT {
         RunState shipped = await("it-gate-resume", s -> s.status() == RunStatus.COMPLETED, "shipped after the resume");
         assertEquals(2, shipped.gate().attempt());
         assertEquals(2, shipped.stages().get(Stages.GATE).attempt());
-        assertEquals(new java.util.TreeSet<>(Specialists.ALL), new java.util.TreeSet<>(shipped.gate().assessments().keySet()),
+        assertEquals(new TreeSet<>(Specialists.ALL), new TreeSet<>(shipped.gate().assessments().keySet()),
                 () -> DemoCommand.gateTrail(shipped));
         assertEquals("SHIP", shipped.gate().decision().disposition(), shipped.gate().decision()::reason);
         assertEquals(List.of(), shipped.gate().decision().missing());
@@ -869,7 +874,7 @@ class SweepIT {
     // Replay (issue 8), on the nightly run of the first test.
 
     static String[] connection(String... args) {
-        List<String> all = new java.util.ArrayList<>(List.of(args));
+        List<String> all = new ArrayList<>(List.of(args));
         all.addAll(List.of("--bootstrap", kafka.bootstrapServers(), "--run-state-url", services.get("run-state").url()));
         return all.toArray(String[]::new);
     }
@@ -1051,7 +1056,7 @@ class SweepIT {
     void oversizedAndPoisonedRecordsTakeNoServiceDownAndAProcessStartedAfterThemWorks() throws Exception {
         int restartsBefore = services.restarts().size();
         byte[] huge = new byte[700 * 1024];
-        java.util.Arrays.fill(huge, (byte) 7);
+        Arrays.fill(huge, (byte) 7);
         TopicProbe.send(kafka.bootstrapServers(), Topics.RUN_EVENTS.name(), "it-huge".getBytes(), huge);
         TopicProbe.send(kafka.bootstrapServers(), Topics.SCHEMAS.name(), "not-a-schema-id".getBytes(), "{}".getBytes());
         TopicProbe.send(kafka.bootstrapServers(), Topics.GRANTS.name(), "g".getBytes(), "garbage".getBytes());
@@ -1061,7 +1066,7 @@ class SweepIT {
         odd.add(MeshHeaders.EVENT_ID, null);
         odd.add(MeshHeaders.TRACE_PARENT, "00-not-a-trace-zz".getBytes());
         for (Topic<?, ?> topic : Topics.ALL) {
-            for (byte[] poison : java.util.Arrays.asList(null, new byte[0], new byte[]{1, 2, 3, 4, 5, 6, 7},
+            for (byte[] poison : Arrays.asList(null, new byte[0], new byte[]{1, 2, 3, 4, 5, 6, 7},
                     new byte[]{0, 0, 0x0f, 0x42, 0x3f, 9, 9})) {
                 TopicProbe.send(kafka.bootstrapServers(), topic.name(), "it-poison".getBytes(), poison);
             }
