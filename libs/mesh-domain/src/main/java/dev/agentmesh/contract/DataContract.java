@@ -83,7 +83,7 @@ public record DataContract(
         if (cell == null || cell.isBlank()) {
             return true;
         }
-        return missingValues != null && !missingValues.isEmpty() && missingValues.contains(cell.trim());
+        return missingValues != null && missingValues.contains(cell.trim());
     }
 
     public Map<String, Column> columnsByName() {

@@ -1,5 +1,7 @@
 package dev.agentmesh.contract;
 
+import dev.agentmesh.data.Split;
+import dev.agentmesh.features.FeatureEncoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -8,9 +10,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.agentmesh.features.FeatureEncoder;
-import dev.agentmesh.data.Split;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
