@@ -14,6 +14,8 @@ import java.util.Map;
 public final class RawColumns {
 
     public static final String NONE = "(none)";
+    /** The subgroup of rows whose numeric value was missing (and imputed), apart from every band. */
+    public static final String MISSING = "(missing)";
 
     private final DataContract contract;
     private final List<String> featureNames;
@@ -42,6 +44,12 @@ public final class RawColumns {
         double z = row.getFeatures().get(i);
         double[] ms = standardisation.get(column);
         return ms == null ? z : z * ms[1] + ms[0];
+    }
+
+    /** Whether a numeric column's value was missing in this row: its missing indicator is set. */
+    public boolean missing(DatasetRow row, String column) {
+        int i = featureNames.indexOf(FeatureSchema.missingIndicator(column));
+        return i >= 0 && row.getFeatures().get(i) >= 0.5;
     }
 
     public String value(DatasetRow row, String column) {

@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
 /**
  * Dataset shift and subgroup fairness. Shift: PSI per contract column between the dataset the production model was
  * trained on and the candidate's. Fairness: the candidate's positive rate and true-positive rate per subgroup of each
- * sensitive attribute (numeric ones in bands), on the held-out rows (validation and test).
+ * sensitive attribute (numeric ones in bands, rows whose value was missing in a group of their own), on the held-out
+ * rows (validation and test).
  */
 public final class RiskFairness {
 
@@ -83,8 +84,7 @@ public final class RiskFairness {
         List<String> sensitive = contract.sensitive() == null ? List.of() : contract.sensitive();
         for (String attribute : sensitive) {
             double[] bands = t.bandsOf(contract, attribute);
-            String[] groups = heldOut.stream().map(r -> current.numeric(attribute)
-                    ? Subgroups.band(current.number(r, attribute), bands) : current.value(r, attribute)).toArray(String[]::new);
+            String[] groups = heldOut.stream().map(r -> subgroup(current, r, attribute, bands)).toArray(String[]::new);
             gaps.add(Subgroups.gaps(attribute, groups, predicted, actual, t.minGroupSize()));
             if (current.numeric(attribute)) {
                 evidence.put("subgroups.bands." + attribute, Arrays.toString(bands));
@@ -103,6 +103,14 @@ public final class RiskFairness {
         return judged;
     }
 
+    /** A row's subgroup of a sensitive attribute: its category, its numeric band, or {@link RawColumns#MISSING}. */
+    public static String subgroup(RawColumns columns, DatasetRow row, String attribute, double[] bands) {
+        if (!columns.numeric(attribute)) {
+            return columns.value(row, attribute);
+        }
+        return columns.missing(row, attribute) ? RawColumns.MISSING : Subgroups.band(columns.number(row, attribute), bands);
+    }
+
     /** PSI per contract column (label and free text excluded) between two datasets of one contract. */
     public static Map<String, Double> shift(DataContract contract, RawColumns before, List<DatasetRow> beforeRows,
                                             RawColumns after, List<DatasetRow> afterRows) {
@@ -112,9 +120,14 @@ public final class RiskFairness {
                 continue;
             }
             if (before.numeric(column.name())) {
-                psi.put(column.name(), DatasetShift.psi(
-                        beforeRows.stream().mapToDouble(r -> before.number(r, column.name())).toArray(),
-                        afterRows.stream().mapToDouble(r -> after.number(r, column.name())).toArray(), 10));
+                // over the values present: an imputed mean is not a measurement
+                double[] was = beforeRows.stream().filter(r -> !before.missing(r, column.name()))
+                        .mapToDouble(r -> before.number(r, column.name())).toArray();
+                double[] is = afterRows.stream().filter(r -> !after.missing(r, column.name()))
+                        .mapToDouble(r -> after.number(r, column.name())).toArray();
+                if (was.length > 0 && is.length > 0) {
+                    psi.put(column.name(), DatasetShift.psi(was, is, 10));
+                }
             } else if (before.category(column.name())) {
                 psi.put(column.name(), DatasetShift.psi(
                         beforeRows.stream().collect(Collectors.groupingBy(r -> before.value(r, column.name()), Collectors.counting())),

@@ -1,6 +1,9 @@
 package dev.agentmesh.assessment;
 
 import dev.agentmesh.contract.DataContract;
+import dev.agentmesh.data.DatasetRow;
+import dev.agentmesh.features.FeatureEncoder;
+import dev.agentmesh.features.FeatureSchema;
 import dev.agentmesh.gate.AssessmentReturned;
 import dev.agentmesh.gate.Candidate;
 import dev.agentmesh.gate.Verdict;
@@ -8,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -137,5 +141,31 @@ class SpecialistComputationsTest {
         assertEquals(Verdict.CONCERN, RiskFairness.judge(Map.of(), List.of(expected), t, Map.of()).getVerdict(),
                 "a gap this data is known to have is a concern, not a block");
         assertEquals(defaults, defaults.forContract(DataContract.load("credit-g")), "no fairness section: the defaults");
+    }
+
+    @Test
+    void aMissingSensitiveNumberIsAGroupOfItsOwnNotTheBandOfTheMeanItWasGiven() {
+        DataContract clinic = DataContract.read(new ByteArrayInputStream(("name: clinic\nversion: 1\nlabel: Outcome\n"
+                + "sensitive: [Age]\nmissing_values: ['NA']\ncolumns:\n"
+                + "  - {name: Age, type: integer, required: false}\n  - {name: Glucose, type: number, required: true}\n"
+                + "  - {name: Outcome, type: category, required: true, allowed: ['0', '1']}\n").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("Age", FeatureSchema.missingIndicator("Age"), "Glucose"), FeatureSchema.expectedNames(clinic),
+                "an optional number carries an indicator; a required one does not");
+        // without the indicator the NA row would read back as the training mean of the ages present, inside a band
+        List<FeatureEncoder.Row> rows = List.of(
+                new FeatureEncoder.Row(0, Map.of("Age", "20", "Glucose", "1", "Outcome", "0")),
+                new FeatureEncoder.Row(1, Map.of("Age", "30", "Glucose", "2", "Outcome", "1")),
+                new FeatureEncoder.Row(2, Map.of("Age", "40", "Glucose", "3", "Outcome", "0")),
+                new FeatureEncoder.Row(3, Map.of("Age", "NA", "Glucose", "4", "Outcome", "1")));
+        FeatureEncoder.Result encoded = new FeatureEncoder(clinic).encode(rows);
+        RawColumns columns = new RawColumns(clinic, encoded.schema().standardisation());
+        double[] bands = {25, 40, 60};
+        List<String> groups = encoded.rows().stream()
+                .map(e -> new DatasetRow(e.rowIndex(), e.split(), e.label(), Arrays.stream(e.features()).boxed().toList()))
+                .map(r -> RiskFairness.subgroup(columns, r, "Age", bands)).toList();
+        assertEquals(List.of("<25", "25-40", "40-60", RawColumns.MISSING), groups);
+        FeatureEncoder.Encoded missing = encoded.rows().get(3);
+        assertEquals(1.0, missing.features()[1], "the indicator is set where the value was missing");
+        assertEquals(0.0, encoded.rows().get(0).features()[1]);
     }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * Turns clean rows into features: one-hot for category columns, standardisation for numeric columns with mean and
- * standard deviation taken from the training split only, so nothing leaks from validation or test.
+ * standard deviation taken from the training split only, so nothing leaks from validation or test. A missing number
+ * takes the training mean and sets its column's missing indicator ({@link FeatureSchema#missingIndicator}).
  *
  * <p>Two passes, so no run is ever held whole: {@link #fit()} sees every row once and fixes the standardisation;
  * {@link Fitted#encode(Row)} then turns one row at a time into its features.
@@ -133,7 +134,11 @@ public final class FeatureEncoder {
                     case INTEGER, NUMBER -> {
                         // a missing value takes the training mean: 0 once standardised
                         double[] ms = schema.standardisation().get(column.name());
-                        features[i++] = contract.missing(value) ? 0.0 : (Double.parseDouble(value.trim()) - ms[0]) / ms[1];
+                        boolean missing = contract.missing(value);
+                        features[i++] = missing ? 0.0 : (Double.parseDouble(value.trim()) - ms[0]) / ms[1];
+                        if (FeatureSchema.indicatesMissing(column)) {
+                            features[i++] = missing ? 1.0 : 0.0;
+                        }
                     }
                     case STRING -> {
                     }

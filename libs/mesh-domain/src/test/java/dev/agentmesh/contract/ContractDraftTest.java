@@ -2,6 +2,7 @@ package dev.agentmesh.contract;
 
 import dev.agentmesh.data.Split;
 import dev.agentmesh.features.FeatureEncoder;
+import dev.agentmesh.features.FeatureSchema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,12 +163,17 @@ class ContractDraftTest {
         double presentMean = sum / present;
         assertEquals(presentMean, glucose[0], 1e-9, "the mean is over the training rows that hold a value");
         int glucoseAt = result.schema().names().indexOf("Glucose");
+        int glucoseMissingAt = result.schema().names().indexOf(FeatureSchema.missingIndicator("Glucose"));
+        assertEquals(glucoseAt + 1, glucoseMissingAt, "an optional number is followed by its missing indicator");
         for (int i = 0; i < valid.size(); i++) {
             double feature = result.rows().get(i).features()[glucoseAt];
+            double indicator = result.rows().get(i).features()[glucoseMissingAt];
             if (valid.get(i).get("Glucose").equals("NA")) {
                 assertEquals(0.0, feature, "a missing value takes the training mean, 0 once standardised");
+                assertEquals(1.0, indicator, "and says so");
             } else {
                 assertTrue(Double.isFinite(feature));
+                assertEquals(0.0, indicator);
             }
         }
     }
