@@ -19,7 +19,7 @@ import java.util.Map;
  * and how much of a source may break it ({@code max_rejected_fraction}: over it, row validation fails the run instead
  * of going on with the rest; absent, any number of rows may be rejected), and the cells that mean "no value" besides an
  * empty one ({@code missing_values}, such as {@code NA} or {@code ?}): a missing value fails a required column, and
- * feature extraction puts a numeric column's training mean in its place.
+ * feature extraction puts a numeric column's training mean in its place and sets its missing indicator.
  */
 public record DataContract(
         String name,
