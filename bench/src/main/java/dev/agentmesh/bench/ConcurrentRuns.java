@@ -53,7 +53,9 @@ import java.util.stream.Collectors;
  * as separate JVMs on an embedded broker. Small generated runs (stage 1 and a one-cell sweep) are triggered alone, then
  * 10 and 50 at once; each run's latency runs from its trigger to its sweep's verdict. A stage hand-off is
  * {@code StageCompleted(previous)} to {@code StageStarted(next)}. Baseline, same broker, same run: a bare
- * consume→produce hop (a group consumer forwarding each record with an idempotent, acks=all producer).
+ * consume→produce hop (a group consumer forwarding each record with an idempotent, acks=all producer); and the same
+ * hop with each input record committed in a transaction of its own, as a stage's completion is: the floor of an
+ * exactly-once hand-off on the same broker.
  *
  * <p>Arguments: the JSON result file, rows per run, runs alone, waves (comma-separated sizes).
  */
@@ -112,7 +114,10 @@ public final class ConcurrentRuns {
             services.startAll(names, bootstrap, config, Duration.ofMinutes(4));
             services.start("trainer", "trainer-2", bootstrap, trust, Duration.ofMinutes(2));
 
-            result.put("bareHopMs", bareHop(bootstrap, 200));
+            Map<String, Object> bare = bareHop(bootstrap, 200, false);
+            Map<String, Object> committedCue = bareHop(bootstrap, 200, true);
+            result.put("bareHopMs", bare);
+            result.put("committedCueHopMs", committedCue);
             GrantIssued operator = PrincipalTools.issueNightlyGrant(bootstrap, keys);
             MeshCodec<RunEvent> codec = new MeshCodec<>(Topics.RUN_EVENTS, SerdeSettings.kafkaTopicStore(bootstrap));
             try (Tail tail = new Tail(bootstrap, codec);
@@ -127,7 +132,11 @@ public final class ConcurrentRuns {
                     handoffs.add(tail.handoffsMs(run.get(0)));
                 }
                 result.put("alone", Stats.of(single));
-                result.put("handoffsAloneMs", handoffStats(handoffs));
+                Map<String, Object> aloneHandoffs = handoffStats(handoffs);
+                result.put("handoffsAloneMs", aloneHandoffs);
+                long handoffP50 = p50(aloneHandoffs.get("all stage-to-stage"));
+                result.put("handoffP50OverBareHopP50", handoffP50 / (double) Math.max(1, p50(bare)));
+                result.put("handoffP50OverCommittedCueHopP50", handoffP50 / (double) Math.max(1, p50(committedCue)));
                 Map<String, Object> byWave = new LinkedHashMap<>();
                 for (int size : waves) {
                     Map<String, Long> perService0 = cpuByService(services);
@@ -163,6 +172,10 @@ public final class ConcurrentRuns {
         JSON.writeValue(resultFile.toFile(), result);
         System.out.println(JSON.writeValueAsString(result));
         System.out.println("result: " + resultFile);
+    }
+
+    private static long p50(Object stats) {
+        return (Long) ((Map<?, ?>) stats).get("p50");
     }
 
     /** Triggers {@code size} runs back to back and waits until every one has its verdict. */
@@ -217,16 +230,21 @@ public final class ConcurrentRuns {
         return out;
     }
 
-    /** The baseline: records forwarded one by one from one topic to another by a group consumer and a producer. */
-    private static Map<String, Object> bareHop(String bootstrap, int hops) throws Exception {
-        String in = "bench.hop.in";
-        String out = "bench.hop.out";
+    /**
+     * The baseline: records forwarded one by one from one topic to another by a group consumer and a producer, timed
+     * from the input record's timestamp to the output's. With {@code committedInput} each input record is written in
+     * a transaction of its own, so the forwarder ({@code read_committed}) sees it only once that commits.
+     */
+    private static Map<String, Object> bareHop(String bootstrap, int hops, boolean committedInput) throws Exception {
+        String name = committedInput ? "bench.txhop" : "bench.hop";
+        String in = name + ".in";
+        String out = name + ".out";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             admin.createTopics(List.of(new NewTopic(in, 1, (short) 1), new NewTopic(out, 1, (short) 1))).all().get();
         }
         AtomicBoolean stop = new AtomicBoolean();
         Thread forwarder = new Thread(() -> {
-            try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, "bench-hop");
+            try (KafkaConsumer<String, byte[]> consumer = consumer(bootstrap, name);
                  KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
                 consumer.subscribe(List.of(in));
                 while (!stop.get()) {
@@ -238,16 +256,23 @@ public final class ConcurrentRuns {
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
-        }, "bare-hop");
+        }, name);
         forwarder.start();
         List<Long> ms = new ArrayList<>();
-        try (KafkaProducer<String, byte[]> producer = producer(bootstrap);
-             KafkaConsumer<String, byte[]> reader = consumer(bootstrap, "bench-hop-reader")) {
+        try (KafkaProducer<String, byte[]> producer = committedInput
+                ? transactionalProducer(bootstrap, name + "-input") : producer(bootstrap);
+             KafkaConsumer<String, byte[]> reader = consumer(bootstrap, name + "-reader")) {
             reader.subscribe(List.of(out));
             Map<String, Long> sent = new ConcurrentHashMap<>();
             for (int i = 0; i < hops + 20; i++) {
                 String key = "hop-" + i;
+                if (committedInput) {
+                    producer.beginTransaction();
+                }
                 long ts = producer.send(new ProducerRecord<>(in, key, new byte[100])).get().timestamp();
+                if (committedInput) {
+                    producer.commitTransaction();
+                }
                 sent.put(key, ts);
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 boolean seen = false;
@@ -268,6 +293,17 @@ public final class ConcurrentRuns {
             forwarder.join();
         }
         return Stats.of(ms);
+    }
+
+    private static KafkaProducer<String, byte[]> transactionalProducer(String bootstrap, String transactionalId) {
+        Map<String, Object> config = new LinkedHashMap<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.LINGER_MS_CONFIG, 0, ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
+        KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config);
+        producer.initTransactions();
+        return producer;
     }
 
     static KafkaProducer<String, byte[]> producer(String bootstrap) {

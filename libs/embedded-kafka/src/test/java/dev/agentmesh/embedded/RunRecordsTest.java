@@ -3,6 +3,7 @@ package dev.agentmesh.embedded;
 import dev.agentmesh.core.Envelopes;
 import dev.agentmesh.core.Replayable;
 import dev.agentmesh.data.DataRow;
+import dev.agentmesh.kafka.RunLog;
 import dev.agentmesh.kafka.RunRecords;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
@@ -10,6 +11,7 @@ import dev.agentmesh.topics.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -21,6 +23,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -53,9 +59,9 @@ class RunRecordsTest {
         }
     }
 
-    static void send(KafkaProducer<String, byte[]> producer, String runId, long index) {
+    static Future<RecordMetadata> send(KafkaProducer<String, byte[]> producer, String runId, long index) {
         DataRow row = new DataRow(new Envelopes("test", "t").origin(runId, null), index, Map.of("x", Long.toString(index)));
-        producer.send(new ProducerRecord<>(Topics.ROWS_VALIDATED.name(), runId, rows.encode(row)));
+        return producer.send(new ProducerRecord<>(Topics.ROWS_VALIDATED.name(), runId, rows.encode(row)));
     }
 
     @AfterAll
@@ -80,6 +86,40 @@ class RunRecordsTest {
                     Duration.ofSeconds(30), r -> other.add(r.getRowIndex()));
             assertEquals(10, other.size());
             assertTrue(other.stream().allMatch(i -> i >= 100), "the same pooled consumer reads another run's partition");
+        }
+    }
+
+    @Test
+    void aReadStartsAtTheRunsFirstOffsetWhenItIsKnownAndFallsBackToTheTriggerTimeWhenTheOffsetIsNotTheRuns() throws Exception {
+        long first;
+        long otherRunsRecord = -1;
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            int partitions = producer.partitionsFor(Topics.ROWS_VALIDATED.name()).size();
+            String neighbour = IntStream.range(0, 1000).mapToObj(i -> "neighbour-" + i)
+                    .filter(k -> RunLog.partitionOf(k, partitions) == RunLog.partitionOf("run-c", partitions))
+                    .findFirst().orElseThrow();
+            first = send(producer, "run-c", 0).get().offset();
+            for (long i = 1; i < 10; i++) {
+                long offset = send(producer, neighbour, 500 + i).get().offset();
+                otherRunsRecord = otherRunsRecord < 0 ? offset : otherRunsRecord;
+                send(producer, "run-c", i);
+            }
+            producer.flush();
+        }
+        Instant later = Instant.now().plus(Duration.ofHours(1)); // searched by this time, the partition has nothing
+        try (RunRecords input = new RunRecords(kafka.bootstrapServers(), 1)) {
+            List<Long> seen = new ArrayList<>();
+            assertEquals(10, input.forEach(Topics.ROWS_VALIDATED, rows, "run-c", later, OptionalLong.of(first), 10,
+                    DataRow::getRowIndex, Duration.ofSeconds(30), r -> seen.add(r.getRowIndex())),
+                    "read from the run's first offset, not by time");
+            assertEquals(LongStream.range(0, 10).boxed().toList(), seen);
+            assertEquals(10, input.forEach(Topics.ROWS_VALIDATED, rows, "run-c", TRIGGERED, OptionalLong.of(otherRunsRecord),
+                    10, DataRow::getRowIndex, Duration.ofSeconds(30), r -> { }), "another run's record: read by time");
+            assertEquals(10, input.forEach(Topics.ROWS_VALIDATED, rows, "run-c", TRIGGERED, OptionalLong.of(first + 1_000_000),
+                    10, DataRow::getRowIndex, Duration.ofSeconds(30), r -> { }), "an offset past the log's end: read by time");
         }
     }
 

@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Map;
 import java.util.Set;
 
@@ -83,10 +84,14 @@ class StageTransactionsTest {
             }
             try (StageTransactions.Transaction tx = stage.begin(IN, 0, 7, outsideAnyGeneration("abort-stage"))) {
                 tx.send("stage-tx-out-abort", "run-1", bytes("again"), null);
+                tx.send("stage-tx-out-abort", "run-1", bytes("and more"), null);
                 tx.commit();
+                assertEquals(OptionalLong.of(2), tx.firstOffset("stage-tx-out-abort"),
+                        "where this transaction's records start: after the aborted record (0) and its abort marker (1)");
+                assertEquals(OptionalLong.empty(), tx.firstOffset("stage-tx-out-commit"), "nothing sent there");
             }
         }
-        assertEquals(List.of("again"), committed("stage-tx-out-abort"));
+        assertEquals(List.of("again", "and more"), committed("stage-tx-out-abort"));
         assertEquals(8, offset("abort-stage", 0).offset());
     }
 
@@ -99,6 +104,7 @@ class StageTransactionsTest {
             tx.discard();
             tx.send("stage-tx-out-discard", "run-1", bytes("failed"), null);
             tx.commit();
+            assertEquals(OptionalLong.of(2), tx.firstOffset("stage-tx-out-discard"), "the discarded record's offset is forgotten");
         }
         assertEquals(List.of("failed"), committed("stage-tx-out-discard"));
     }

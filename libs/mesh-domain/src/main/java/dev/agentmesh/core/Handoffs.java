@@ -6,6 +6,7 @@ import dev.agentmesh.run.StageHandoff;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The typed handshake between stages: what a stage's completion tells the next (the plan, the contract, when the run
@@ -19,13 +20,45 @@ public final class Handoffs {
 
     public static StageHandoff of(List<String> plan, String contract, Instant triggeredAt, long records) {
         return new StageHandoff(List.copyOf(plan), contract == null ? "" : contract,
-                triggeredAt == null ? Instant.EPOCH : triggeredAt, records);
+                triggeredAt == null ? Instant.EPOCH : triggeredAt, records, "", NOWHERE);
     }
 
-    /** The previous stage's handoff passed on, with the records this stage leaves for the next. */
+    /**
+     * The previous stage's handoff passed on, with the records this stage leaves for the next. Where those records
+     * start stays what the previous stage recorded until the stage that wrote new ones says where they start
+     * ({@link #recordsStartAt}): a stage that only checks its input passes the same records on.
+     */
     public static StageHandoff next(StageCompleted previous, long records) {
-        return of(plan(previous), contract(previous), triggeredAt(previous, null), records);
+        StageHandoff next = of(plan(previous), contract(previous), triggeredAt(previous, null), records);
+        recordsStart(previous).ifPresent(at -> {
+            next.setRecordsTopic(at.topic());
+            next.setRecordsFrom(at.offset());
+        });
+        return next;
     }
+
+    /** Records where the records this completion leaves for the next stage start: their topic and first offset. */
+    public static void recordsStartAt(StageCompleted c, String topic, long offset) {
+        if (c.getHandoff() != null && offset >= 0) {
+            c.getHandoff().setRecordsTopic(topic);
+            c.getHandoff().setRecordsFrom(offset);
+        }
+    }
+
+    /** Where the records this completion leaves for the next stage start, when the stage that wrote them said so. */
+    public static Optional<RecordsStart> recordsStart(StageCompleted c) {
+        StageHandoff h = c.getHandoff();
+        if (h == null || h.getRecordsTopic().isEmpty() || h.getRecordsFrom() < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(new RecordsStart(h.getRecordsTopic(), h.getRecordsFrom()));
+    }
+
+    /** The first of a run's records on {@code topic}: its offset in the run's partition. */
+    public record RecordsStart(String topic, long offset) {
+    }
+
+    private static final long NOWHERE = -1;
 
     public static List<String> plan(StageCompleted c) {
         if (c.getHandoff() != null) {

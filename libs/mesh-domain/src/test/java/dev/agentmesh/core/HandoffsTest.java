@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,6 +29,31 @@ class HandoffsTest {
         assertEquals("credit-g", next.getContract());
         assertEquals(T, next.getTriggeredAt());
         assertEquals(990, next.getRecords());
+        assertEquals(Optional.empty(), Handoffs.recordsStart(validated), "no stage said where its records start");
+    }
+
+    @Test
+    void whereARunsRecordsStartIsPassedOnUntilAStageWritesNewOnes() {
+        StageCompleted validated = new StageCompleted("row-validation", Map.of(), Map.of(),
+                Handoffs.of(List.of("row-validation", "feature-extraction", "schema-check"), "credit-g", T, 998));
+        Handoffs.recordsStartAt(validated, "mesh.rows.validated", 4_200);
+        assertEquals(Optional.of(new Handoffs.RecordsStart("mesh.rows.validated", 4_200)), Handoffs.recordsStart(validated));
+
+        StageCompleted extracted = new StageCompleted("feature-extraction", Map.of(), Map.of(),
+                Handoffs.next(validated, 998));
+        assertEquals(Optional.of(new Handoffs.RecordsStart("mesh.rows.validated", 4_200)), Handoffs.recordsStart(extracted),
+                "until its shell says where its own records start, the topic names whose offset it is");
+        Handoffs.recordsStartAt(extracted, "mesh.features", 77);
+        StageCompleted checked = new StageCompleted("schema-check", Map.of(), Map.of(), Handoffs.next(extracted, 998));
+        assertEquals(Optional.of(new Handoffs.RecordsStart("mesh.features", 77)), Handoffs.recordsStart(checked),
+                "a stage that writes nothing passes the same records on");
+
+        Handoffs.recordsStartAt(checked, "mesh.features", -1);
+        assertEquals(Optional.of(new Handoffs.RecordsStart("mesh.features", 77)), Handoffs.recordsStart(checked),
+                "no offset leaves what was recorded");
+        StageCompleted legacy = new StageCompleted("x", Map.of(), Map.of(), null);
+        Handoffs.recordsStartAt(legacy, "mesh.features", 5);
+        assertEquals(Optional.empty(), Handoffs.recordsStart(legacy));
     }
 
     @Test

@@ -7,8 +7,10 @@ import dev.agentmesh.topics.Topic;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -20,6 +22,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -28,9 +31,10 @@ import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 /**
- * Reads one run's records from a topic keyed by run id: only the run's partition, from the run's trigger time on,
- * until the expected number of distinct records has been read; redelivered duplicates (same identity) count once. A
- * read fails when no new record arrives within its timeout.
+ * Reads one run's records from a topic keyed by run id: only the run's partition, from the offset of the run's first
+ * record when the stage that wrote them recorded it (the first record read must then be the run's, at that offset),
+ * otherwise from the run's trigger time on, until the expected number of distinct records has been read; redelivered
+ * duplicates (same identity) count once. A read fails when no new record arrives within its timeout.
  * Records are handed on as they are read, never collected, so a run of any size passes in bounded memory.
  *
  * <p>The consumers are long-lived and shared (at most {@code size} at once, one per concurrent read): a stage's
@@ -57,23 +61,36 @@ public final class RunRecords implements AutoCloseable {
     public <V extends SpecificRecord> Replayable<V> of(Topic<String, V> topic, MeshCodec<V> codec, String runId,
                                                       Instant since, long expected, ToLongFunction<V> identity,
                                                       Duration timeout) {
-        return each -> forEach(topic, codec, runId, since, expected, identity, timeout, each);
+        return of(topic, codec, runId, since, OptionalLong.empty(), expected, identity, timeout);
+    }
+
+    /** As {@link #of(Topic, MeshCodec, String, Instant, long, ToLongFunction, Duration)}, from the run's first offset. */
+    public <V extends SpecificRecord> Replayable<V> of(Topic<String, V> topic, MeshCodec<V> codec, String runId,
+                                                      Instant since, OptionalLong from, long expected,
+                                                      ToLongFunction<V> identity, Duration timeout) {
+        return each -> forEach(topic, codec, runId, since, from, expected, identity, timeout, each);
     }
 
     public <V extends SpecificRecord> long forEach(Topic<String, V> topic, MeshCodec<V> codec, String runId,
                                                    Instant since, long expected, ToLongFunction<V> identity,
                                                    Duration timeout, Consumer<? super V> each) {
+        return forEach(topic, codec, runId, since, OptionalLong.empty(), expected, identity, timeout, each);
+    }
+
+    public <V extends SpecificRecord> long forEach(Topic<String, V> topic, MeshCodec<V> codec, String runId,
+                                                   Instant since, OptionalLong from, long expected,
+                                                   ToLongFunction<V> identity, Duration timeout,
+                                                   Consumer<? super V> each) {
         KafkaConsumer<String, byte[]> consumer = borrow(timeout);
         try {
             int partitions = consumer.partitionsFor(topic.name(), timeout).size();
             TopicPartition partition = new TopicPartition(topic.name(), RunLog.partitionOf(runId, partitions));
             consumer.assign(List.of(partition));
-            OffsetAndTimestamp start = consumer.offsetsForTimes(
-                    Map.of(partition, since.toEpochMilli() - LOOKBACK_MS), timeout).get(partition);
-            if (start == null) {
-                consumer.seekToEnd(List.of(partition));
+            boolean checkStart = from.isPresent();
+            if (checkStart) {
+                consumer.seek(partition, from.getAsLong());
             } else {
-                consumer.seek(partition, start.offset());
+                seekByTime(consumer, partition, since, timeout);
             }
             Seen seen = new Seen();
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -82,7 +99,26 @@ public final class RunRecords implements AutoCloseable {
                     throw new IllegalStateException("read " + seen.count() + " of " + expected + " records of run "
                             + runId + " from " + topic.name() + ", then nothing new for " + timeout);
                 }
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                ConsumerRecords<String, byte[]> polled;
+                try {
+                    polled = consumer.poll(Duration.ofMillis(200));
+                } catch (OffsetOutOfRangeException e) {
+                    if (!checkStart) {
+                        throw e;
+                    }
+                    checkStart = false; // the offset is not in the partition: read from the trigger time
+                    seekByTime(consumer, partition, since, timeout);
+                    continue;
+                }
+                for (ConsumerRecord<String, byte[]> record : polled) {
+                    if (checkStart) {
+                        checkStart = false;
+                        if (record.offset() != from.getAsLong() || !runId.equals(record.key())) {
+                            // not where the run's records start (an offset from elsewhere): read from the trigger time
+                            seekByTime(consumer, partition, since, timeout);
+                            break;
+                        }
+                    }
                     if (runId.equals(record.key())) {
                         V value = codec.decode(record.value());
                         if (seen.add(identity.applyAsLong(value)) && seen.count() <= expected) {
@@ -96,6 +132,17 @@ public final class RunRecords implements AutoCloseable {
         } finally {
             consumer.unsubscribe();
             giveBack(consumer);
+        }
+    }
+
+    private static void seekByTime(KafkaConsumer<String, byte[]> consumer, TopicPartition partition, Instant since,
+                                   Duration timeout) {
+        OffsetAndTimestamp start = consumer.offsetsForTimes(
+                Map.of(partition, since.toEpochMilli() - LOOKBACK_MS), timeout).get(partition);
+        if (start == null) {
+            consumer.seekToEnd(List.of(partition));
+        } else {
+            consumer.seek(partition, start.offset());
         }
     }
 
@@ -139,6 +186,7 @@ public final class RunRecords implements AutoCloseable {
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none", // every read seeks; a position out of range is an error
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)));

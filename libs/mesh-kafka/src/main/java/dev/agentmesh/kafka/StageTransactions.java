@@ -7,6 +7,7 @@ import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
@@ -21,11 +22,15 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -200,6 +205,8 @@ public final class StageTransactions implements AutoCloseable {
         private final long offset;
         private final ConsumerGroupMetadata receiver;
         private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private static final long ACK_WAIT_MS = 60_000;
+        private final Map<String, Future<RecordMetadata>> firstByTopic = new HashMap<>();
         private final Callback onAck = (metadata, e) -> {
             if (e != null) {
                 failure.compareAndSet(null, e);
@@ -216,7 +223,28 @@ public final class StageTransactions implements AutoCloseable {
 
         public void send(String topic, String key, byte[] value, Headers headers) {
             throwIfFailed();
-            lane.producer().send(new ProducerRecord<>(topic, null, key, value, headers), onAck);
+            Future<RecordMetadata> sent = lane.producer().send(new ProducerRecord<>(topic, null, key, value, headers), onAck);
+            firstByTopic.putIfAbsent(topic, sent);
+        }
+
+        /**
+         * The offset of the first record this transaction sent to {@code topic} (waiting for its acknowledgement),
+         * or empty when it sent none there or the broker did not acknowledge it.
+         */
+        public OptionalLong firstOffset(String topic) {
+            Future<RecordMetadata> first = firstByTopic.get(topic);
+            if (first == null) {
+                return OptionalLong.empty();
+            }
+            try {
+                RecordMetadata metadata = first.get(ACK_WAIT_MS, TimeUnit.MILLISECONDS);
+                return metadata.hasOffset() ? OptionalLong.of(metadata.offset()) : OptionalLong.empty();
+            } catch (ExecutionException | TimeoutException e) {
+                return OptionalLong.empty();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return OptionalLong.empty();
+            }
         }
 
         /** Returns once everything sent so far is acknowledged (still invisible to {@code read_committed} readers). */
@@ -229,6 +257,7 @@ public final class StageTransactions implements AutoCloseable {
         public void discard() {
             lane.producer().abortTransaction();
             failure.set(null);
+            firstByTopic.clear();
             lane.producer().beginTransaction();
         }
 

@@ -41,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /** What the pipeline stage services share: which completion starts them, the grant check, and sending. */
 @ApplicationScoped
@@ -173,8 +174,19 @@ public class StageSupport {
      * handles the cause again
      */
     public boolean complete(StageTransactions.Transaction tx, RunEvent finished) {
+        return complete(tx, finished, null);
+    }
+
+    /**
+     * As {@link #complete(StageTransactions.Transaction, RunEvent)}, for a stage that wrote the next stage's records
+     * to {@code output} in {@code tx}: the completion's handoff says where they start, so the next stage reads from
+     * there instead of searching the partition by time.
+     */
+    public boolean complete(StageTransactions.Transaction tx, RunEvent finished, Topic<?, ?> output) {
         if (finished.getPayload() instanceof StageFailed) {
             tx.discard();
+        } else if (output != null && finished.getPayload() instanceof StageCompleted completed) {
+            tx.firstOffset(output.name()).ifPresent(offset -> Handoffs.recordsStartAt(completed, output.name(), offset));
         }
         send(tx, finished);
         try {
@@ -212,7 +224,9 @@ public class StageSupport {
         }
         long expected = Handoffs.records(completion.get(), expectedCountKey);
         Instant since = Handoffs.triggeredAt(completion.get(), event.getEnvelope().getOccurredAt());
-        return Optional.of(input.of(topic, codec, runId, since, expected, identity, INPUT_TIMEOUT));
+        OptionalLong from = Handoffs.recordsStart(completion.get()).filter(at -> at.topic().equals(topic.name()))
+                .map(at -> OptionalLong.of(at.offset())).orElse(OptionalLong.empty());
+        return Optional.of(input.of(topic, codec, runId, since, from, expected, identity, INPUT_TIMEOUT));
     }
 
     /** The completion of {@code previous} in a run whose plan includes {@code stage}, if {@code event} is one. */

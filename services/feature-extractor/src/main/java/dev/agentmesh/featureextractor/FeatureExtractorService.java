@@ -62,7 +62,7 @@ public class FeatureExtractorService {
         try (StageTransactions.Transaction tx = stage.transaction(record, delivery)) {
             RunEvent finished = agent.extract(event, input.get(),
                     row -> tx.send(Topics.FEATURES.name(), runId, codecs.features().encode(row), null), tx::flush);
-            stage.complete(tx, finished);
+            stage.complete(tx, finished, Topics.FEATURES);
             LOG.infof("run %s: %s", runId, finished.getPayload());
         }
     }

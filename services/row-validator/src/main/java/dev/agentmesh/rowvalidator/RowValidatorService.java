@@ -181,7 +181,7 @@ public class RowValidatorService {
                     validation.fail(e);
                 }
             }
-            committed = stage.complete(tx, validation.finished());
+            committed = stage.complete(tx, validation.finished(), Topics.ROWS_VALIDATED);
         }
         if (!committed) {
             return;

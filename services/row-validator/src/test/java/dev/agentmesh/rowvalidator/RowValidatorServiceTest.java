@@ -166,6 +166,12 @@ class RowValidatorServiceTest {
         StageCompleted completed = (StageCompleted) finished(bootstrap, codec, "run-good");
         assertEquals(999L, completed.getCounts().get("rows.out"));
         assertEquals(1L, completed.getCounts().get("rows.rejected"));
+        // ... and says where its rows start, so the next stage seeks there instead of searching by time.
+        assertEquals(Topics.ROWS_VALIDATED.name(), completed.getHandoff().getRecordsTopic());
+        long firstRow = TopicProbe.readUntil(bootstrap, Topics.ROWS_VALIDATED.name(), WAIT,
+                        seen -> seen.stream().anyMatch(r -> "run-good".equals(TopicProbe.key(r))))
+                .stream().filter(r -> "run-good".equals(TopicProbe.key(r))).findFirst().orElseThrow().offset();
+        assertEquals(firstRow, completed.getHandoff().getRecordsFrom());
 
         // The service is still healthy after the bad record.
         given().when().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
