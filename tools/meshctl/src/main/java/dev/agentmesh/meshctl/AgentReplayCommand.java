@@ -6,6 +6,7 @@ import java.net.URI;
 import java.util.Comparator;
 import dev.agentmesh.common.Envelope;
 import dev.agentmesh.core.Envelopes;
+import dev.agentmesh.core.Handoffs;
 import dev.agentmesh.core.LoggedRecord;
 import dev.agentmesh.core.MeshHeaders;
 import dev.agentmesh.kafka.RunLog;
@@ -31,6 +32,7 @@ import dev.agentmesh.dataset.DatasetReader;
 import dev.agentmesh.contract.RowValidationAgent;
 import dev.agentmesh.run.RunEvent;
 import dev.agentmesh.run.RunTriggered;
+import dev.agentmesh.run.StageCompleted;
 import dev.agentmesh.serde.MeshCodec;
 import dev.agentmesh.serde.SerdeSettings;
 import dev.agentmesh.sweep.CellCompleted;
@@ -143,6 +145,11 @@ public class AgentReplayCommand implements Callable<Integer> {
         for (RunEvent replayed : List.of(outcome.started(), outcome.finished())) {
             RunEvent original = recorded.stream().filter(e -> e.getEnvelope().getEventId().equals(replayed.getEnvelope().getEventId()))
                     .findFirst().orElse(null);
+            if (original != null && original.getPayload() instanceof StageCompleted was
+                    && replayed.getPayload() instanceof StageCompleted now) {
+                // where the service's transaction put the rows in the log is the shell's to say, not the agent's
+                Handoffs.recordsStart(was).ifPresent(at -> Handoffs.recordsStartAt(now, at.topic(), at.offset()));
+            }
             if (original == null) {
                 differences.add("event " + replayed.getEnvelope().getEventId() + " (" + ReplayCommand.describe(replayed) + ") was not recorded");
             } else if (!original.getPayload().equals(replayed.getPayload())) {
