@@ -73,7 +73,7 @@ class RunRecordsTest {
     @Test
     void aRunsRecordsArriveOnceInLogOrderAndEveryPassReadsThemAgain() {
         try (RunRecords input = new RunRecords(kafka.bootstrapServers(), 1)) {
-            Replayable<DataRow> runA = input.of(Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, 10,
+            Replayable<DataRow> runA = input.of(Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, OptionalLong.empty(), 10,
                     DataRow::getRowIndex, Duration.ofSeconds(30));
             for (int pass = 0; pass < 3; pass++) {
                 List<Long> seen = new ArrayList<>();
@@ -82,7 +82,7 @@ class RunRecordsTest {
                         "each row once, in the order the log holds them, none of another run (pass " + pass + ")");
             }
             List<Long> other = new ArrayList<>();
-            input.forEach(Topics.ROWS_VALIDATED, rows, "run-b", TRIGGERED, 10, DataRow::getRowIndex,
+            input.forEach(Topics.ROWS_VALIDATED, rows, "run-b", TRIGGERED, OptionalLong.empty(), 10, DataRow::getRowIndex,
                     Duration.ofSeconds(30), r -> other.add(r.getRowIndex()));
             assertEquals(10, other.size());
             assertTrue(other.stream().allMatch(i -> i >= 100), "the same pooled consumer reads another run's partition");
@@ -127,9 +127,9 @@ class RunRecordsTest {
     void aReadThatStopsGettingRecordsFailsWithWhatItGot() {
         try (RunRecords input = new RunRecords(kafka.bootstrapServers(), 1)) {
             IllegalStateException stalled = assertThrows(IllegalStateException.class, () -> input.forEach(
-                    Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, 12, DataRow::getRowIndex, Duration.ofSeconds(2), r -> { }));
+                    Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, OptionalLong.empty(), 12, DataRow::getRowIndex, Duration.ofSeconds(2), r -> { }));
             assertTrue(stalled.getMessage().contains("read 10 of 12 records of run run-a"), stalled.getMessage());
-            assertEquals(10, input.forEach(Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, 10, DataRow::getRowIndex,
+            assertEquals(10, input.forEach(Topics.ROWS_VALIDATED, rows, "run-a", TRIGGERED, OptionalLong.empty(), 10, DataRow::getRowIndex,
                     Duration.ofSeconds(30), r -> { }), "the consumer went back to the pool and reads again");
         }
     }

@@ -5,28 +5,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.function.Function;
-import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
-/**
- * YAML the mesh ships on its classpath ({@code /<folder>/<name>.yaml}) or that a user names by file path. What was
- * read is kept (a stage loads its run's contract on every run): a shipped file by its name, a file by its path, size
- * and modification time, so an edited file is read again. What is kept must be immutable.
- */
+/** YAML the mesh ships on its classpath ({@code /<folder>/<name>.yaml}) or that a user names by file path. */
 public final class ShippedYaml {
 
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
-    private static final int KEPT = 64;
-    private static final Map<String, Object> READ = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Object> eldest) {
-            return size() > KEPT;
-        }
-    };
 
     /** Where a named file may be read: anywhere by default (the CLI); a service narrows it at startup. */
     private static volatile Function<String, Path> files = Path::of;
@@ -62,51 +47,24 @@ public final class ShippedYaml {
             if (!Files.isRegularFile(path)) {
                 throw new IllegalArgumentException("no " + what + " file " + path.toAbsolutePath().normalize());
             }
-            String key;
-            try {
-                BasicFileAttributes attributes = Files.readAttributes(path, BasicFileAttributes.class);
-                key = folder + "\0" + path.toAbsolutePath().normalize() + "\0" + attributes.size() + "\0"
-                        + attributes.lastModifiedTime().toMillis() + "\0" + attributes.fileKey();
+            try (InputStream in = Files.newInputStream(path)) {
+                return read.apply(in);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return kept(key + "\0" + read.getClass().getName(), () -> {
-                try (InputStream in = Files.newInputStream(path)) {
-                    return read.apply(in);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
         }
         if (!NAME.matcher(nameOrPath).matches() || nameOrPath.contains("..")) {
             throw new IllegalArgumentException("no " + what + " named '" + nameOrPath + "': a name is letters, digits, '.',"
                     + " '_' and '-'; a file's path ends in .yaml");
         }
-        return kept(folder + "\0" + nameOrPath + "\0" + read.getClass().getName(), () -> {
-            try (InputStream in = ShippedYaml.class.getResourceAsStream("/" + folder + "/" + nameOrPath + ".yaml")) {
-                if (in == null) {
-                    throw new IllegalArgumentException("no " + what + " named '" + nameOrPath + "': give the name of one"
-                            + " the mesh ships (" + folder + "/ on the classpath) or the path of a .yaml file");
-                }
-                return read.apply(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+        try (InputStream in = ShippedYaml.class.getResourceAsStream("/" + folder + "/" + nameOrPath + ".yaml")) {
+            if (in == null) {
+                throw new IllegalArgumentException("no " + what + " named '" + nameOrPath + "': give the name of one the"
+                        + " mesh ships (" + folder + "/ on the classpath) or the path of a .yaml file");
             }
-        });
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T kept(String key, Supplier<T> read) {
-        synchronized (READ) {
-            Object known = READ.get(key);
-            if (known != null) {
-                return (T) known;
-            }
+            return read.apply(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        T value = read.get(); // a file that does not parse throws, and is read again next time
-        synchronized (READ) {
-            READ.put(key, value);
-        }
-        return value;
     }
 }

@@ -14,7 +14,6 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,21 +52,6 @@ class ShippedYamlTest {
         Path contract = Files.writeString(dir.resolve("mine.yaml"), shipped);
         ShippedYaml.filesFrom(SourcePolicy.within(List.of(dir))::file);
         assertEquals("credit-g", DataContract.load(contract.toString()).name());
-    }
-
-    @Test
-    void aFileIsReadOnceUntilItChangesAndThePolicyIsAskedEveryTime() throws Exception {
-        String shipped = new String(ShippedYaml.class.getResourceAsStream("/contracts/credit-g.yaml").readAllBytes());
-        Path contract = Files.writeString(dir.resolve("kept.yaml"), shipped);
-        DataContract first = DataContract.load(contract.toString());
-        assertSame(first, DataContract.load(contract.toString()), "read once");
-        Files.writeString(contract, shipped.replace("name: credit-g", "name: credit-g-edited"));
-        assertEquals("credit-g-edited", DataContract.load(contract.toString()).name(), "an edited file is read again");
-        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
-        ShippedYaml.filesFrom(SourcePolicy.within(List.of(elsewhere))::file);
-        assertThrows(IllegalArgumentException.class, () -> DataContract.load(contract.toString()),
-                "read before or not, a file the policy no longer allows is refused");
-        assertSame(DataContract.load("credit-g"), DataContract.load("credit-g"), "a shipped file is read once");
     }
 
     @Test

@@ -59,22 +59,9 @@ public final class RunRecords implements AutoCloseable {
 
     /** The run's records of {@code topic} as a {@link Replayable}: each pass reads them from the log again. */
     public <V extends SpecificRecord> Replayable<V> of(Topic<String, V> topic, MeshCodec<V> codec, String runId,
-                                                      Instant since, long expected, ToLongFunction<V> identity,
-                                                      Duration timeout) {
-        return of(topic, codec, runId, since, OptionalLong.empty(), expected, identity, timeout);
-    }
-
-    /** As {@link #of(Topic, MeshCodec, String, Instant, long, ToLongFunction, Duration)}, from the run's first offset. */
-    public <V extends SpecificRecord> Replayable<V> of(Topic<String, V> topic, MeshCodec<V> codec, String runId,
                                                       Instant since, OptionalLong from, long expected,
                                                       ToLongFunction<V> identity, Duration timeout) {
         return each -> forEach(topic, codec, runId, since, from, expected, identity, timeout, each);
-    }
-
-    public <V extends SpecificRecord> long forEach(Topic<String, V> topic, MeshCodec<V> codec, String runId,
-                                                   Instant since, long expected, ToLongFunction<V> identity,
-                                                   Duration timeout, Consumer<? super V> each) {
-        return forEach(topic, codec, runId, since, OptionalLong.empty(), expected, identity, timeout, each);
     }
 
     public <V extends SpecificRecord> long forEach(Topic<String, V> topic, MeshCodec<V> codec, String runId,
