@@ -57,6 +57,10 @@ public class DemoCommand implements Callable<Integer> {
             + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM, faster).")
     boolean brokerProcess;
 
+    @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
+            + "group; each trains two cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).")
+    int trainers;
+
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
     boolean meshOnly;
 
@@ -66,6 +70,10 @@ public class DemoCommand implements Callable<Integer> {
         Path root = MeshServices.repoRoot();
         Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
         List<String> problems = DoorChecks.run(SourceKind.CSV, input.toString(), true, contract, List.of(), sweepGrid, gatePolicy);
+        if (trainers < 1) {
+            return DoorChecks.refuse(meshOnly ? "mesh not started" : "demo not started",
+                    List.of("--trainers must be at least 1, not " + trainers));
+        }
         if (!meshOnly && !problems.isEmpty()) {
             return DoorChecks.refuse("demo not started", problems);
         }
@@ -84,10 +92,13 @@ public class DemoCommand implements Callable<Integer> {
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
             Map<String, Map<String, String>> config = PrincipalTools.meshConfig(keys, bootstrap);
-            say(t0, "starting " + MeshServices.SERVICES.size() + " services and a second trainer, each its own JVM ...");
+            say(t0, "starting " + (MeshServices.SERVICES.size() + trainers - 1) + " services, each its own JVM, "
+                    + trainers + (trainers == 1 ? " trainer" : " trainers") + " among them ...");
             List<MeshServices.Running> launched = new ArrayList<>(
                     services.launchAll(MeshServices.SERVICES, "", bootstrap, config));
-            launched.add(services.launch("trainer", "trainer-2", bootstrap, PrincipalTools.serviceConfig(keys)));
+            for (int t = 2; t <= trainers; t++) {
+                launched.add(services.launch("trainer", "trainer-" + t, bootstrap, PrincipalTools.serviceConfig(keys)));
+            }
             if (meshOnly) { // a standing mesh fires schedules; the demo triggers its one run itself
                 launched.add(services.launch(MeshServices.SCHEDULER, "scheduler", bootstrap, PrincipalTools.serviceConfig(keys)));
             }
