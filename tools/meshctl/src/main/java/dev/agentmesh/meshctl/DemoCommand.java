@@ -59,7 +59,7 @@ public class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
             + "group; each trains two cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).")
-    int trainers;
+    int trainers = 1;
 
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
     boolean meshOnly;

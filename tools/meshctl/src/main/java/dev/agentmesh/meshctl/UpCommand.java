@@ -18,12 +18,17 @@ public class UpCommand implements Callable<Integer> {
             + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM).")
     boolean brokerProcess;
 
+    @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
+            + "group; each trains two cells at once (default: ${DEFAULT-VALUE}).")
+    int trainers;
+
     @Override
     public Integer call() throws Exception {
         DemoCommand mesh = new DemoCommand();
         mesh.sweepBudgetMs = sweepBudgetMs;
         mesh.meshOnly = true;
         mesh.brokerProcess = brokerProcess;
+        mesh.trainers = trainers;
         return mesh.call();
     }
 }

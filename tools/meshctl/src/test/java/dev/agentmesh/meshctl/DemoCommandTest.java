@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What {@code meshctl demo} refuses before it starts a broker or a service. */
+/** What {@code meshctl demo} and {@code up} refuse before it starts a broker or a service. */
 class DemoCommandTest {
 
     @TempDir
@@ -24,6 +24,12 @@ class DemoCommandTest {
         assertTrue(err.contains("--trainers must be at least 1, not 0"), err);
         assertTrue(Files.notExists(MeshServices.repoRoot().resolve(".mesh").resolve("demo-" + ProcessHandle.current().pid())),
                 "no work directory, so no broker");
+    }
+
+    @Test
+    void aMeshWithNoTrainerIsRefusedAtTheDoor() {
+        String err = refused("up", "--trainers", "0");
+        assertTrue(err.contains("mesh not started") && err.contains("--trainers must be at least 1, not 0"), err);
     }
 
     @Test
