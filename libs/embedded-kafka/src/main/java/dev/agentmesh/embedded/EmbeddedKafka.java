@@ -76,6 +76,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .withAdditionalProperties(p -> {
                     p.put("group.initial.rebalance.delay.ms", "0");
                     p.put("num.partitions", "3");
+                    // one broker: five transaction-log partitions (as the offsets topic has here), not fifty to create,
+                    // load and flush at shutdown
+                    p.put("transaction.state.log.num.partitions", "5");
                     p.put("auto.create.topics.enable", "false");
                     p.put("log.cleaner.backoff.ms", "1000");
                     if (!saslUsers.isEmpty()) {

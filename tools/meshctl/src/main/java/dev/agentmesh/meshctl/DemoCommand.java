@@ -174,8 +174,9 @@ public class DemoCommand implements Callable<Integer> {
                 System.out.println("Ctrl-C stops everything.");
                 Thread.currentThread().join();
             }
-            // the run's effects are committed to the log: the services need not leave their groups one by one
-            services.stopWithin(Duration.ofSeconds(2));
+            // the run's effects are committed to the log, and the broker and its log go next: nothing is left for the
+            // services to finish (a graceful stop took them over 2 s, closing their consumers one by one)
+            services.stopWithin(Duration.ZERO);
             return finalState.status() == RunStatus.COMPLETED ? 0 : 1;
         } finally {
             Connection.clearContext();
