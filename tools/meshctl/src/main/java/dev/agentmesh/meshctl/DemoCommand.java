@@ -57,8 +57,10 @@ public class DemoCommand implements Callable<Integer> {
             + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM, faster).")
     boolean brokerProcess;
 
-    @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
-            + "group; each trains two cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).")
+    static final String TRAINERS_HELP = "Trainer instances, each its own JVM in the trainer group; each trains two "
+            + "cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).";
+
+    @Option(names = "--trainers", defaultValue = "1", description = TRAINERS_HELP)
     int trainers = 1;
 
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */

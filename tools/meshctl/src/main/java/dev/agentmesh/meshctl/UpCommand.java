@@ -18,8 +18,7 @@ public class UpCommand implements Callable<Integer> {
             + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM).")
     boolean brokerProcess;
 
-    @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
-            + "group; each trains two cells at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--trainers", defaultValue = "1", description = DemoCommand.TRAINERS_HELP)
     int trainers;
 
     @Override

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What {@code meshctl demo} and {@code up} refuse before it starts a broker or a service. */
+/** What {@code meshctl demo} and {@code up} refuse before they start a broker or a service. */
 class DemoCommandTest {
 
     @TempDir
