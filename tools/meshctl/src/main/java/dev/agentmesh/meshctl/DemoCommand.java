@@ -69,13 +69,13 @@ public class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        Path root = MeshServices.repoRoot();
-        Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
-        List<String> problems = DoorChecks.run(SourceKind.CSV, input.toString(), true, contract, List.of(), sweepGrid, gatePolicy);
         if (trainers < 1) {
             return DoorChecks.refuse(meshOnly ? "mesh not started" : "demo not started",
                     List.of("--trainers must be at least 1, not " + trainers));
         }
+        Path root = MeshServices.repoRoot();
+        Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
+        List<String> problems = DoorChecks.run(SourceKind.CSV, input.toString(), true, contract, List.of(), sweepGrid, gatePolicy);
         if (!meshOnly && !problems.isEmpty()) {
             return DoorChecks.refuse("demo not started", problems);
         }
