@@ -13,6 +13,7 @@ import dev.agentmesh.runstate.StageState;
 import dev.agentmesh.runstate.SweepState;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -46,32 +47,27 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "PT5M", description = "How long the run may take (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--sweep-budget-ms", defaultValue = "600000",
-            description = "Compute budget the operator grants the sweep, in ms (default: ${DEFAULT-VALUE}).")
-    long sweepBudgetMs;
-
     @Option(names = "--keep-running", description = "Keep the broker and services up after the run, for other meshctl commands.")
     boolean keepRunning;
 
-    @Option(names = "--broker-process", description = "Run the broker as its own process, supervised like the services: "
-            + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM, faster).")
-    boolean brokerProcess;
-
-    static final String TRAINERS_HELP = "Trainer instances, each its own JVM in the trainer group; each trains two "
-            + "cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).";
-
-    @Option(names = "--trainers", defaultValue = "1", description = TRAINERS_HELP)
-    int trainers = 1;
+    @Mixin
+    MeshOptions mesh = new MeshOptions();
 
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
     boolean meshOnly;
 
+    static DemoCommand meshOnly(MeshOptions mesh) {
+        DemoCommand up = new DemoCommand();
+        up.mesh = mesh;
+        up.meshOnly = true;
+        return up;
+    }
+
     @Override
     public Integer call() throws Exception {
         long t0 = System.nanoTime();
-        if (trainers < 1) {
-            return DoorChecks.refuse(meshOnly ? "mesh not started" : "demo not started",
-                    List.of("--trainers must be at least 1, not " + trainers));
+        if (!mesh.problems().isEmpty()) {
+            return DoorChecks.refuse(meshOnly ? "mesh not started" : "demo not started", mesh.problems());
         }
         Path root = MeshServices.repoRoot();
         Path input = source != null ? source : root.resolveSibling("shared").resolve("data").resolve("credit-g.csv");
@@ -80,8 +76,8 @@ public class DemoCommand implements Callable<Integer> {
             return DoorChecks.refuse("demo not started", problems);
         }
         Path work = root.resolve(".mesh").resolve("demo-" + ProcessHandle.current().pid());
-        say(t0, brokerProcess ? "starting Kafka (KRaft) as its own process ..." : "starting embedded Kafka (KRaft) ...");
-        try (Broker kafka = Broker.start(brokerProcess, work.resolve("broker"));
+        say(t0, mesh.brokerProcess ? "starting Kafka (KRaft) as its own process ..." : "starting embedded Kafka (KRaft) ...");
+        try (Broker kafka = Broker.start(mesh.brokerProcess, work.resolve("broker"));
              MeshServices services = new MeshServices(root, work)) {
             String bootstrap = kafka.bootstrapServers();
             kafka.superviseWith(services);
@@ -94,11 +90,11 @@ public class DemoCommand implements Callable<Integer> {
             say(t0, "broker up at " + bootstrap + "; mesh topics created");
             Path keys = root.resolve(".mesh").resolve("keys");
             Map<String, Map<String, String>> config = PrincipalTools.meshConfig(keys, bootstrap);
-            say(t0, "starting " + (MeshServices.SERVICES.size() + trainers - 1) + " services, each its own JVM, "
-                    + trainers + (trainers == 1 ? " trainer" : " trainers") + " among them ...");
+            say(t0, "starting " + (MeshServices.SERVICES.size() + mesh.trainers - 1) + " services, each its own JVM, "
+                    + mesh.trainers + (mesh.trainers == 1 ? " trainer" : " trainers") + " among them ...");
             List<MeshServices.Running> launched = new ArrayList<>(
                     services.launchAll(MeshServices.SERVICES, "", bootstrap, config));
-            for (int t = 2; t <= trainers; t++) {
+            for (int t = 2; t <= mesh.trainers; t++) {
                 launched.add(services.launch("trainer", "trainer-" + t, bootstrap, PrincipalTools.serviceConfig(keys)));
             }
             if (meshOnly) { // a standing mesh fires schedules; the demo triggers its one run itself
@@ -108,9 +104,9 @@ public class DemoCommand implements Callable<Integer> {
             GrantIssued grant = PrincipalTools.issueNightlyGrant(bootstrap, keys);
             say(t0, "principal granted pipeline-operator " + grant.getScope().getActions() + " on "
                     + grant.getScope().getResources() + " (grant " + grant.getGrantId() + ")");
-            GrantIssued sweepGrant = PrincipalTools.issueSweepGrant(bootstrap, keys, grant, "run:*", sweepBudgetMs);
+            GrantIssued sweepGrant = PrincipalTools.issueSweepGrant(bootstrap, keys, grant, "run:*", mesh.sweepBudgetMs);
             say(t0, "pipeline-operator granted sweep-orchestrator " + sweepGrant.getScope().getActions() + " within "
-                    + sweepBudgetMs + " compute ms (grant " + sweepGrant.getGrantId() + ")");
+                    + mesh.sweepBudgetMs + " compute ms (grant " + sweepGrant.getGrantId() + ")");
             GrantIssued gateGrant = PrincipalTools.issueGateGrant(bootstrap, keys, grant, "run:*");
             say(t0, "pipeline-operator granted coordinator " + gateGrant.getScope().getActions() + " (grant "
                     + gateGrant.getGrantId() + ")");

@@ -1,7 +1,7 @@
 package dev.agentmesh.meshctl;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
@@ -10,24 +10,11 @@ import java.util.concurrent.Callable;
         description = "Start the embedded broker and every service (supervised: a service that exits is restarted) and keep them up.")
 public class UpCommand implements Callable<Integer> {
 
-    @Option(names = "--sweep-budget-ms", defaultValue = "600000",
-            description = "Compute budget of the sweep grant issued for triggered runs (default: ${DEFAULT-VALUE}).")
-    long sweepBudgetMs;
-
-    @Option(names = "--broker-process", description = "Run the broker as its own process, supervised like the services: "
-            + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM).")
-    boolean brokerProcess;
-
-    @Option(names = "--trainers", defaultValue = "1", description = DemoCommand.TRAINERS_HELP)
-    int trainers;
+    @Mixin
+    MeshOptions mesh;
 
     @Override
     public Integer call() throws Exception {
-        DemoCommand mesh = new DemoCommand();
-        mesh.sweepBudgetMs = sweepBudgetMs;
-        mesh.meshOnly = true;
-        mesh.brokerProcess = brokerProcess;
-        mesh.trainers = trainers;
-        return mesh.call();
+        return DemoCommand.meshOnly(mesh).call();
     }
 }
