@@ -51,7 +51,7 @@ public class DemoCommand implements Callable<Integer> {
     boolean keepRunning;
 
     @Mixin
-    MeshOptions mesh = new MeshOptions();
+    MeshOptions mesh;
 
     /** {@code meshctl up}: the mesh only, no run, until Ctrl-C. */
     boolean meshOnly;

@@ -9,7 +9,7 @@ public class MeshOptions {
 
     @Option(names = "--sweep-budget-ms", defaultValue = "600000",
             description = "Compute budget the operator grants the sweep of each run, in ms (default: ${DEFAULT-VALUE}).")
-    long sweepBudgetMs = 600_000;
+    long sweepBudgetMs;
 
     @Option(names = "--broker-process", description = "Run the broker as its own process, supervised like the services: "
             + "./meshctl services restart broker restarts it under the running mesh (default: inside this JVM, faster).")
@@ -17,7 +17,7 @@ public class MeshOptions {
 
     @Option(names = "--trainers", defaultValue = "1", description = "Trainer instances, each its own JVM in the trainer "
             + "group; each trains two cells at once, so one keeps two cores busy (default: ${DEFAULT-VALUE}).")
-    int trainers = 1;
+    int trainers;
 
     /** What is wrong with these options, before anything starts; empty when nothing is. */
     List<String> problems() {
